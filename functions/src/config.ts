@@ -1,0 +1,124 @@
+// Reads every setting once from the environment, validates it with zod and returns a frozen
+// object; a bad setting stops the process at start with a message naming the variable.
+import { z } from 'zod';
+
+import { ConfigError } from './errors.js';
+import { ConnectionStringError, parseRedisConnectionString, type RedisEndpoint } from './redis/connection-string.js';
+
+const redisConnection = z.string().transform((text, ctx) => {
+  try {
+    return parseRedisConnectionString(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof ConnectionStringError ? error.message : String(error) });
+    return z.NEVER;
+  }
+});
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/**
+ * Every setting the functions read, by its environment name. The same names are used in
+ * local.settings.json, the Kubernetes ConfigMap/Secrets and the tests.
+ */
+export const settingsSchema = z.object({
+  /** StackExchange.Redis connection string of the Redis master (all writes). */
+  REDIS_MASTER: redisConnection.default('127.0.0.1:6379'),
+  /** Connection string of a read replica; reads that may lag go here. @defaultValue REDIS_MASTER */
+  REDIS_REPLICA: redisConnection.optional(),
+  /** Postgres URL; when unset, node-postgres reads the PG* variables. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Largest index accepted; F(1,000,000) with its decimal string takes ~55 ms here. @defaultValue 1000000 */
+  MAX_INDEX: wholeNumber(1, 50_000_000).default(1_000_000),
+  /** Name of the Redis list the worker triggers on. @defaultValue tasks */
+  TASKS_KEY: z.string().min(1).default('tasks'),
+  /** Prefix for every other Redis key (values, leases, ...); tests use it for isolation. @defaultValue "" */
+  REDIS_KEY_PREFIX: z.string().default(''),
+  /** How long a popped task may go without completing before it is requeued. @defaultValue 30000 */
+  LEASE_MS: wholeNumber(100, 3_600_000).default(30_000),
+  /** Deliveries lost (lease expired) before a task is moved to `failed`. @defaultValue 3 */
+  MAX_ATTEMPTS: wholeNumber(1, 100).default(3),
+  /** Entries the list trigger pops per poll (`maxBatchSize`). @defaultValue 1000 */
+  WORKER_MAX_BATCH_SIZE: wholeNumber(1, 10_000).default(1000),
+  /** Wait after each poll (`pollingIntervalInMs`). @defaultValue 100 */
+  WORKER_POLLING_INTERVAL_MS: wholeNumber(1, 60_000).default(100),
+  /** Timeout of every Redis command and connect. @defaultValue 2000 */
+  REDIS_TIMEOUT_MS: wholeNumber(50, 60_000).default(2000),
+  /** Timeout of every Postgres connect and query. @defaultValue 3000 */
+  DATABASE_TIMEOUT_MS: wholeNumber(50, 60_000).default(3000),
+});
+
+/** Names the platform (Functions host, Kubernetes, node-postgres) reads; not ours to validate. */
+export const platformSettingNames: readonly string[] = [
+  'FUNCTIONS_WORKER_RUNTIME',
+  'AzureWebJobsStorage',
+  'AzureWebJobsFeatureFlags',
+  'AzureWebJobsScriptRoot',
+  'AzureFunctionsJobHost__Logging__Console__IsEnabled',
+  'PGHOST',
+  'PGPORT',
+  'PGUSER',
+  'PGPASSWORD',
+  'PGDATABASE',
+  'PGSSLMODE',
+  'NODE_ENV',
+];
+
+/** Every environment name the functions app knows: its own settings plus the platform's. */
+export function isKnownSettingName(name: string): boolean {
+  return (
+    name in settingsSchema.shape ||
+    platformSettingNames.includes(name) ||
+    /^AzureFunctionsJobHost__functions__\d+$/.test(name)
+  );
+}
+
+/** The validated, typed settings. */
+export interface Config {
+  redisMaster: RedisEndpoint;
+  redisReplica: RedisEndpoint;
+  databaseUrl: string | undefined;
+  maxIndex: number;
+  tasksKey: string;
+  keyPrefix: string;
+  leaseMs: number;
+  maxAttempts: number;
+  workerMaxBatchSize: number;
+  workerPollingIntervalMs: number;
+  redisTimeoutMs: number;
+  databaseTimeoutMs: number;
+}
+
+/** Validates `env` and returns a frozen Config, or throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  // Empty strings mean "unset" (local.settings.json and ConfigMaps often carry "").
+  const present = Object.fromEntries(
+    Object.keys(settingsSchema.shape)
+      .map((name) => [name, env[name]] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const settings = parsed.data;
+  return Object.freeze({
+    redisMaster: settings.REDIS_MASTER,
+    redisReplica: settings.REDIS_REPLICA ?? settings.REDIS_MASTER,
+    databaseUrl: settings.DATABASE_URL,
+    maxIndex: settings.MAX_INDEX,
+    tasksKey: settings.TASKS_KEY,
+    keyPrefix: settings.REDIS_KEY_PREFIX,
+    leaseMs: settings.LEASE_MS,
+    maxAttempts: settings.MAX_ATTEMPTS,
+    workerMaxBatchSize: settings.WORKER_MAX_BATCH_SIZE,
+    workerPollingIntervalMs: settings.WORKER_POLLING_INTERVAL_MS,
+    redisTimeoutMs: settings.REDIS_TIMEOUT_MS,
+    databaseTimeoutMs: settings.DATABASE_TIMEOUT_MS,
+  });
+}
