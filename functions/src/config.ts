@@ -27,7 +27,7 @@ const wholeNumber = (min: number, max: number) =>
  */
 export const settingsSchema = z.object({
   /** StackExchange.Redis connection string of the Redis master (all writes). */
-  REDIS_MASTER: redisConnection.default('127.0.0.1:6379'),
+  REDIS_MASTER: redisConnection.prefault('127.0.0.1:6379'),
   /** Connection string of a read replica; reads that may lag go here. @defaultValue REDIS_MASTER */
   REDIS_REPLICA: redisConnection.optional(),
   /** Postgres URL; when unset, node-postgres reads the PG* variables. */

@@ -1,0 +1,21 @@
+// GET /api/values/current: the workshop's values map for the most recent indices.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
+import { parseLimit } from '../http/query-params.js';
+import { handleErrors, json } from '../http/responses.js';
+import type { Registration } from '../registrations.js';
+import { getServices } from '../services.js';
+
+/** `{"<index>": "<value or 'Nothing yet!'>"}`, huge values shortened; `?limit=` (default 100, max 1000). */
+export async function currentValues(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+  const limit = parseLimit(request.query.get('limit'), 100, 1000);
+  return json(200, await getServices().view.currentValues(limit));
+}
+
+export const registration = (): Registration => ({
+  kind: 'http',
+  name: 'current-values',
+  methods: ['GET'],
+  route: 'values/current',
+  handler: handleErrors(currentValues),
+});

@@ -1,0 +1,32 @@
+// The worker: a Redis list trigger on TASKS_KEY that computes and stores one value per entry.
+import type { InvocationContext } from '@azure/functions';
+
+import type { Config } from '../config.js';
+import { processTask } from '../queue/process-task.js';
+import type { Registration } from '../registrations.js';
+import { getServices } from '../services.js';
+
+/** Handles one popped entry (already JSON-parsed by the Node worker: "42" arrives as 42). */
+export async function fibWorker(entry: unknown, context: InvocationContext): Promise<void> {
+  const services = getServices();
+  await processTask(entry, {
+    queue: services.queue,
+    leaseKeeper: services.leaseKeeper,
+    maxIndex: services.config.maxIndex,
+    log: (message) => context.warn(message),
+  });
+}
+
+export const registration = (config: Readonly<Config>): Registration => ({
+  kind: 'redisList',
+  name: 'fib-worker',
+  trigger: {
+    type: 'redisListTrigger',
+    connection: 'REDIS_MASTER',
+    key: config.tasksKey,
+    maxBatchSize: config.workerMaxBatchSize,
+    pollingIntervalInMs: config.workerPollingIntervalMs,
+    listDirection: 'left',
+  },
+  handler: fibWorker,
+});

@@ -1,0 +1,26 @@
+// GET /api/values/recent: newest-first page of submitted indices with status and value.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
+import { parseCursor, parseLimit } from '../http/query-params.js';
+import { handleErrors, json } from '../http/responses.js';
+import type { Registration } from '../registrations.js';
+import { getServices } from '../services.js';
+
+/** `{ items: [{ index, status, value, digits, truncated, computedMs }], next }`; `?limit=&before=`. */
+export async function recentValues(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+  const limit = parseLimit(request.query.get('limit'), 20, 200);
+  const before = parseCursor(request.query.get('before'));
+  const page = await getServices().view.recentValues(limit, before);
+  return json(200, {
+    items: page.items.map(({ sequence: _sequence, ...item }) => item),
+    next: page.next === null ? null : String(page.next),
+  });
+}
+
+export const registration = (): Registration => ({
+  kind: 'http',
+  name: 'recent-values',
+  methods: ['GET'],
+  route: 'values/recent',
+  handler: handleErrors(recentValues),
+});

@@ -1,0 +1,22 @@
+// GET /api/stats: queue length, pending, done, failed and worker heartbeats.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
+import { handleErrors, json } from '../http/responses.js';
+import type { Registration } from '../registrations.js';
+import { getServices } from '../services.js';
+
+/** Figures for the UI's system panel and the load test, plus the `maxIndex` limit. */
+export async function stats(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+  const services = getServices();
+  const now = Date.now();
+  const figures = await services.view.stats(now);
+  return json(200, { ...figures, maxIndex: services.config.maxIndex, time: now });
+}
+
+export const registration = (): Registration => ({
+  kind: 'http',
+  name: 'stats',
+  methods: ['GET'],
+  route: 'stats',
+  handler: handleErrors(stats),
+});

@@ -1,0 +1,35 @@
+// Maps results and errors to HTTP responses: JSON always, internals never.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
+import { DependencyUnavailableError, InvalidInputError } from '../errors.js';
+
+/** A JSON response with no caching (values change while tasks run). */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'cache-control': 'no-store', ...headers } };
+}
+
+/** Turns any error into a client-safe JSON error; unexpected ones are logged with context. */
+export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
+  if (error instanceof InvalidInputError) return json(error.status, { error: error.message });
+  if (error instanceof DependencyUnavailableError) {
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    context.warn(`${context.functionName}: ${error.dependency} unavailable: ${cause}`);
+    return json(503, { error: `${error.dependency} is unavailable; try again shortly` }, { 'retry-after': '1' });
+  }
+  context.error(`${context.functionName}: unexpected error`, error);
+  return json(500, { error: 'internal error' });
+}
+
+/** An HTTP function as this app writes them. */
+export type HttpFunction = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** Wraps a handler so every thrown error becomes {@link errorResponse}. */
+export function handleErrors(handler: HttpFunction): HttpFunction {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}

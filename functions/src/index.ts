@@ -1,0 +1,31 @@
+// Entry point for the Azure Functions host (package.json "main"): registers every function.
+import azf from '@azure/functions';
+
+import { loadConfig } from './config.js';
+import { buildRegistrations } from './registrations.js';
+
+// @azure/functions is CommonJS; under ESM its classes come from the default export.
+const { app, trigger } = azf;
+
+for (const registration of buildRegistrations(loadConfig())) {
+  switch (registration.kind) {
+    case 'http':
+      app.http(registration.name, {
+        methods: registration.methods,
+        route: registration.route,
+        authLevel: 'anonymous',
+        handler: registration.handler,
+      });
+      break;
+    case 'redisList':
+      app.generic(registration.name, {
+        trigger: trigger.generic({ ...registration.trigger }),
+        handler: registration.handler,
+      });
+      break;
+    case 'timer':
+      // useMonitor: false — no schedule bookkeeping in storage (AzureWebJobsStorage is unset on AKS).
+      app.timer(registration.name, { schedule: registration.schedule, useMonitor: false, handler: registration.handler });
+      break;
+  }
+}

@@ -1,0 +1,67 @@
+// Emulates the Functions Redis extension's list trigger (RedisListListener): pop up to
+// maxBatchSize entries with LPOP key COUNT, run one invocation per entry in parallel, wait
+// for all, then sleep pollingIntervalInMs — same batch, same wait, same entry values.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import azf from '@azure/functions';
+import type { Redis } from 'ioredis';
+
+import type { RedisListRegistration } from '../registrations.js';
+import { type LogLine, invocationLogHandler } from './logging.js';
+
+/** How the Node worker turns a string trigger value into the handler's argument (fromRpcTypedData). */
+export function toTriggerValue(entry: string): unknown {
+  try {
+    return JSON.parse(entry);
+  } catch {
+    return entry;
+  }
+}
+
+/** A running poller. */
+export interface ListPoller {
+  /** Stops polling after the batch in flight completes. */
+  stop(): Promise<void>;
+}
+
+/** Starts polling `registration.trigger.key` on `client` (a Redis master connection). */
+export function startListPoller(
+  registration: RedisListRegistration,
+  client: Redis,
+  log: (line: LogLine) => void,
+): ListPoller {
+  const { key, maxBatchSize, pollingIntervalInMs } = registration.trigger;
+  const stopping = new AbortController();
+  const invoke = async (entry: string): Promise<void> => {
+    const context = new azf.InvocationContext({
+      functionName: registration.name,
+      invocationId: randomUUID(),
+      logHandler: invocationLogHandler(registration.name, log),
+      triggerMetadata: { key },
+    });
+    try {
+      await registration.handler(toTriggerValue(entry), context);
+    } catch (error) {
+      // The extension ignores the outcome; the host logs the failed invocation.
+      log({ level: 'error', source: registration.name, message: `invocation failed: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  };
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        const entries = await client.lpop(key, maxBatchSize);
+        if (entries && entries.length > 0) await Promise.all(entries.map(invoke));
+      } catch (error) {
+        log({ level: 'warning', source: registration.name, message: `poll failed: ${error instanceof Error ? error.message : String(error)}` });
+      }
+      await sleep(pollingIntervalInMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+    }
+  })();
+  return {
+    async stop() {
+      stopping.abort();
+      await loop;
+    },
+  };
+}

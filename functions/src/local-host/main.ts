@@ -1,0 +1,81 @@
+// The local Functions host: serves the same registrations as the Azure Functions host when
+// Core Tools is not installed. HTTP on --port (default 7071) under /api, the Redis list
+// trigger and the timers; honours AzureFunctionsJobHost__functions__N like the real host.
+import type { Server } from 'node:http';
+import { parseArgs } from 'node:util';
+
+import { loadConfig } from '../config.js';
+import { createRedisClient } from '../redis/client.js';
+import { buildRegistrations, type HttpRegistration, type RedisListRegistration, type TimerRegistration } from '../registrations.js';
+import { getServices } from '../services.js';
+import { startHttpServer } from './http-server.js';
+import { startListPoller } from './list-trigger-poller.js';
+import { consoleLog } from './logging.js';
+import { startTimer } from './timer-runner.js';
+
+/** The function names listed in AzureFunctionsJobHost__functions__0..N, or undefined for all. */
+export function selectedFunctionNames(env: NodeJS.ProcessEnv): string[] | undefined {
+  const names = Object.entries(env)
+    .filter(([name, value]) => /^AzureFunctionsJobHost__functions__\d+$/.test(name) && value)
+    .sort(([a], [b]) => Number(a.split('__').pop()) - Number(b.split('__').pop()))
+    .map(([, value]) => value as string);
+  return names.length > 0 ? names : undefined;
+}
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: { port: { type: 'string', default: '7071' }, quiet: { type: 'boolean', default: false } },
+  });
+  const log = consoleLog(args.quiet ?? false);
+  const config = loadConfig();
+  const selected = selectedFunctionNames(process.env);
+  const registrations = buildRegistrations(config).filter((r) => !selected || selected.includes(r.name));
+  const unknown = selected?.filter((name) => !registrations.some((r) => r.name === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`AzureFunctionsJobHost__functions lists unknown functions: ${unknown.join(', ')}`);
+
+  const http = registrations.filter((r): r is HttpRegistration => r.kind === 'http');
+  const lists = registrations.filter((r): r is RedisListRegistration => r.kind === 'redisList');
+  const timers = registrations.filter((r): r is TimerRegistration => r.kind === 'timer');
+  const services = getServices();
+
+  if (http.length > 0) {
+    // Run migrations now, as the real app does on its first request; a down Postgres is retried later.
+    await services.submissions().catch((error: unknown) =>
+      log({ level: 'warning', source: 'host', message: `postgres not ready yet (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)}); will retry on first use` }),
+    );
+  }
+  let server: Server | undefined;
+  const port = Number(args.port);
+  if (http.length > 0) server = await startHttpServer(http, { port, log });
+  const pollerClient = lists.length > 0 ? createRedisClient(config.redisMaster, { role: 'list-trigger', timeoutMs: config.redisTimeoutMs }) : undefined;
+  const pollers = pollerClient ? lists.map((r) => startListPoller(r, pollerClient, log)) : [];
+  const timerJobs = timers.map((r) => startTimer(r, log));
+
+  const lines = ['Functions (local host):'];
+  for (const r of http) lines.push(`  ${r.name}: [${r.methods.join(',')}] http://127.0.0.1:${port}/api/${r.route}`);
+  for (const r of lists) lines.push(`  ${r.name}: redisListTrigger on "${r.trigger.key}" (batch ${r.trigger.maxBatchSize}, every ${r.trigger.pollingIntervalInMs} ms)`);
+  for (const r of timers) lines.push(`  ${r.name}: timerTrigger "${r.schedule}"`);
+  process.stdout.write(`${lines.join('\n')}\nHost started\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log({ level: 'information', source: 'host', message: `${signal}: stopping` });
+    timerJobs.forEach((job) => job.stop());
+    await Promise.all(pollers.map((poller) => poller.stop()));
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server?.closeAllConnections();
+    await closed;
+    await pollerClient?.quit().catch(() => undefined);
+    await services.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`local host failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+// Runs timer-triggered functions on their NCRONTAB schedule (six fields, with seconds).
+import { randomUUID } from 'node:crypto';
+
+import azf, { type Timer } from '@azure/functions';
+import { Cron } from 'croner';
+
+import type { TimerRegistration } from '../registrations.js';
+import { type LogLine, invocationLogHandler } from './logging.js';
+
+/** Starts one timer; `protect` skips a tick while the previous run is still going, like the host's singleton. */
+export function startTimer(registration: TimerRegistration, log: (line: LogLine) => void): { stop(): void } {
+  const job = new Cron(registration.schedule, { protect: true }, async () => {
+    const context = new azf.InvocationContext({
+      functionName: registration.name,
+      invocationId: randomUUID(),
+      logHandler: invocationLogHandler(registration.name, log),
+    });
+    const timer = { isPastDue: false, schedule: { adjustForDST: false } } as Timer;
+    try {
+      await registration.handler(timer, context);
+    } catch (error) {
+      log({ level: 'error', source: registration.name, message: `run failed: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  });
+  return { stop: () => job.stop() };
+}

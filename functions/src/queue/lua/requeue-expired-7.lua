@@ -1,0 +1,70 @@
+--[[
+  Makes delivery at-least-once. The list trigger pops entries before any handler runs, so
+  a worker that dies in between, or mid-compute, would lose them. This script:
+  1. finds indices popped but never claimed: the list is FIFO, so every queued index whose
+     sequence number is below the list head's has left the list; it gets a lease of
+     ARGV[2] ms to be claimed in;
+  2. requeues indices whose lease expired (RPUSH), counting the lost delivery; after
+     ARGV[3] lost deliveries the index moves to the failed set instead.
+
+  Input:
+    KEYS[1] tasks list         KEYS[5] failed zset
+    KEYS[2] queued zset        KEYS[6] values hash
+    KEYS[3] leases zset        KEYS[7] sequence counter
+    KEYS[4] attempts hash
+
+    ARGV[1] now, ms since epoch
+    ARGV[2] lease length, ms
+    ARGV[3] max attempts
+    ARGV[4] most indices to handle per step in one call
+
+  Output:
+    { popped-unclaimed found, requeued, failed }
+]]
+local now = tonumber(ARGV[1])
+local leaseMs = tonumber(ARGV[2])
+local maxAttempts = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+
+local bound = nil
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then
+  bound = '+inf'
+else
+  local headSequence = redis.call('ZSCORE', KEYS[2], head)
+  -- A head that is not in `queued` is a stale duplicate; wait until it has been popped.
+  if headSequence then
+    bound = '(' .. headSequence
+  end
+end
+
+local found = 0
+if bound then
+  local popped = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', bound, 'LIMIT', 0, limit)
+  for _, index in ipairs(popped) do
+    redis.call('ZREM', KEYS[2], index)
+    redis.call('ZADD', KEYS[3], now + leaseMs, index)
+    found = found + 1
+  end
+end
+
+local requeued = 0
+local failed = 0
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)
+for _, index in ipairs(expired) do
+  redis.call('ZREM', KEYS[3], index)
+  local value = redis.call('HGET', KEYS[6], index)
+  if not value or value == 'Nothing yet!' then
+    local lost = redis.call('HINCRBY', KEYS[4], index, 1)
+    if lost >= maxAttempts then
+      redis.call('ZADD', KEYS[5], now, index)
+      failed = failed + 1
+    else
+      local sequence = redis.call('INCR', KEYS[7])
+      redis.call('ZADD', KEYS[2], sequence, index)
+      redis.call('RPUSH', KEYS[1], index)
+      requeued = requeued + 1
+    end
+  end
+end
+return { found, requeued, failed }

@@ -1,0 +1,46 @@
+// The one Redis client factory: bounded timeouts, an 'error' listener, auto-pipelining.
+import { Redis } from 'ioredis';
+
+import type { RedisEndpoint } from './connection-string.js';
+
+/** Options for {@link createRedisClient}. */
+export interface RedisClientOptions {
+  /** Used in log lines, e.g. "master" or "replica". */
+  role: string;
+  /** Connect and per-command timeout in ms. */
+  timeoutMs: number;
+  /** Where connection errors are reported. @defaultValue console.warn */
+  log?: (message: string) => void;
+}
+
+/**
+ * Creates an ioredis client for one endpoint. Every command fails after `timeoutMs`
+ * instead of waiting for a reconnect, so callers can answer 503 quickly.
+ */
+export function createRedisClient(endpoint: RedisEndpoint, options: RedisClientOptions): Redis {
+  const log = options.log ?? ((message: string) => console.warn(message));
+  const client = new Redis({
+    host: endpoint.host,
+    port: endpoint.port,
+    username: endpoint.username,
+    password: endpoint.password,
+    db: endpoint.db,
+    tls: endpoint.tls ? { servername: endpoint.host } : undefined,
+    connectTimeout: options.timeoutMs,
+    commandTimeout: options.timeoutMs,
+    // One retry per command, then the error reaches the caller (a 503), never a hang.
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    enableAutoPipelining: true,
+  });
+  let lastLogged = 0;
+  client.on('error', (error: Error) => {
+    // ioredis emits an error on every failed reconnect; one line every 10 s is enough.
+    const now = Date.now();
+    if (now - lastLogged > 10_000) {
+      lastLogged = now;
+      log(`redis ${options.role} ${endpoint.host}:${endpoint.port}: ${error.message}`);
+    }
+  });
+  return client;
+}
