@@ -1,0 +1,53 @@
+# Functions image: the compiled app on the official Azure Functions Node base, run as the
+# `api` and `worker` Deployments (k8s/base/functions), which pick their functions by env.
+#
+#   az acr build -r <acr> -t fib-functions:<tag> .        (no local Docker needed)
+#   docker build -t fib-functions:<tag> .
+#
+# Build context is the repo root. The root package.json is also an npm workspace root
+# (workspace `web`); `--workspaces=false` installs the Functions app's own dependencies
+# only, so none of the web app's packages reach this image.
+
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG FUNCTIONS_IMAGE=mcr.microsoft.com/azure-functions/node:4-node20
+
+# --- build: all dependencies (typescript), compile to dist/ (also copies the .lua files)
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --workspaces=false --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json host.json ./
+COPY local ./local
+COPY functions ./functions
+RUN npm run build
+
+# --- production dependencies only
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --workspaces=false --omit=dev --no-audit --no-fund
+
+# --- runtime
+FROM ${FUNCTIONS_IMAGE}
+# The base image listens on :80 (ASPNETCORE_URLS), which a non-root process cannot bind;
+# the Services and probes in k8s/ target 8080.
+ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
+    AzureFunctionsJobHost__Logging__Console__IsEnabled=true \
+    FUNCTIONS_WORKER_RUNTIME=node \
+    NODE_ENV=production \
+    ASPNETCORE_URLS=http://+:8080
+
+# A fixed numeric uid so `runAsNonRoot` can verify it; the host writes logs and state
+# under $HOME (/home) and /tmp, so it owns /home.
+RUN groupadd --system --gid 10001 func \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /home --no-create-home --shell /usr/sbin/nologin func \
+ && mkdir -p /home/site/wwwroot \
+ && chown -R 10001:10001 /home
+
+WORKDIR /home/site/wwwroot
+COPY --chown=10001:10001 host.json package.json ./
+COPY --chown=10001:10001 --from=prod-deps /src/node_modules ./node_modules
+COPY --chown=10001:10001 --from=build /src/dist ./dist
+
+USER 10001:10001
+EXPOSE 8080
