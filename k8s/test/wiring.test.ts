@@ -1,0 +1,162 @@
+// Objects point at each other correctly: Services select pods and name their ports,
+// the Ingress routes, each Functions Deployment runs the right functions, and KEDA's
+// ScaledObject targets the worker on the list the worker consumes.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import {
+  appNamespace,
+  configMaps,
+  ingresses,
+  isFunctionsContainer,
+  named,
+  overlays,
+  renderOverlay,
+  repoRoot,
+  scaledObjects,
+  selectorMatches,
+  services,
+  triggerAuthentications,
+  type Workload,
+  workload,
+  workloads,
+} from './manifests.js';
+
+const httpFunctions = ['submit-value', 'current-values', 'recent-values', 'all-submissions', 'value-by-index', 'health', 'stats'];
+
+/** Names in AzureFunctionsJobHost__functions__N, in N order (the host runs only these). */
+function selectedFunctions(target: Workload): string[] {
+  const env = target.pod.containers.filter(isFunctionsContainer).flatMap((c) => c.env ?? []);
+  return env
+    .flatMap((variable) => {
+      const match = /^AzureFunctionsJobHost__functions__(\d+)$/.exec(variable.name);
+      return match ? [[Number(match[1]), variable.value ?? ''] as const] : [];
+    })
+    .sort(([a], [b]) => a - b)
+    .map(([, name]) => name);
+}
+
+/** The settings ConfigMap the Functions containers load, as the worker sees it. */
+function functionsSettings(objects: ReturnType<typeof renderOverlay>, target: Workload): Record<string, string> {
+  const names = target.pod.containers.flatMap((c) => (c.envFrom ?? []).map((source) => source.configMapRef?.name));
+  const settings = configMaps(objects).filter((map) => names.includes(map.metadata.name));
+  return Object.assign({}, ...settings.map((map) => map.data ?? {})) as Record<string, string>;
+}
+
+describe.each(overlays)('overlay %s', (overlay) => {
+  const objects = renderOverlay(overlay);
+
+  it('every Service selects the pods of exactly one workload and targets a port those pods declare', () => {
+    for (const service of services(objects)) {
+      const selector = service.spec?.selector ?? {};
+      expect(Object.keys(selector).length, `Service ${service.metadata.name} has a selector`).toBeGreaterThan(0);
+      const selected = workloads(objects).filter((w) => selectorMatches({ matchLabels: selector }, w.podLabels));
+      expect(selected.map((w) => w.name), `Service ${service.metadata.name}`).toHaveLength(1);
+      const ports = selected[0]!.pod.containers.flatMap((c) => c.ports ?? []);
+      for (const port of service.spec?.ports ?? []) {
+        const target = port.targetPort ?? port.port;
+        const found = ports.some((p) => (typeof target === 'number' ? p.containerPort === target : p.name === target));
+        expect(found, `Service ${service.metadata.name} port ${port.port} -> ${String(target)}`).toBe(true);
+      }
+    }
+  });
+
+  it('every workload selector matches its own pod template labels', () => {
+    for (const w of workloads(objects)) expect(selectorMatches({ matchLabels: w.selector }, w.podLabels), w.name).toBe(true);
+  });
+
+  it('the redis StatefulSet is governed by the headless Service', () => {
+    const redis = named<{ spec: { serviceName: string } }>(objects, 'StatefulSet', 'redis');
+    const headless = named<{ spec: { clusterIP?: string } }>(objects, 'Service', redis.spec.serviceName);
+    expect(headless.spec.clusterIP).toBe('None');
+  });
+
+  it('the Ingress sends /api to the api Service and / to the web Service', () => {
+    const [ingress, ...others] = ingresses(objects);
+    expect(others).toEqual([]);
+    const paths = (ingress?.spec?.rules ?? []).flatMap((rule) => rule.http?.paths ?? []);
+    const route = (prefix: string) => paths.find((p) => p.path === prefix && p.pathType === 'Prefix')?.backend.service;
+    expect(route('/api')?.name).toBe('api');
+    expect(route('/')?.name).toBe('web');
+    for (const p of paths) {
+      const service = named<{ spec: { ports: { name?: string; port: number }[] } }>(objects, 'Service', p.backend.service!.name);
+      const port = p.backend.service!.port;
+      expect(service.spec.ports.some((sp) => sp.name === port?.name || sp.port === port?.number), p.path).toBe(true);
+    }
+    const expectedClass = overlay === 'aks' ? 'webapprouting.kubernetes.azure.com' : 'nginx';
+    expect(ingress?.spec?.ingressClassName).toBe(expectedClass);
+  });
+
+  it('api runs the HTTP functions and the requeue timer; worker runs only the list trigger', () => {
+    expect(selectedFunctions(workload(objects, 'api')).sort()).toEqual([...httpFunctions, 'requeue-expired'].sort());
+    expect(selectedFunctions(workload(objects, 'worker'))).toEqual(['fib-worker']);
+  });
+
+  it('api and worker run the same Functions image', () => {
+    const image = (name: string) => workload(objects, name).pod.containers.find(isFunctionsContainer)?.image;
+    expect(image('api')).toBeDefined();
+    expect(image('worker')).toBe(image('api'));
+  });
+
+  const functionFiles = (() => {
+    try {
+      return readdirSync(path.join(repoRoot, 'functions/src/functions'))
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => file.replace(/\.ts$/, ''));
+    } catch {
+      return [];
+    }
+  })();
+
+  // STYLE: one function per file, registered under the file's name.
+  it.skipIf(functionFiles.length === 0)('api and worker together run every function in functions/src/functions', () => {
+    const deployed = [...selectedFunctions(workload(objects, 'api')), ...selectedFunctions(workload(objects, 'worker'))];
+    expect(deployed.sort()).toEqual([...functionFiles].sort());
+  });
+
+  if (overlay === 'aks') {
+    it('the ScaledObject scales the worker Deployment on the list the worker consumes', () => {
+      const [scaled, ...others] = scaledObjects(objects);
+      expect(others).toEqual([]);
+      const target = scaled!.spec.scaleTargetRef;
+      expect(target.kind ?? 'Deployment').toBe('Deployment');
+      expect(target.name).toBe('worker');
+      const worker = workload(objects, target.name);
+      const [trigger, ...moreTriggers] = scaled!.spec.triggers;
+      expect(moreTriggers).toEqual([]);
+      expect(trigger?.type).toBe('redis');
+      expect(trigger?.metadata.listName).toBe(functionsSettings(objects, worker).TASKS_KEY);
+    });
+
+    it('KEDA reads the master through the headless Service, fully qualified in the app namespace', () => {
+      const trigger = scaledObjects(objects)[0]!.spec.triggers[0]!;
+      const redis = named<{ spec: { serviceName: string } }>(objects, 'StatefulSet', 'redis');
+      expect(trigger.metadata.address).toBe(`redis-0.${redis.spec.serviceName}.${appNamespace}.svc.cluster.local:6379`);
+    });
+
+    it('the trigger sets both listLength and activationListLength and authenticates via a TriggerAuthentication', () => {
+      const scaled = scaledObjects(objects)[0]!;
+      const trigger = scaled.spec.triggers[0]!;
+      expect(Number(trigger.metadata.listLength)).toBeGreaterThan(0);
+      // With minReplicaCount 0, any threshold above 0 would strand a small backlog.
+      expect(scaled.spec.minReplicaCount).toBe(0);
+      expect(trigger.metadata.activationListLength).toBe('0');
+      expect(Number(scaled.spec.maxReplicaCount)).toBeGreaterThan(1);
+      const auth = triggerAuthentications(objects).find((a) => a.metadata.name === trigger.authenticationRef?.name);
+      expect(auth?.spec?.secretTargetRef?.map((ref) => ref.parameter)).toContain('password');
+    });
+
+    it('the listLength target equals what one worker pops per poll (WORKER_MAX_BATCH_SIZE)', () => {
+      const trigger = scaledObjects(objects)[0]!.spec.triggers[0]!;
+      expect(trigger.metadata.listLength).toBe(functionsSettings(objects, workload(objects, 'worker')).WORKER_MAX_BATCH_SIZE);
+    });
+
+    it('scale-down is damped by HPA behavior', () => {
+      const behavior = scaledObjects(objects)[0]!.spec.advanced?.horizontalPodAutoscalerConfig?.behavior;
+      expect(behavior?.scaleDown?.stabilizationWindowSeconds).toBeGreaterThan(0);
+      expect(behavior?.scaleDown?.policies?.length).toBeGreaterThan(0);
+    });
+  }
+});
