@@ -1,0 +1,119 @@
+// NetworkPolicies, evaluated like a cluster would: which pod may open a TCP connection to
+// which pod and port. Only api and worker (and KEDA, and replication) reach Redis, only
+// api reaches Postgres, and from outside only web and api are reachable.
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { describe, expect, it } from 'vitest';
+
+import {
+  appNamespace,
+  type LabelSelector,
+  networkPolicies,
+  type OverlayName,
+  overlays,
+  renderOverlay,
+  selectorMatches,
+  workload,
+} from './manifests.js';
+
+interface Pod {
+  namespace: string;
+  labels: Record<string, string>;
+  ports?: { name?: string; containerPort: number }[];
+}
+
+const namespaceLabels = (namespace: string) => ({ 'kubernetes.io/metadata.name': namespace });
+
+/** Whether `source` may connect to `destination` on `port` under Kubernetes NetworkPolicy rules. */
+function connectionAllowed(policies: INetworkPolicy[], source: Pod, destination: Pod, port: number): boolean {
+  const applicable = policies.filter(
+    (policy) =>
+      (policy.metadata?.namespace ?? appNamespace) === destination.namespace &&
+      selectorMatches(policy.spec?.podSelector ?? {}, destination.labels) &&
+      (policy.spec?.policyTypes ?? ['Ingress']).includes('Ingress'),
+  );
+  if (applicable.length === 0) return true;
+  const portMatches = (allowed: number | string | undefined) =>
+    allowed === undefined ||
+    (typeof allowed === 'number'
+      ? allowed === port
+      : (destination.ports ?? []).some((p) => p.name === allowed && p.containerPort === port));
+  return applicable.some((policy) =>
+    (policy.spec?.ingress ?? []).some((rule) => {
+      const ports = rule.ports ?? [];
+      if (ports.length > 0 && !ports.some((p) => portMatches(p.port))) return false;
+      const peers = rule.from ?? [];
+      if (peers.length === 0) return true;
+      return peers.some((peer) => {
+        if (peer.ipBlock) return false;
+        const namespaceOk = peer.namespaceSelector
+          ? selectorMatches(peer.namespaceSelector as LabelSelector, namespaceLabels(source.namespace))
+          : source.namespace === destination.namespace;
+        const podOk = peer.podSelector ? selectorMatches(peer.podSelector as LabelSelector, source.labels) : true;
+        return namespaceOk && podOk;
+      });
+    }),
+  );
+}
+
+const ingressControllerNamespace: Record<OverlayName, string> = { aks: 'app-routing-system', local: 'ingress-nginx' };
+
+describe.each(overlays)('overlay %s', (overlay) => {
+  const objects = renderOverlay(overlay);
+  const policies = networkPolicies(objects);
+  const pod = (name: string): Pod => {
+    const w = workload(objects, name);
+    return { namespace: appNamespace, labels: w.podLabels, ports: w.pod.containers.flatMap((c) => c.ports ?? []) };
+  };
+  const [api, worker, web, redis, postgres] = ['api', 'worker', 'web', 'redis', 'postgres'].map(pod) as [Pod, Pod, Pod, Pod, Pod];
+  const ingressController: Pod = { namespace: ingressControllerNamespace[overlay], labels: { app: 'nginx' } };
+  const kedaAddOn: Pod = { namespace: 'kube-system', labels: { app: 'keda-operator' } };
+  const kedaHelm: Pod = { namespace: 'keda', labels: { app: 'keda-operator' } };
+  const impostor: Pod = { namespace: 'default', labels: { app: 'keda-operator', 'app.kubernetes.io/name': 'api' } };
+  const unlabelled: Pod = { namespace: appNamespace, labels: {} };
+  const allowed = (from: Pod, to: Pod, port: number) => connectionAllowed(policies, from, to, port);
+
+  it('lets api, worker, the other Redis pods and the KEDA operator reach Redis', () => {
+    for (const source of [api, worker, redis, kedaAddOn, kedaHelm]) expect(allowed(source, redis, 6379)).toBe(true);
+  });
+
+  it('keeps web, postgres, the ingress controller and other namespaces away from Redis', () => {
+    for (const source of [web, postgres, ingressController, impostor, unlabelled]) expect(allowed(source, redis, 6379)).toBe(false);
+  });
+
+  it('lets only api reach Postgres', () => {
+    expect(allowed(api, postgres, 5432)).toBe(true);
+    for (const source of [worker, web, redis, ingressController, kedaAddOn, unlabelled]) {
+      expect(allowed(source, postgres, 5432)).toBe(false);
+    }
+  });
+
+  it('lets the ingress controller reach web and api, and nothing else', () => {
+    expect(allowed(ingressController, web, 3000)).toBe(true);
+    expect(allowed(ingressController, api, 8080)).toBe(true);
+    expect(allowed(ingressController, worker, 8080)).toBe(false);
+    expect(allowed(ingressController, postgres, 5432)).toBe(false);
+  });
+
+  it('admits nothing from other namespaces to web or api except the ingress controller', () => {
+    const outsider: Pod = { namespace: 'default', labels: { app: 'nginx' } };
+    expect(allowed(outsider, web, 3000)).toBe(false);
+    expect(allowed(outsider, api, 8080)).toBe(false);
+    expect(allowed(impostor, api, 8080)).toBe(false);
+  });
+
+  it('allows web -> api for server-side calls but nothing -> worker', () => {
+    expect(allowed(web, api, 8080)).toBe(true);
+    for (const source of [api, web, redis, unlabelled]) expect(allowed(source, worker, 8080)).toBe(false);
+  });
+
+  it('allows only the declared ports', () => {
+    expect(allowed(api, redis, 5432)).toBe(false);
+    expect(allowed(ingressController, web, 8080)).toBe(false);
+  });
+});
+
+describe('NetworkPolicy evaluation', () => {
+  it('allows everything to a pod no policy selects', () => {
+    expect(connectionAllowed([], { namespace: 'a', labels: {} }, { namespace: 'a', labels: {} }, 1)).toBe(true);
+  });
+});
