@@ -10,17 +10,9 @@ import { buildRegistrations, type HttpRegistration, type RedisListRegistration, 
 import { getServices } from '../services.js';
 import { startHttpServer } from './http-server.js';
 import { startListPoller } from './list-trigger-poller.js';
+import { selectedFunctionNames } from './function-selection.js';
 import { consoleLog } from './logging.js';
 import { startTimer } from './timer-runner.js';
-
-/** The function names listed in AzureFunctionsJobHost__functions__0..N, or undefined for all. */
-export function selectedFunctionNames(env: NodeJS.ProcessEnv): string[] | undefined {
-  const names = Object.entries(env)
-    .filter(([name, value]) => /^AzureFunctionsJobHost__functions__\d+$/.test(name) && value)
-    .sort(([a], [b]) => Number(a.split('__').pop()) - Number(b.split('__').pop()))
-    .map(([, value]) => value as string);
-  return names.length > 0 ? names : undefined;
-}
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({

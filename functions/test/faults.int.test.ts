@@ -1,0 +1,198 @@
+// Faults: workers that die after popping or mid-batch, leases, bounded attempts, and Redis
+// or Postgres going down. Nothing may be lost, half-written or left hanging.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { startDatabase, type TestDatabase } from './support/database.js';
+import { freePort, type RedisPair, startRedisPair } from './support/redis-pair.js';
+import { eventually, startStack, type TestStack } from './support/stack.js';
+
+const leaseMs = 400;
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('faults', () => {
+  let redis: RedisPair;
+  let database: TestDatabase;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
+    stack = await startStack({ redis, database, env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3' } });
+  });
+
+  beforeEach(async () => {
+    // Each test starts with an empty queue; values from earlier tests may stay.
+    const k = stack.services.keys;
+    await stack.redis.del(k.tasks, k.queued, k.leases, k.attempts, k.failed);
+  });
+
+  afterEach(async () => {
+    await stack.stopWorker();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await Promise.all([redis?.stop(), database?.stop()]);
+  });
+
+  const statusOf = async (index: number) => ((await stack.get(`/api/values/${index}`)).json as { status: string; attempts: number });
+  const expireLeases = () => new Promise((resolve) => setTimeout(resolve, leaseMs + 50));
+
+  it('requeues tasks a worker popped but died before handling, and computes them once', async () => {
+    await stack.post('/api/values', '{"index": 20}');
+    await stack.post('/api/values', '{"index": 21}');
+    // The extension pops the batch before any handler runs; the process then dies.
+    expect(await stack.redis.lpop(stack.config.tasksKey, 10)).toEqual(['20', '21']);
+    await stack.runRequeue(); // notices they left the list unclaimed and starts their lease
+    expect(await stack.redis.llen(stack.config.tasksKey)).toBe(0);
+    await expireLeases();
+    await stack.runRequeue();
+    expect(await stack.redis.lrange(stack.config.tasksKey, 0, -1)).toEqual(['20', '21']);
+    stack.startWorker();
+    await eventually(async () => ((await statusOf(21)).status === 'done' ? true : undefined), 3000, 'index 21 done');
+    expect(await stack.get('/api/values/20')).toMatchObject({ json: { value: '6765', status: 'done' } });
+    expect((await statusOf(20)).attempts).toBe(0);
+  });
+
+  it('requeues a task whose handler claimed it and then died mid-compute', async () => {
+    await stack.post('/api/values', '{"index": 30}');
+    await stack.redis.lpop(stack.config.tasksKey);
+    expect(await stack.services.queue.claim('30', Date.now() + leaseMs)).toBe(true);
+    expect((await statusOf(30)).status).toBe('computing');
+    await expireLeases();
+    await stack.runRequeue();
+    expect(await stack.redis.lrange(stack.config.tasksKey, 0, -1)).toEqual(['30']);
+    expect((await statusOf(30)).attempts).toBe(1);
+    stack.startWorker();
+    await eventually(async () => ((await statusOf(30)).status === 'done' ? true : undefined), 3000, 'index 30 done');
+  });
+
+  it('keeps the lease of a live worker renewed, so its task is not handed out twice', async () => {
+    await stack.post('/api/values', '{"index": 35}');
+    await stack.redis.lpop(stack.config.tasksKey);
+    const keeper = stack.services.leaseKeeper;
+    expect(await stack.services.queue.claim('35', keeper.deadline())).toBe(true);
+    keeper.hold('35');
+    await expireLeases();
+    await expireLeases();
+    await stack.runRequeue();
+    expect(await stack.redis.llen(stack.config.tasksKey)).toBe(0);
+    expect((await statusOf(35)).status).toBe('computing');
+    keeper.release('35', false);
+    await expireLeases();
+    await stack.runRequeue();
+    expect(await stack.redis.lrange(stack.config.tasksKey, 0, -1)).toEqual(['35']);
+  });
+
+  it('moves a task to failed after MAX_ATTEMPTS lost deliveries, and a new submission retries it', async () => {
+    await stack.post('/api/values', '{"index": 44}');
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await stack.redis.lpop(stack.config.tasksKey);
+      await stack.services.queue.claim('44', Date.now() + leaseMs);
+      await expireLeases();
+      await stack.runRequeue();
+    }
+    expect(await stack.redis.llen(stack.config.tasksKey)).toBe(0);
+    expect(await statusOf(44)).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(((await stack.get('/api/stats')).json as { failed: number }).failed).toBe(1);
+    expect((await stack.post('/api/values', '{"index": 44}')).json).toMatchObject({ status: 'queued' });
+    stack.startWorker();
+    await eventually(async () => ((await statusOf(44)).status === 'done' ? true : undefined), 3000, 'index 44 done');
+  });
+
+  it('loses nothing when a real worker process is killed mid-batch', async () => {
+    const indices = Array.from({ length: 40 }, (_, i) => 400_000 + i);
+    for (const index of indices) await stack.post('/api/values', JSON.stringify({ index }));
+    const env = {
+      ...process.env,
+      REDIS_MASTER: redis.master.connectionString,
+      REDIS_REPLICA: redis.replica.connectionString,
+      REDIS_KEY_PREFIX: stack.config.keyPrefix,
+      TASKS_KEY: stack.config.tasksKey,
+      LEASE_MS: String(leaseMs),
+      WORKER_MAX_BATCH_SIZE: '5',
+      WORKER_POLLING_INTERVAL_MS: '10',
+      AzureFunctionsJobHost__functions__0: 'fib-worker',
+    };
+    const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'functions/src/local-host/main.ts', '--quiet'], {
+      cwd: root,
+      env,
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    const stored = async () => (await stack.redis.hmget(stack.services.keys.results, ...indices.map(String))).filter(Boolean).length;
+    try {
+      // Kill it as soon as some, but not all, values are stored.
+      await eventually(async () => ((await stored()) > 0 ? true : undefined), 20_000, 'first result');
+      worker.kill('SIGKILL');
+      await exited;
+    } finally {
+      worker.kill('SIGKILL');
+    }
+    const pending = async () =>
+      (await stack.redis.zcard(stack.services.keys.queued)) + (await stack.redis.zcard(stack.services.keys.leases));
+    // Killed mid-work: some values stored, the rest popped-and-lost or still queued.
+    expect(await stored()).toBeLessThan(indices.length);
+    expect(await pending()).toBeGreaterThan(0);
+    stack.startWorker();
+    await eventually(async () => {
+      await stack.runRequeue();
+      return (await pending()) === 0 ? true : undefined;
+    }, 10_000, 'every index recovered');
+    const statuses = await Promise.all(indices.map(statusOf));
+    expect(statuses.every((s) => s.status === 'done')).toBe(true);
+    expect(await stack.redis.zcard(stack.services.keys.failed)).toBe(0);
+  });
+
+  describe('when a store is down', () => {
+    it('answers 503 within the timeout when the Redis master is down, and logs nothing in Postgres', async () => {
+      const rows = async () => Number((await database.query<{ n: string }>('SELECT count(*) AS n FROM submissions'))[0]?.n);
+      const before = await rows();
+      await redis.master.stop(true);
+      try {
+        const response = await stack.post('/api/values', '{"index": 91}');
+        expect(response.status).toBe(503);
+        expect(response.json).toEqual({ error: expect.stringContaining('redis') });
+        expect(response.ms).toBeLessThan(stack.config.redisTimeoutMs * 3 + 1000);
+        expect(await rows()).toBe(before);
+        const health = await stack.get('/api/health');
+        expect(health.status).toBe(503);
+        expect(health.json).toMatchObject({ status: 'degraded', checks: { redisMaster: { ok: false }, redisReplica: { ok: true }, postgres: { ok: true } } });
+        // Reads go to the replica, which still answers.
+        expect((await stack.get('/api/values/current')).status).toBe(200);
+      } finally {
+        await redis.master.start();
+      }
+      await eventually(async () => ((await stack.post('/api/values', '{"index": 91}')).status === 202 ? true : undefined), 10_000, 'recovery');
+    });
+
+    it('keeps accepting writes when the replica is down, and says so in /api/health', async () => {
+      await redis.replica.stop(true);
+      try {
+        expect((await stack.post('/api/values', '{"index": 92}')).status).toBe(202);
+        expect((await stack.get('/api/values/current')).status).toBe(503);
+        expect((await stack.get('/api/health')).json).toMatchObject({ checks: { redisReplica: { ok: false }, redisMaster: { ok: true } } });
+      } finally {
+        await redis.replica.start();
+      }
+    });
+
+    it('answers 503 quickly when Postgres is unreachable, and queues nothing', async () => {
+      const closedPort = await freePort();
+      const broken = await startStack({ redis, database: { url: `postgres://postgres@127.0.0.1:${closedPort}/postgres` } });
+      try {
+        const response = await broken.post('/api/values', '{"index": 93}');
+        expect(response.status).toBe(503);
+        expect(response.json).toEqual({ error: expect.stringContaining('postgres') });
+        expect(response.ms).toBeLessThan(5000);
+        expect(await broken.redis.llen(broken.config.tasksKey)).toBe(0);
+        expect(await broken.redis.hexists(broken.services.keys.values, '93')).toBe(0);
+        expect((await broken.get('/api/health')).json).toMatchObject({ checks: { postgres: { ok: false } } });
+      } finally {
+        await broken.stop();
+      }
+    });
+  });
+});

@@ -1,0 +1,66 @@
+// A private Postgres database for one test file: embedded PGlite served over a socket, or a
+// fresh database on the server named by TEST_DATABASE_URL (dropped afterwards).
+import { randomBytes } from 'node:crypto';
+
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import pg from 'pg';
+
+import { freePort } from './redis-pair.js';
+
+export type DatabaseKind = 'pglite' | 'server';
+
+/** The kinds this run covers: always PGlite, plus the real server when TEST_DATABASE_URL is set. */
+export function databaseKinds(): DatabaseKind[] {
+  return process.env.TEST_DATABASE_URL ? ['pglite', 'server'] : ['pglite'];
+}
+
+export interface TestDatabase {
+  url: string;
+  /** Runs SQL directly (outside the app), to check what the app wrote. */
+  query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+export async function startDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  if (kind === 'pglite') {
+    const db = await PGlite.create();
+    const port = await freePort();
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 16 });
+    await server.start();
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    pool.on('error', () => undefined);
+    return {
+      url,
+      query: async (sql, params) => (await pool.query(sql, params)).rows,
+      async stop() {
+        await pool.end();
+        await server.stop();
+        await db.close();
+      },
+    };
+  }
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `fib_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pool.on('error', () => undefined);
+  return {
+    url: url.toString(),
+    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    async stop() {
+      await pool.end();
+      const cleanup = new pg.Client({ connectionString: adminUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// The app as the local host runs it — same registrations, same HTTP server, same list-trigger
+// emulation — wired to a test's own Redis pair and database, with a private key prefix.
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+
+import azf from '@azure/functions';
+import { Redis } from 'ioredis';
+
+import { type Config, loadConfig } from '../../src/config.js';
+import { startHttpServer } from '../../src/local-host/http-server.js';
+import { type ListPoller, startListPoller } from '../../src/local-host/list-trigger-poller.js';
+import type { LogLine } from '../../src/local-host/logging.js';
+import { createRedisClient } from '../../src/redis/client.js';
+import {
+  buildRegistrations,
+  type HttpRegistration,
+  type RedisListRegistration,
+  type TimerRegistration,
+} from '../../src/registrations.js';
+import { createServices, type Services, useServices } from '../../src/services.js';
+import type { TestDatabase } from './database.js';
+import { freePort, type RedisPair } from './redis-pair.js';
+
+export interface TestStack {
+  baseUrl: string;
+  config: Readonly<Config>;
+  services: Services;
+  /** A direct connection to the master, for assertions and fault injection. */
+  redis: Redis;
+  logs: LogLine[];
+  post(path: string, body: string): Promise<{ status: number; json: unknown; ms: number }>;
+  get(path: string): Promise<{ status: number; json: unknown; headers: Headers }>;
+  /** Starts the list trigger (the extension's behaviour) on the worker handler. */
+  startWorker(): void;
+  stopWorker(): Promise<void>;
+  /** Runs the requeue timer function once. */
+  runRequeue(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { redis: RedisPair; database: TestDatabase | { url: string }; env?: Record<string, string> }): Promise<TestStack> {
+  const prefix = `t${randomBytes(4).toString('hex')}:`;
+  const config = loadConfig({
+    REDIS_MASTER: options.redis.master.connectionString,
+    REDIS_REPLICA: options.redis.replica.connectionString,
+    DATABASE_URL: options.database.url,
+    REDIS_KEY_PREFIX: prefix,
+    TASKS_KEY: `${prefix}tasks`,
+    REDIS_TIMEOUT_MS: '1000',
+    DATABASE_TIMEOUT_MS: '1500',
+    WORKER_POLLING_INTERVAL_MS: '20',
+    ...options.env,
+  });
+  const logs: LogLine[] = [];
+  const log = (line: LogLine) => logs.push(line);
+  const services = createServices(config, (message) => logs.push({ level: 'warning', source: 'services', message }));
+  useServices(services);
+  const registrations = buildRegistrations(config);
+  const http = registrations.filter((r): r is HttpRegistration => r.kind === 'http');
+  const worker = registrations.find((r): r is RedisListRegistration => r.kind === 'redisList');
+  const timer = registrations.find((r): r is TimerRegistration => r.kind === 'timer');
+  if (!worker || !timer) throw new Error('worker or timer registration missing');
+  const port = await freePort();
+  const server: Server = await startHttpServer(http, { port, host: '127.0.0.1', log });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const redis = new Redis({ port: options.redis.master.port, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  const pollerClient = createRedisClient(config.redisMaster, { role: 'poller', timeoutMs: 1000, log: () => undefined });
+  let poller: ListPoller | undefined;
+
+  return {
+    baseUrl,
+    config,
+    services,
+    redis,
+    logs,
+    async post(path, body) {
+      const started = performance.now();
+      const response = await fetch(`${baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      const json: unknown = await response.json();
+      return { status: response.status, json, ms: performance.now() - started };
+    },
+    async get(path) {
+      const response = await fetch(`${baseUrl}${path}`);
+      return { status: response.status, json: (await response.json()) as unknown, headers: response.headers };
+    },
+    startWorker() {
+      poller ??= startListPoller(worker, pollerClient, log);
+    },
+    async stopWorker() {
+      await poller?.stop();
+      poller = undefined;
+    },
+    async runRequeue() {
+      const context = new azf.InvocationContext({ functionName: timer.name, logHandler: () => undefined });
+      await timer.handler({ isPastDue: false, schedule: { adjustForDST: false } } as azf.Timer, context);
+    },
+    async stop() {
+      await poller?.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      pollerClient.disconnect();
+      redis.disconnect();
+      await services.close();
+      useServices(undefined);
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
