@@ -257,10 +257,12 @@ async function main() {
     say('Core Tools (func) not on PATH: running the local Functions host');
     const host = join(root, 'dist', 'functions', 'src', 'local-host', 'main.js');
     startChild('api', process.execPath, [host, '--port', String(apiPort)], { env: { ...functionsEnv, ...selectFunctions(apiFunctions) } });
+    // --- worker processes (the local stand-in for the KEDA-scaled worker Deployment) ---
     const workers = Number(env.WORKERS ?? 1);
     for (let i = 1; i <= workers; i += 1) {
       startChild(`worker-${i}`, process.execPath, [host, '--quiet'], { env: { ...functionsEnv, ...selectFunctions(['fib-worker']) } });
     }
+    // --- end of worker processes ---
   }
   await waitFor('the functions (GET /api/health)', () => httpAnswers(`http://127.0.0.1:${apiPort}/api/health`), 60_000);
 

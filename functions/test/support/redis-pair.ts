@@ -1,5 +1,8 @@
 // Starts a real Redis master and a real replica on free ports for one test file.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -20,6 +23,8 @@ export function freePort(): Promise<number> {
 /** One redis-server process this test started (and only this test stops). */
 export class RedisProcess {
   private child: ChildProcess | undefined;
+  // A replica writes the RDB of its initial sync into its working directory.
+  private readonly directory = mkdtempSync(join(tmpdir(), 'fib-redis-'));
 
   constructor(
     readonly port: number,
@@ -32,7 +37,7 @@ export class RedisProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs], {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.directory, ...this.extraArgs], {
       stdio: 'ignore',
     });
     this.child = child;
@@ -62,6 +67,12 @@ export class RedisProcess {
     await exited;
     this.child = undefined;
   }
+
+  /** Stops the server and removes its directory. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.directory, { recursive: true, force: true });
+  }
 }
 
 /** A master and a replica linked to it. */
@@ -90,7 +101,7 @@ export async function startRedisPair(): Promise<RedisPair> {
     master,
     replica,
     async stop() {
-      await Promise.all([replica.stop(), master.stop()]);
+      await Promise.all([replica.dispose(), master.dispose()]);
     },
   };
 }
