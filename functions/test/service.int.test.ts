@@ -146,9 +146,9 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     stack.startWorker();
     const drained = (await eventually(async () => {
       const { json } = await stack.get('/api/stats');
-      const stats = json as { queueLength: number; pending: number; workers: { active: number } };
+      const stats = json as { queueLength: number; pending: number; done: number; workers: { active: number } };
       return stats.pending === 0 && stats.workers.active >= 1 ? stats : undefined;
-    }, 3000, 'drained with an active worker')) as { done: number };
+    }, 3000, "drained with an active worker"));
     expect(drained.done).toBeGreaterThanOrEqual(4);
     await stack.stopWorker();
   });

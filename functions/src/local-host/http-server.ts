@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import azf, { type HttpResponseInit } from '@azure/functions';
 
 import type { HttpRegistration } from '../registrations.js';
-import { type LogLine, invocationLogHandler } from './logging.js';
+import { invocationLogHandler,type LogLine } from './logging.js';
 
 interface Route {
   registration: HttpRegistration;
@@ -52,7 +52,7 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 function send(response: ServerResponse, init: HttpResponseInit): void {
-  const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
+  const headers = new Headers(init.headers);
   let body: string | Uint8Array | undefined;
   if (init.jsonBody !== undefined) {
     body = JSON.stringify(init.jsonBody);

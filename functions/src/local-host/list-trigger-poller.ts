@@ -8,7 +8,7 @@ import azf from '@azure/functions';
 import type { Redis } from 'ioredis';
 
 import type { RedisListRegistration } from '../registrations.js';
-import { type LogLine, invocationLogHandler } from './logging.js';
+import { invocationLogHandler,type LogLine } from './logging.js';
 
 /** How the Node worker turns a string trigger value into the handler's argument (fromRpcTypedData). */
 export function toTriggerValue(entry: string): unknown {

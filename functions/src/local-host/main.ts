@@ -8,9 +8,9 @@ import { loadConfig } from '../config.js';
 import { createRedisClient } from '../redis/client.js';
 import { buildRegistrations, type HttpRegistration, type RedisListRegistration, type TimerRegistration } from '../registrations.js';
 import { getServices } from '../services.js';
+import { selectedFunctionNames } from './function-selection.js';
 import { startHttpServer } from './http-server.js';
 import { startListPoller } from './list-trigger-poller.js';
-import { selectedFunctionNames } from './function-selection.js';
 import { consoleLog } from './logging.js';
 import { startTimer } from './timer-runner.js';
 

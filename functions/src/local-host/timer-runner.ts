@@ -5,7 +5,7 @@ import azf, { type Timer } from '@azure/functions';
 import { Cron } from 'croner';
 
 import type { TimerRegistration } from '../registrations.js';
-import { type LogLine, invocationLogHandler } from './logging.js';
+import { invocationLogHandler,type LogLine } from './logging.js';
 
 /** Starts one timer; `protect` skips a tick while the previous run is still going, like the host's singleton. */
 export function startTimer(registration: TimerRegistration, log: (line: LogLine) => void): { stop(): void } {

@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 
 import { DependencyUnavailableError } from '../errors.js';
-import { previewThreshold, previewValue } from '../fib/value-preview.js';
+import { previewThreshold } from '../fib/value-preview.js';
 import { placeholderValue, type RedisKeys } from '../redis/keys.js';
 import { parseHeartbeat, type ResultMetadata } from './task-queue.js';
 

@@ -65,5 +65,5 @@ export function checkSubmissionBody(bodyText: string, maxIndex: number): IndexCh
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !('index' in body)) {
     return { ok: false, status: 400, error: 'request body must be a JSON object with an "index" field, like {"index": 12}' };
   }
-  return checkIndex((body as { index: unknown }).index, maxIndex);
+  return checkIndex((body).index, maxIndex);
 }

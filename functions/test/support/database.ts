@@ -33,7 +33,7 @@ export async function startDatabase(kind: DatabaseKind): Promise<TestDatabase> {
     pool.on('error', () => undefined);
     return {
       url,
-      query: async (sql, params) => (await pool.query(sql, params)).rows,
+      query: async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await pool.query<T>(sql, params)).rows,
       async stop() {
         await pool.end();
         await server.stop();
@@ -54,7 +54,7 @@ export async function startDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   pool.on('error', () => undefined);
   return {
     url: url.toString(),
-    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    query: async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await pool.query<T>(sql, params)).rows,
     async stop() {
       await pool.end();
       const cleanup = new pg.Client({ connectionString: adminUrl });

@@ -82,7 +82,7 @@ export async function startStack(options: { redis: RedisPair; database: TestData
     },
     async get(path) {
       const response = await fetch(`${baseUrl}${path}`);
-      return { status: response.status, json: (await response.json()) as unknown, headers: response.headers };
+      return { status: response.status, json: (await response.json()), headers: response.headers };
     },
     startWorker() {
       poller ??= startListPoller(worker, pollerClient, log);
