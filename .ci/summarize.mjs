@@ -9,9 +9,13 @@ for (const name of files) {
   totals.passed += report.numPassedTests ?? 0;
   totals.failed += report.numFailedTests ?? 0;
   totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  const brokenSuites = (report.testResults ?? []).filter((suite) => suite.status === 'failed' && (suite.assertionResults ?? []).length === 0);
+  const brokenSuites = (report.testResults ?? []).filter(
+    (suite) => suite.status === 'failed' && (suite.assertionResults ?? []).length === 0,
+  );
   totals.failed += brokenSuites.length;
-  console.log(`${name}: ${report.numPassedTests ?? 0} passed, ${report.numFailedTests ?? 0} failed${brokenSuites.length ? `, ${brokenSuites.length} files failed to load` : ''}`);
+  console.log(
+    `${name}: ${report.numPassedTests ?? 0} passed, ${report.numFailedTests ?? 0} failed${brokenSuites.length ? `, ${brokenSuites.length} files failed to load` : ''}`,
+  );
 }
 if (files.length === 0) console.log('no test reports found in .reports/');
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

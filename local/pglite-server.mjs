@@ -7,7 +7,11 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 const { values: args } = parseArgs({
-  options: { port: { type: 'string', default: '5433' }, data: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' } },
+  options: {
+    port: { type: 'string', default: '5433' },
+    data: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+  },
 });
 if (args.data) mkdirSync(args.data, { recursive: true });
 const db = await PGlite.create(args.data);

@@ -15,11 +15,7 @@ const redisConnection = z.string().transform((text, ctx) => {
 });
 
 const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 /**
  * Every setting the functions read, by its environment name. The same names are used in
@@ -71,9 +67,7 @@ export const platformSettingNames: readonly string[] = [
 /** Every environment name the functions app knows: its own settings plus the platform's. */
 export function isKnownSettingName(name: string): boolean {
   return (
-    name in settingsSchema.shape ||
-    platformSettingNames.includes(name) ||
-    /^AzureFunctionsJobHost__functions__\d+$/.test(name)
+    name in settingsSchema.shape || platformSettingNames.includes(name) || /^AzureFunctionsJobHost__functions__\d+$/.test(name)
   );
 }
 

@@ -85,8 +85,18 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
       if (opened.master) leaseKeeper().stop();
       const closing: Promise<unknown>[] = [];
       if (store) closing.push(store.then((s) => s.close()).catch(() => undefined));
-      if (opened.master || opened.replica) closing.push(master().quit().catch(() => undefined));
-      if (opened.replica && !sameEndpoint) closing.push(replica().quit().catch(() => undefined));
+      if (opened.master || opened.replica)
+        closing.push(
+          master()
+            .quit()
+            .catch(() => undefined),
+        );
+      if (opened.replica && !sameEndpoint)
+        closing.push(
+          replica()
+            .quit()
+            .catch(() => undefined),
+        );
       await Promise.all(closing);
     },
   };

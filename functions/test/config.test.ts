@@ -6,7 +6,13 @@ import { parseRedisConnectionString } from '../src/redis/connection-string.js';
 describe('loadConfig', () => {
   it('applies the documented defaults and reads the replica from the master when unset', () => {
     const config = loadConfig({ REDIS_MASTER: 'redis-0.redis-headless:6379,password=s3cret,ssl=False' });
-    expect(config).toMatchObject({ maxIndex: 1_000_000, tasksKey: 'tasks', leaseMs: 30_000, maxAttempts: 3, workerMaxBatchSize: 1000 });
+    expect(config).toMatchObject({
+      maxIndex: 1_000_000,
+      tasksKey: 'tasks',
+      leaseMs: 30_000,
+      maxAttempts: 3,
+      workerMaxBatchSize: 1000,
+    });
     expect(config.redisMaster).toEqual({ host: 'redis-0.redis-headless', port: 6379, password: 's3cret', tls: false, db: 0 });
     expect(config.redisReplica).toEqual(config.redisMaster);
     expect(Object.isFrozen(config)).toBe(true);
@@ -40,13 +46,15 @@ describe('loadConfig', () => {
 
 describe('parseRedisConnectionString', () => {
   it('reads the StackExchange.Redis form the Functions extension uses', () => {
-    expect(parseRedisConnectionString('cache.redis.cache.windows.net:6380,password=abc=def,ssl=True,abortConnect=False')).toEqual({
-      host: 'cache.redis.cache.windows.net',
-      port: 6380,
-      password: 'abc=def',
-      tls: true,
-      db: 0,
-    });
+    expect(parseRedisConnectionString('cache.redis.cache.windows.net:6380,password=abc=def,ssl=True,abortConnect=False')).toEqual(
+      {
+        host: 'cache.redis.cache.windows.net',
+        port: 6380,
+        password: 'abc=def',
+        tls: true,
+        db: 0,
+      },
+    );
   });
 
   it('defaults the port to 6379', () => {

@@ -37,7 +37,8 @@ describe('faults', () => {
     await Promise.all([redis?.stop(), database?.stop()]);
   });
 
-  const statusOf = async (index: number) => ((await stack.get(`/api/values/${index}`)).json as { status: string; attempts: number });
+  const statusOf = async (index: number) =>
+    (await stack.get(`/api/values/${index}`)).json as { status: string; attempts: number };
   const expireLeases = () => new Promise((resolve) => setTimeout(resolve, leaseMs + 50));
 
   it('requeues tasks a worker popped but died before handling, and computes them once', async () => {
@@ -122,7 +123,8 @@ describe('faults', () => {
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => worker.once('exit', resolve));
-    const stored = async () => (await stack.redis.hmget(stack.services.keys.results, ...indices.map(String))).filter(Boolean).length;
+    const stored = async () =>
+      (await stack.redis.hmget(stack.services.keys.results, ...indices.map(String))).filter(Boolean).length;
     try {
       // Kill it as soon as some, but not all, values are stored.
       await eventually(async () => ((await stored()) > 0 ? true : undefined), 20_000, 'first result');
@@ -137,10 +139,14 @@ describe('faults', () => {
     expect(await stored()).toBeLessThan(indices.length);
     expect(await pending()).toBeGreaterThan(0);
     stack.startWorker();
-    await eventually(async () => {
-      await stack.runRequeue();
-      return (await pending()) === 0 ? true : undefined;
-    }, 10_000, 'every index recovered');
+    await eventually(
+      async () => {
+        await stack.runRequeue();
+        return (await pending()) === 0 ? true : undefined;
+      },
+      10_000,
+      'every index recovered',
+    );
     const statuses = await Promise.all(indices.map(statusOf));
     expect(statuses.every((s) => s.status === 'done')).toBe(true);
     expect(await stack.redis.zcard(stack.services.keys.failed)).toBe(0);
@@ -159,13 +165,20 @@ describe('faults', () => {
         expect(await rows()).toBe(before);
         const health = await stack.get('/api/health');
         expect(health.status).toBe(503);
-        expect(health.json).toMatchObject({ status: 'degraded', checks: { redisMaster: { ok: false }, redisReplica: { ok: true }, postgres: { ok: true } } });
+        expect(health.json).toMatchObject({
+          status: 'degraded',
+          checks: { redisMaster: { ok: false }, redisReplica: { ok: true }, postgres: { ok: true } },
+        });
         // Reads go to the replica, which still answers.
         expect((await stack.get('/api/values/current')).status).toBe(200);
       } finally {
         await redis.master.start();
       }
-      await eventually(async () => ((await stack.post('/api/values', '{"index": 91}')).status === 202 ? true : undefined), 10_000, 'recovery');
+      await eventually(
+        async () => ((await stack.post('/api/values', '{"index": 91}')).status === 202 ? true : undefined),
+        10_000,
+        'recovery',
+      );
     });
 
     it('keeps accepting writes when the replica is down, and says so in /api/health', async () => {
@@ -173,7 +186,9 @@ describe('faults', () => {
       try {
         expect((await stack.post('/api/values', '{"index": 92}')).status).toBe(202);
         expect((await stack.get('/api/values/current')).status).toBe(503);
-        expect((await stack.get('/api/health')).json).toMatchObject({ checks: { redisReplica: { ok: false }, redisMaster: { ok: true } } });
+        expect((await stack.get('/api/health')).json).toMatchObject({
+          checks: { redisReplica: { ok: false }, redisMaster: { ok: true } },
+        });
       } finally {
         await redis.replica.start();
       }

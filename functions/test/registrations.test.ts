@@ -12,23 +12,37 @@ describe('registrations', () => {
     const worker = registrations.find((r) => r.name === 'fib-worker');
     expect(worker).toMatchObject({
       kind: 'redisList',
-      trigger: { type: 'redisListTrigger', connection: 'REDIS_MASTER', key: 'fib-tasks', maxBatchSize: 250, pollingIntervalInMs: 50, listDirection: 'left' },
+      trigger: {
+        type: 'redisListTrigger',
+        connection: 'REDIS_MASTER',
+        key: 'fib-tasks',
+        maxBatchSize: 250,
+        pollingIntervalInMs: 50,
+        listDirection: 'left',
+      },
     });
   });
 
   it('serves every route of the API under unique function names', () => {
     const routes = registrations.flatMap((r) => (r.kind === 'http' ? [`${r.methods.join(',')} ${r.route}`] : []));
     expect(routes.sort()).toEqual(
-      ['GET health', 'GET stats', 'GET values/all', 'GET values/current', 'GET values/recent', 'GET values/{index}', 'POST values'].sort(),
+      [
+        'GET health',
+        'GET stats',
+        'GET values/all',
+        'GET values/current',
+        'GET values/recent',
+        'GET values/{index}',
+        'POST values',
+      ].sort(),
     );
     expect(new Set(registrations.map((r) => r.name)).size).toBe(registrations.length);
   });
 
   it('selects functions the way AzureFunctionsJobHost__functions__N does, in index order', () => {
-    expect(selectedFunctionNames({ AzureFunctionsJobHost__functions__1: 'stats', AzureFunctionsJobHost__functions__0: 'health' })).toEqual([
-      'health',
-      'stats',
-    ]);
+    expect(
+      selectedFunctionNames({ AzureFunctionsJobHost__functions__1: 'stats', AzureFunctionsJobHost__functions__0: 'health' }),
+    ).toEqual(['health', 'stats']);
     expect(selectedFunctionNames({})).toBeUndefined();
   });
 });

@@ -21,7 +21,8 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     await Promise.all([redis?.stop(), database?.stop()]);
   });
 
-  const submissionCount = async () => Number((await database.query<{ n: string }>('SELECT count(*) AS n FROM submissions'))[0]?.n);
+  const submissionCount = async () =>
+    Number((await database.query<{ n: string }>('SELECT count(*) AS n FROM submissions'))[0]?.n);
   const tasks = () => stack.redis.lrange(stack.config.tasksKey, 0, -1);
 
   it('answers POST {"index":"12"} with 202 and shows "12": "144" once the worker ran', async () => {
@@ -29,10 +30,14 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     const response = await stack.post('/api/values', '{"index":"12"}');
     expect(response.status).toBe(202);
     expect(response.json).toEqual({ working: true, index: 12, status: 'queued' });
-    const current = await eventually(async () => {
-      const { json } = await stack.get('/api/values/current');
-      return (json as Record<string, string>)['12'] === '144' ? json : undefined;
-    }, 3000, '"12": "144"');
+    const current = await eventually(
+      async () => {
+        const { json } = await stack.get('/api/values/current');
+        return (json as Record<string, string>)['12'] === '144' ? json : undefined;
+      },
+      3000,
+      '"12": "144"',
+    );
     expect(current).toMatchObject({ '12': '144' });
     const detail = await stack.get('/api/values/12');
     expect(detail.status).toBe(200);
@@ -65,7 +70,11 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     expect((await stack.post('/api/values', '{"index": "40"}')).json).toMatchObject({ status: 'queued' });
     expect((await tasks()).filter((entry) => entry === '40')).toHaveLength(1);
     stack.startWorker();
-    await eventually(async () => ((await stack.get('/api/values/40')).json as { status: string }).status === 'done' || undefined, 3000, 'index 40 done');
+    await eventually(
+      async () => ((await stack.get('/api/values/40')).json as { status: string }).status === 'done' || undefined,
+      3000,
+      'index 40 done',
+    );
     await stack.stopWorker();
     const again = await stack.post('/api/values', '{"index": 40}');
     expect(again.json).toEqual({ working: true, index: 40, status: 'done' });
@@ -118,10 +127,14 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
   it('shortens huge values in lists with their digit count and serves the full value by index', async () => {
     stack.startWorker();
     await stack.post('/api/values', '{"index": 100000}');
-    const detail = await eventually(async () => {
-      const { json } = await stack.get('/api/values/100000');
-      return (json as { status: string }).status === 'done' ? (json as { value: string; digits: number }) : undefined;
-    }, 5000, 'F(100000)');
+    const detail = await eventually(
+      async () => {
+        const { json } = await stack.get('/api/values/100000');
+        return (json as { status: string }).status === 'done' ? (json as { value: string; digits: number }) : undefined;
+      },
+      5000,
+      'F(100000)',
+    );
     await stack.stopWorker();
     expect(detail.value).toHaveLength(20_899);
     expect(detail.digits).toBe(20_899);
@@ -129,7 +142,13 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     expect(current['100000']).toBe('25974069347221724166…49895374653428746875 (20899 digits)');
     const recent = (await stack.get('/api/values/recent?limit=1')).json as { items: unknown[]; next: string };
     expect(recent.items).toEqual([
-      expect.objectContaining({ index: 100000, status: 'done', digits: 20899, truncated: true, value: expect.stringContaining('(20899 digits)') }),
+      expect.objectContaining({
+        index: 100000,
+        status: 'done',
+        digits: 20899,
+        truncated: true,
+        value: expect.stringContaining('(20899 digits)'),
+      }),
     ]);
     const page2 = (await stack.get(`/api/values/recent?limit=1&before=${recent.next}`)).json as { items: { index: number }[] };
     expect(page2.items[0]?.index).not.toBe(100000);
@@ -138,17 +157,25 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
   it('reports queue figures and the worker heartbeat in /api/stats', async () => {
     await stack.redis.del(stack.config.tasksKey, stack.services.keys.queued);
     await stack.post('/api/values', '{"index": 55}');
-    const queued = (await eventually(async () => {
-      const { json } = await stack.get('/api/stats');
-      return (json as { queueLength: number }).queueLength === 1 ? json : undefined;
-    }, 3000, 'queue length 1')) as Record<string, unknown>;
+    const queued = (await eventually(
+      async () => {
+        const { json } = await stack.get('/api/stats');
+        return (json as { queueLength: number }).queueLength === 1 ? json : undefined;
+      },
+      3000,
+      'queue length 1',
+    )) as Record<string, unknown>;
     expect(queued).toMatchObject({ queueLength: 1, queued: 1, pending: 1, maxIndex: 200000 });
     stack.startWorker();
-    const drained = (await eventually(async () => {
-      const { json } = await stack.get('/api/stats');
-      const stats = json as { queueLength: number; pending: number; done: number; workers: { active: number } };
-      return stats.pending === 0 && stats.workers.active >= 1 ? stats : undefined;
-    }, 3000, "drained with an active worker"));
+    const drained = await eventually(
+      async () => {
+        const { json } = await stack.get('/api/stats');
+        const stats = json as { queueLength: number; pending: number; done: number; workers: { active: number } };
+        return stats.pending === 0 && stats.workers.active >= 1 ? stats : undefined;
+      },
+      3000,
+      'drained with an active worker',
+    );
     expect(drained.done).toBeGreaterThanOrEqual(4);
     await stack.stopWorker();
   });
@@ -156,14 +183,21 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
   it('says all three parts are up in /api/health', async () => {
     const health = await stack.get('/api/health');
     expect(health.status).toBe(200);
-    expect(health.json).toMatchObject({ status: 'ok', checks: { redisMaster: { ok: true }, redisReplica: { ok: true }, postgres: { ok: true } } });
+    expect(health.json).toMatchObject({
+      status: 'ok',
+      checks: { redisMaster: { ok: true }, redisReplica: { ok: true }, postgres: { ok: true } },
+    });
   });
 
   it('drops a hand-pushed invalid list entry without stopping the worker', async () => {
     await stack.redis.rpush(stack.config.tasksKey, 'abc');
     await stack.post('/api/values', '{"index": 77}');
     stack.startWorker();
-    await eventually(async () => ((await stack.get('/api/values/77')).json as { status: string }).status === 'done' || undefined, 3000, 'index 77');
+    await eventually(
+      async () => ((await stack.get('/api/values/77')).json as { status: string }).status === 'done' || undefined,
+      3000,
+      'index 77',
+    );
     await stack.stopWorker();
     expect(stack.logs.some((line) => line.message.includes('dropping invalid task entry "abc"'))).toBe(true);
   });

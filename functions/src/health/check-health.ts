@@ -27,7 +27,11 @@ async function timed(call: () => Promise<unknown>, timeoutMs: number): Promise<H
   } catch (error) {
     // The message names the failure ("connect ECONNREFUSED"), never a stack.
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    return { ok: false, ms: Math.round(performance.now() - started), error: cause instanceof Error ? cause.message : 'unreachable' };
+    return {
+      ok: false,
+      ms: Math.round(performance.now() - started),
+      error: cause instanceof Error ? cause.message : 'unreachable',
+    };
   } finally {
     clearTimeout(timer);
   }

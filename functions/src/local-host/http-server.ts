@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import azf, { type HttpResponseInit } from '@azure/functions';
 
 import type { HttpRegistration } from '../registrations.js';
-import { invocationLogHandler,type LogLine } from './logging.js';
+import { invocationLogHandler, type LogLine } from './logging.js';
 
 interface Route {
   registration: HttpRegistration;
@@ -80,10 +80,17 @@ export async function startHttpServer(
         .filter((candidate) => candidate.match !== null);
       const found = matches.find(({ route }) => route.registration.methods.includes(method as never));
       if (!found?.match) {
-        send(response, matches.length > 0 ? { status: 405, jsonBody: { error: `${method} is not allowed here` } } : { status: 404, jsonBody: { error: 'not found' } });
+        send(
+          response,
+          matches.length > 0
+            ? { status: 405, jsonBody: { error: `${method} is not allowed here` } }
+            : { status: 404, jsonBody: { error: 'not found' } },
+        );
         return;
       }
-      const params = Object.fromEntries(found.route.parameterNames.map((name, i) => [name, decodeURIComponent(found.match?.[i + 1] ?? '')]));
+      const params = Object.fromEntries(
+        found.route.parameterNames.map((name, i) => [name, decodeURIComponent(found.match?.[i + 1] ?? '')]),
+      );
       const body = await readBody(request);
       const httpRequest = new azf.HttpRequest({
         method,

@@ -8,7 +8,7 @@ import azf from '@azure/functions';
 import type { Redis } from 'ioredis';
 
 import type { RedisListRegistration } from '../registrations.js';
-import { invocationLogHandler,type LogLine } from './logging.js';
+import { invocationLogHandler, type LogLine } from './logging.js';
 
 /** How the Node worker turns a string trigger value into the handler's argument (fromRpcTypedData). */
 export function toTriggerValue(entry: string): unknown {
@@ -26,11 +26,7 @@ export interface ListPoller {
 }
 
 /** Starts polling `registration.trigger.key` on `client` (a Redis master connection). */
-export function startListPoller(
-  registration: RedisListRegistration,
-  client: Redis,
-  log: (line: LogLine) => void,
-): ListPoller {
+export function startListPoller(registration: RedisListRegistration, client: Redis, log: (line: LogLine) => void): ListPoller {
   const { key, maxBatchSize, pollingIntervalInMs } = registration.trigger;
   const stopping = new AbortController();
   const invoke = async (entry: string): Promise<void> => {
@@ -44,7 +40,11 @@ export function startListPoller(
       await registration.handler(toTriggerValue(entry), context);
     } catch (error) {
       // The extension ignores the outcome; the host logs the failed invocation.
-      log({ level: 'error', source: registration.name, message: `invocation failed: ${error instanceof Error ? error.message : String(error)}` });
+      log({
+        level: 'error',
+        source: registration.name,
+        message: `invocation failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   };
   const loop = (async () => {
@@ -53,7 +53,11 @@ export function startListPoller(
         const entries = await client.lpop(key, maxBatchSize);
         if (entries && entries.length > 0) await Promise.all(entries.map(invoke));
       } catch (error) {
-        log({ level: 'warning', source: registration.name, message: `poll failed: ${error instanceof Error ? error.message : String(error)}` });
+        log({
+          level: 'warning',
+          source: registration.name,
+          message: `poll failed: ${error instanceof Error ? error.message : String(error)}`,
+        });
       }
       await sleep(pollingIntervalInMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }

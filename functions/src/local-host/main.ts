@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util';
 
 import { loadConfig } from '../config.js';
 import { createRedisClient } from '../redis/client.js';
-import { buildRegistrations, type HttpRegistration, type RedisListRegistration, type TimerRegistration } from '../registrations.js';
+import {
+  buildRegistrations,
+  type HttpRegistration,
+  type RedisListRegistration,
+  type TimerRegistration,
+} from '../registrations.js';
 import { getServices } from '../services.js';
 import { selectedFunctionNames } from './function-selection.js';
 import { startHttpServer } from './http-server.js';
@@ -32,20 +37,32 @@ async function main(): Promise<void> {
 
   if (http.length > 0) {
     // Run migrations now, as the real app does on its first request; a down Postgres is retried later.
-    await services.submissions().catch((error: unknown) =>
-      log({ level: 'warning', source: 'host', message: `postgres not ready yet (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)}); will retry on first use` }),
-    );
+    await services
+      .submissions()
+      .catch((error: unknown) =>
+        log({
+          level: 'warning',
+          source: 'host',
+          message: `postgres not ready yet (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)}); will retry on first use`,
+        }),
+      );
   }
   let server: Server | undefined;
   const port = Number(args.port);
   if (http.length > 0) server = await startHttpServer(http, { port, log });
-  const pollerClient = lists.length > 0 ? createRedisClient(config.redisMaster, { role: 'list-trigger', timeoutMs: config.redisTimeoutMs }) : undefined;
+  const pollerClient =
+    lists.length > 0
+      ? createRedisClient(config.redisMaster, { role: 'list-trigger', timeoutMs: config.redisTimeoutMs })
+      : undefined;
   const pollers = pollerClient ? lists.map((r) => startListPoller(r, pollerClient, log)) : [];
   const timerJobs = timers.map((r) => startTimer(r, log));
 
   const lines = ['Functions (local host):'];
   for (const r of http) lines.push(`  ${r.name}: [${r.methods.join(',')}] http://127.0.0.1:${port}/api/${r.route}`);
-  for (const r of lists) lines.push(`  ${r.name}: redisListTrigger on "${r.trigger.key}" (batch ${r.trigger.maxBatchSize}, every ${r.trigger.pollingIntervalInMs} ms)`);
+  for (const r of lists)
+    lines.push(
+      `  ${r.name}: redisListTrigger on "${r.trigger.key}" (batch ${r.trigger.maxBatchSize}, every ${r.trigger.pollingIntervalInMs} ms)`,
+    );
   for (const r of timers) lines.push(`  ${r.name}: timerTrigger "${r.schedule}"`);
   process.stdout.write(`${lines.join('\n')}\nHost started\n`);
 

@@ -5,7 +5,7 @@ import azf, { type Timer } from '@azure/functions';
 import { Cron } from 'croner';
 
 import type { TimerRegistration } from '../registrations.js';
-import { invocationLogHandler,type LogLine } from './logging.js';
+import { invocationLogHandler, type LogLine } from './logging.js';
 
 /** Starts one timer; `protect` skips a tick while the previous run is still going, like the host's singleton. */
 export function startTimer(registration: TimerRegistration, log: (line: LogLine) => void): { stop(): void } {
@@ -19,7 +19,11 @@ export function startTimer(registration: TimerRegistration, log: (line: LogLine)
     try {
       await registration.handler(timer, context);
     } catch (error) {
-      log({ level: 'error', source: registration.name, message: `run failed: ${error instanceof Error ? error.message : String(error)}` });
+      log({
+        level: 'error',
+        source: registration.name,
+        message: `run failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   });
   return { stop: () => job.stop() };

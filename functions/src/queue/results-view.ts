@@ -177,9 +177,7 @@ export class ResultsView {
 
   /** Values as lists show them: short ones whole, long ones previewed (without fetching them). */
   private async shortValues(indexKeys: string[]): Promise<(string | null)[]> {
-    const lengths = await this.read(() =>
-      Promise.all(indexKeys.map((key) => this.replica.hstrlen(this.keys.values, key))),
-    );
+    const lengths = await this.read(() => Promise.all(indexKeys.map((key) => this.replica.hstrlen(this.keys.values, key))));
     const shortKeys = indexKeys.filter((_, i) => (lengths[i] ?? 0) <= previewThreshold);
     const shortValues = shortKeys.length > 0 ? await this.read(() => this.replica.hmget(this.keys.values, ...shortKeys)) : [];
     const byKey = new Map(shortKeys.map((key, i) => [key, shortValues[i] ?? null]));

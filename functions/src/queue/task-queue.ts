@@ -65,7 +65,17 @@ export class TaskQueue {
     const metadata: ResultMetadata = { digits: result.digits, computedMs: result.computedMs, completedAt };
     if (result.value.length > previewThreshold) metadata.preview = previewValue(result.value);
     const stored = await onMaster(() =>
-      this.master.complete(k.values, k.queued, k.leases, k.failed, k.attempts, k.results, indexKey, result.value, JSON.stringify(metadata)),
+      this.master.complete(
+        k.values,
+        k.queued,
+        k.leases,
+        k.failed,
+        k.attempts,
+        k.results,
+        indexKey,
+        result.value,
+        JSON.stringify(metadata),
+      ),
     );
     return stored === 1;
   }
@@ -74,7 +84,19 @@ export class TaskQueue {
   async requeueExpired(now: number, leaseMs: number, maxAttempts: number, limit: number): Promise<RequeueCounts> {
     const k = this.keys;
     const [found, requeued, failed] = await onMaster(() =>
-      this.master.requeueExpired(k.tasks, k.queued, k.leases, k.attempts, k.failed, k.values, k.sequence, now, leaseMs, maxAttempts, limit),
+      this.master.requeueExpired(
+        k.tasks,
+        k.queued,
+        k.leases,
+        k.attempts,
+        k.failed,
+        k.values,
+        k.sequence,
+        now,
+        leaseMs,
+        maxAttempts,
+        limit,
+      ),
     );
     return { found, requeued, failed };
   }

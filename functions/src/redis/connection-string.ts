@@ -32,9 +32,7 @@ export function parseRedisConnectionString(text: string): RedisEndpoint {
   const endpoints = parts.filter((part) => !part.includes('='));
   const options = parts.filter((part) => part.includes('='));
   if (text.includes('://')) {
-    throw new ConnectionStringError(
-      'expected the StackExchange.Redis form "host:port,password=...,ssl=False", not a URL',
-    );
+    throw new ConnectionStringError('expected the StackExchange.Redis form "host:port,password=...,ssl=False", not a URL');
   }
   const endpoint = endpoints[0];
   if (endpoint === undefined) {

@@ -18,15 +18,11 @@ export interface InvalidIndex {
 
 export type IndexCheck = ValidIndex | InvalidIndex;
 
-export const malformedIndexMessage =
-  'index must be a whole number like 12, sent as a JSON number or a string of digits ("12")';
+export const malformedIndexMessage = 'index must be a whole number like 12, sent as a JSON number or a string of digits ("12")';
 
 // The workshop client posts the text box as a string ({"index":"12"}), so digit strings are
 // accepted as well as JSON integers. No sign, spaces, decimals or exponents.
-const indexSchema = z.union([
-  z.number().refine((value) => Number.isInteger(value)),
-  z.string().regex(/^-?\d+$/),
-]);
+const indexSchema = z.union([z.number().refine((value) => Number.isInteger(value)), z.string().regex(/^-?\d+$/)]);
 
 /** Formats the range message; `maxIndex` comes from the API's MAX_INDEX setting. */
 export function outOfRangeMessage(maxIndex: number): string {
@@ -65,5 +61,5 @@ export function checkSubmissionBody(bodyText: string, maxIndex: number): IndexCh
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !('index' in body)) {
     return { ok: false, status: 400, error: 'request body must be a JSON object with an "index" field, like {"index": 12}' };
   }
-  return checkIndex((body).index, maxIndex);
+  return checkIndex(body.index, maxIndex);
 }

@@ -38,7 +38,11 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { redis: RedisPair; database: TestDatabase | { url: string }; env?: Record<string, string> }): Promise<TestStack> {
+export async function startStack(options: {
+  redis: RedisPair;
+  database: TestDatabase | { url: string };
+  env?: Record<string, string>;
+}): Promise<TestStack> {
   const prefix = `t${randomBytes(4).toString('hex')}:`;
   const config = loadConfig({
     REDIS_MASTER: options.redis.master.connectionString,
@@ -76,13 +80,17 @@ export async function startStack(options: { redis: RedisPair; database: TestData
     logs,
     async post(path, body) {
       const started = performance.now();
-      const response = await fetch(`${baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      const response = await fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
       const json: unknown = await response.json();
       return { status: response.status, json, ms: performance.now() - started };
     },
     async get(path) {
       const response = await fetch(`${baseUrl}${path}`);
-      return { status: response.status, json: (await response.json()), headers: response.headers };
+      return { status: response.status, json: await response.json(), headers: response.headers };
     },
     startWorker() {
       poller ??= startListPoller(worker, pollerClient, log);
