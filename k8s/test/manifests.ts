@@ -86,12 +86,21 @@ export function renderKustomization(dir: string): RenderedObject[] {
   return parseManifests(text);
 }
 
+function isRenderedObject(value: unknown): value is RenderedObject {
+  if (typeof value !== 'object' || value === null) return false;
+  const { apiVersion, kind, metadata } = value as Partial<RenderedObject>;
+  return typeof apiVersion === 'string' && typeof kind === 'string' && typeof metadata?.name === 'string';
+}
+
 /** Parses a multi-document YAML stream; a YAML error is thrown, not skipped. */
 export function parseManifests(text: string): RenderedObject[] {
   return parseAllDocuments(text).flatMap((document) => {
-    if (document.errors.length > 0) throw document.errors[0];
+    const [error] = document.errors;
+    if (error) throw new Error(`invalid YAML: ${error.message}`);
     const value: unknown = document.toJS();
-    return value === null ? [] : [value as RenderedObject];
+    if (value === null || value === undefined) return [];
+    if (!isRenderedObject(value)) throw new Error(`not a Kubernetes object: ${JSON.stringify(value).slice(0, 80)}`);
+    return [value];
   });
 }
 
@@ -140,7 +149,7 @@ export interface Workload {
 
 export function workloads(objects: readonly RenderedObject[]): Workload[] {
   return [...deployments(objects), ...statefulSets(objects)].map((workload) => ({
-    kind: workload.kind as Workload['kind'],
+    kind: workload.kind,
     name: workload.metadata.name,
     podLabels: workload.spec?.template.metadata?.labels ?? {},
     selector: workload.spec?.selector.matchLabels ?? {},

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 
 import {
   appNamespace,
-  type LabelSelector,
   networkPolicies,
   type OverlayName,
   overlays,
@@ -46,9 +45,9 @@ function connectionAllowed(policies: INetworkPolicy[], source: Pod, destination:
       return peers.some((peer) => {
         if (peer.ipBlock) return false;
         const namespaceOk = peer.namespaceSelector
-          ? selectorMatches(peer.namespaceSelector as LabelSelector, namespaceLabels(source.namespace))
+          ? selectorMatches(peer.namespaceSelector, namespaceLabels(source.namespace))
           : source.namespace === destination.namespace;
-        const podOk = peer.podSelector ? selectorMatches(peer.podSelector as LabelSelector, source.labels) : true;
+        const podOk = peer.podSelector ? selectorMatches(peer.podSelector, source.labels) : true;
         return namespaceOk && podOk;
       });
     }),
@@ -77,7 +76,8 @@ describe.each(overlays)('overlay %s', (overlay) => {
   });
 
   it('keeps web, postgres, the ingress controller and other namespaces away from Redis', () => {
-    for (const source of [web, postgres, ingressController, impostor, unlabelled]) expect(allowed(source, redis, 6379)).toBe(false);
+    for (const source of [web, postgres, ingressController, impostor, unlabelled])
+      expect(allowed(source, redis, 6379)).toBe(false);
   });
 
   it('lets only api reach Postgres', () => {

@@ -17,7 +17,9 @@ import {
 
 const countByKind = (objects: { kind: string }[]) =>
   Object.fromEntries(
-    [...new Set(objects.map((object) => object.kind))].sort().map((kind) => [kind, objects.filter((o) => o.kind === kind).length]),
+    [...new Set(objects.map((object) => object.kind))]
+      .sort()
+      .map((kind) => [kind, objects.filter((o) => o.kind === kind).length]),
   );
 
 describe.each(overlays)('overlay %s', (overlay) => {
@@ -38,7 +40,11 @@ describe.each(overlays)('overlay %s', (overlay) => {
     const kinds = countByKind(objects);
     expect(kinds).toMatchObject({ StatefulSet: 1, Deployment: 4, Ingress: 1, PersistentVolumeClaim: 1 });
     expect(named<{ spec: { replicas: number } }>(objects, 'StatefulSet', 'redis').spec.replicas).toBe(3);
-    expect(workloads(objects).map((w) => w.name).sort()).toEqual(['api', 'postgres', 'redis', 'web', 'worker']);
+    expect(
+      workloads(objects)
+        .map((w) => w.name)
+        .sort(),
+    ).toEqual(['api', 'postgres', 'redis', 'web', 'worker']);
   });
 
   it('pins every image to an explicit tag (never :latest, never untagged)', () => {

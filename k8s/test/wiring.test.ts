@@ -53,7 +53,10 @@ describe.each(overlays)('overlay %s', (overlay) => {
       const selector = service.spec?.selector ?? {};
       expect(Object.keys(selector).length, `Service ${service.metadata.name} has a selector`).toBeGreaterThan(0);
       const selected = workloads(objects).filter((w) => selectorMatches({ matchLabels: selector }, w.podLabels));
-      expect(selected.map((w) => w.name), `Service ${service.metadata.name}`).toHaveLength(1);
+      expect(
+        selected.map((w) => w.name),
+        `Service ${service.metadata.name}`,
+      ).toHaveLength(1);
       const ports = selected[0]!.pod.containers.flatMap((c) => c.ports ?? []);
       for (const port of service.spec?.ports ?? []) {
         const target = port.targetPort ?? port.port;
@@ -83,7 +86,10 @@ describe.each(overlays)('overlay %s', (overlay) => {
     for (const p of paths) {
       const service = named<{ spec: { ports: { name?: string; port: number }[] } }>(objects, 'Service', p.backend.service!.name);
       const port = p.backend.service!.port;
-      expect(service.spec.ports.some((sp) => sp.name === port?.name || sp.port === port?.number), p.path).toBe(true);
+      expect(
+        service.spec.ports.some((sp) => sp.name === port?.name || sp.port === port?.number),
+        p.path,
+      ).toBe(true);
     }
     const expectedClass = overlay === 'aks' ? 'webapprouting.kubernetes.azure.com' : 'nginx';
     expect(ingress?.spec?.ingressClassName).toBe(expectedClass);
