@@ -1,0 +1,103 @@
+// Polls an API read on an interval while the tab is visible; keeps the last good answer on errors.
+'use client';
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import { ApiError } from './api-client';
+
+/** Options of {@link usePoll}. */
+export interface PollOptions {
+  /** Time between the end of one request and the start of the next. */
+  intervalMs: number;
+  /** Changing it (e.g. a page cursor) drops the current answer and loads at once. */
+  key?: string;
+  /**
+   * Longest wait between retries while requests fail (the wait doubles per failure).
+   * @defaultValue 5000
+   */
+  maxBackoffMs?: number;
+}
+
+/** What {@link usePoll} returns: the last good answer, the last error (cleared on success). */
+export interface PollState<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  /** Loads now (and restarts the interval), e.g. after a submit or a Retry click. */
+  refresh: () => void;
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(error instanceof Error ? error.message : String(error), 0);
+}
+
+/**
+ * Runs `load` now and then every `intervalMs`; never two requests at once, nothing while the
+ * document is hidden (it reloads as soon as the tab is visible again).
+ */
+export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: PollOptions): PollState<T> {
+  const { intervalMs, key = '', maxBackoffMs = 5_000 } = options;
+  const [state, setState] = useState<Omit<PollState<T>, 'refresh'>>({ data: undefined, error: undefined, loading: true });
+  const loadRef = useRef(load);
+  const refreshRef = useRef<() => void>(() => undefined);
+
+  useEffect(() => {
+    loadRef.current = load;
+  });
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let controller: AbortController | undefined;
+    let stopped = false;
+    let failures = 0;
+    setState({ data: undefined, error: undefined, loading: true });
+
+    const schedule = () => {
+      if (stopped || document.hidden) return;
+      const delay = failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, Math.max(maxBackoffMs, intervalMs));
+      timer = setTimeout(() => void run(), delay);
+    };
+
+    const run = async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      controller?.abort();
+      const current = new AbortController();
+      controller = current;
+      try {
+        const data = await loadRef.current(current.signal);
+        if (stopped || current.signal.aborted) return;
+        failures = 0;
+        setState({ data, error: undefined, loading: false });
+      } catch (error) {
+        if (stopped || current.signal.aborted) return;
+        failures += 1;
+        setState((previous) => ({ data: previous.data, error: toApiError(error), loading: false }));
+      }
+      schedule();
+    };
+
+    const onVisibilityChange = () => {
+      if (document.hidden) {
+        clearTimeout(timer);
+        timer = undefined;
+      } else {
+        void run();
+      }
+    };
+
+    refreshRef.current = () => void run();
+    document.addEventListener('visibilitychange', onVisibilityChange);
+    void run();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      controller?.abort();
+      document.removeEventListener('visibilitychange', onVisibilityChange);
+    };
+  }, [key, intervalMs, maxBackoffMs]);
+
+  const refresh = useCallback(() => refreshRef.current(), []);
+  return { ...state, refresh };
+}

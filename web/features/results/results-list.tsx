@@ -1,0 +1,72 @@
+// "Calculated values": each submitted index with its status and value, newest first, paged.
+'use client';
+
+import type { IndexStatus, RecentValue } from '../api/api-types';
+import { Pager } from '../paging/pager';
+import { ValueView } from './value-view';
+
+const statusText: Record<IndexStatus, string> = {
+  queued: 'Queued',
+  computing: 'Computing',
+  done: 'Done',
+  failed: 'Failed',
+};
+
+/** Props of {@link ResultsList}. */
+export interface ResultsListProps {
+  items: RecentValue[] | undefined;
+  page: number;
+  hasOlder: boolean;
+  onOlder: () => void;
+  onNewer: () => void;
+  /** Re-submits a failed index. */
+  onRetry: (index: number) => void;
+}
+
+export function StatusBadge({ status }: { status: IndexStatus }) {
+  return <span className={`status status-${status}`}>{statusText[status]}</span>;
+}
+
+function ResultRow({ item, onRetry }: { item: RecentValue; onRetry: (index: number) => void }) {
+  const value = item.value;
+  return (
+    <li className={`result result-${item.status}`}>
+      <div className="result-head">
+        <span className="result-index">F({item.index})</span>
+        <StatusBadge status={item.status} />
+      </div>
+      {item.status === 'done' && value !== null ? (
+        <ValueView key={`${item.index}:${value}`} item={{ ...item, value }} />
+      ) : item.status === 'failed' ? (
+        <p className="result-note">
+          The workers gave up on this index.{' '}
+          <button type="button" className="link-button" onClick={() => onRetry(item.index)}>
+            Try again<span className="visually-hidden"> F({item.index})</span>
+          </button>
+        </p>
+      ) : (
+        <p className="result-note">{item.status === 'computing' ? 'A worker is computing it…' : 'Waiting for a worker…'}</p>
+      )}
+    </li>
+  );
+}
+
+export function ResultsList({ items, page, hasOlder, onOlder, onNewer, onRetry }: ResultsListProps) {
+  return (
+    <section className="panel results" aria-labelledby="results-title">
+      <h2 id="results-title">Calculated values</h2>
+      {items === undefined ? (
+        <p className="empty">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="empty">{page === 1 ? 'Nothing yet! Submit an index above.' : 'No older results.'}</p>
+      ) : (
+        <ol className="result-list" aria-label="Calculated values">
+          {items.map((item) => (
+            <ResultRow key={item.index} item={item} onRetry={onRetry} />
+          ))}
+        </ol>
+      )}
+      <Pager label="Calculated values pages" page={page} hasOlder={hasOlder} onOlder={onOlder} onNewer={onNewer} />
+    </section>
+  );
+}
