@@ -1,0 +1,48 @@
+// Default msw handlers: a healthy API with a few results; tests override them with server.use().
+import { http, HttpResponse } from 'msw';
+
+import type { Health, RecentValue, RecentValuesPage, Stats, Submission } from '../features/api/api-types';
+
+/** 100000's preview as the API sends it in lists. */
+export const bigPreview = '25974069347221724166…49895374653428746875 (20899 digits)';
+
+export const sampleRecent: RecentValue[] = [
+  { index: 100000, status: 'done', value: bigPreview, digits: 20899, truncated: true, computedMs: 2.4 },
+  { index: 12, status: 'done', value: '144', digits: 3, truncated: false, computedMs: 0.01 },
+  { index: 40, status: 'computing', value: null, digits: null, truncated: false, computedMs: null },
+  { index: 9, status: 'queued', value: null, digits: null, truncated: false, computedMs: null },
+  { index: 77, status: 'failed', value: null, digits: null, truncated: false, computedMs: null },
+];
+
+export const sampleStats: Stats = {
+  queueLength: 3,
+  queued: 4,
+  computing: 1,
+  pending: 5,
+  done: 10,
+  failed: 1,
+  workers: { active: 2, heartbeats: [] },
+  maxIndex: 1_000_000,
+  time: 1_764_050_000_000,
+};
+
+export const sampleHealth: Health = {
+  status: 'ok',
+  checks: { redisMaster: { ok: true, ms: 1 }, redisReplica: { ok: true, ms: 1 }, postgres: { ok: true, ms: 2 } },
+};
+
+export const sampleSubmissions: Submission[] = [
+  { number: 100000, id: 5, submittedAt: '2026-11-25T06:00:05.000Z' },
+  { number: 12, id: 4, submittedAt: '2026-11-25T06:00:04.000Z' },
+];
+
+export const handlers = [
+  http.get('/api/stats', () => HttpResponse.json(sampleStats)),
+  http.get('/api/health', () => HttpResponse.json(sampleHealth)),
+  http.get('/api/values/recent', () => HttpResponse.json<RecentValuesPage>({ items: sampleRecent, next: null })),
+  http.get('/api/values/all', () => HttpResponse.json(sampleSubmissions)),
+  http.post('/api/values', async ({ request }) => {
+    const body = (await request.json()) as { index: number };
+    return HttpResponse.json({ working: true, index: body.index, status: 'queued' }, { status: 202 });
+  }),
+];

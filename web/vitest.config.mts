@@ -1,0 +1,22 @@
+// Component tests: jsdom + Testing Library, the API mocked with msw (mocks/). E2E has its own config.
+import { fileURLToPath } from 'node:url';
+
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@shared/index-input': fileURLToPath(new URL('../functions/src/validation/index-input.ts', import.meta.url)),
+      '@/': fileURLToPath(new URL('./', import.meta.url)),
+    },
+  },
+  oxc: { jsx: { runtime: 'automatic' } },
+  test: {
+    include: ['test/**/*.test.{ts,tsx}'],
+    environment: 'jsdom',
+    setupFiles: ['./test/setup.ts'],
+    restoreMocks: true,
+    reporters: ['default', 'json'],
+    outputFile: { json: '../.reports/web.json' },
+  },
+});
