@@ -6,10 +6,12 @@ import type { Redis } from 'ioredis';
 import { type Config, loadConfig } from './config.js';
 import { LeaseKeeper } from './queue/lease-keeper.js';
 import { ResultsView } from './queue/results-view.js';
-import { TaskQueue } from './queue/task-queue.js';
+import { type EnqueueStatus, TaskQueue } from './queue/task-queue.js';
 import { createRedisClient } from './redis/client.js';
 import { type RedisKeys, redisKeys } from './redis/keys.js';
 import { SubmissionsStore } from './submissions/submissions-store.js';
+import { createSubmitter } from './submissions/submit-index.js';
+import type { ValidIndex } from './validation/index-input.js';
 
 /** Everything a handler needs; each part is created lazily so a worker never opens Postgres. */
 export interface Services {
@@ -25,6 +27,8 @@ export interface Services {
   readonly leaseKeeper: LeaseKeeper;
   /** The Postgres store, connected and migrated on first use; retried after a failure. */
   submissions(): Promise<SubmissionsStore>;
+  /** Logs and queues one submitted index (group-committed with concurrent ones). */
+  submit(index: ValidIndex): Promise<EnqueueStatus>;
   close(): Promise<void>;
 }
 
@@ -49,6 +53,19 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
   );
   let store: Promise<SubmissionsStore> | undefined;
   const opened = { master: false, replica: false };
+  const submissions = (): Promise<SubmissionsStore> => {
+    store ??= SubmissionsStore.connect({ databaseUrl: config.databaseUrl, timeoutMs: config.databaseTimeoutMs, log }).catch(
+      (error: unknown) => {
+        store = undefined; // the next request tries again
+        throw error;
+      },
+    );
+    return store;
+  };
+  const submitter = lazy(() => {
+    opened.master = true;
+    return createSubmitter(submissions, queue);
+  });
 
   return {
     config,
@@ -72,15 +89,8 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
     get leaseKeeper() {
       return leaseKeeper();
     },
-    submissions() {
-      store ??= SubmissionsStore.connect({ databaseUrl: config.databaseUrl, timeoutMs: config.databaseTimeoutMs, log }).catch(
-        (error: unknown) => {
-          store = undefined; // the next request tries again
-          throw error;
-        },
-      );
-      return store;
-    },
+    submissions,
+    submit: (index) => submitter().submit(index),
     async close() {
       if (opened.master) leaseKeeper().stop();
       const closing: Promise<unknown>[] = [];

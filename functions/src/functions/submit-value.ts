@@ -4,7 +4,6 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registrations.js';
 import { getServices } from '../services.js';
-import { submitIndex } from '../submissions/submit-index.js';
 import { checkSubmissionBody } from '../validation/index-input.js';
 
 const maxBodyBytes = 10_000;
@@ -16,7 +15,7 @@ export async function submitValue(request: HttpRequest, _context: InvocationCont
   if (body.length > maxBodyBytes) return json(413, { error: `request body is larger than ${maxBodyBytes} bytes` });
   const checked = checkSubmissionBody(body, services.config.maxIndex);
   if (!checked.ok) return json(checked.status, { error: checked.error });
-  const status = await submitIndex(services, checked);
+  const status = await services.submit(checked);
   return json(202, { working: true, index: checked.index, status });
 }
 

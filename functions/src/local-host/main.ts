@@ -37,15 +37,13 @@ async function main(): Promise<void> {
 
   if (http.length > 0) {
     // Run migrations now, as the real app does on its first request; a down Postgres is retried later.
-    await services
-      .submissions()
-      .catch((error: unknown) =>
-        log({
-          level: 'warning',
-          source: 'host',
-          message: `postgres not ready yet (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)}); will retry on first use`,
-        }),
-      );
+    await services.submissions().catch((error: unknown) =>
+      log({
+        level: 'warning',
+        source: 'host',
+        message: `postgres not ready yet (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)}); will retry on first use`,
+      }),
+    );
   }
   let server: Server | undefined;
   const port = Number(args.port);

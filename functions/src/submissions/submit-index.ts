@@ -1,15 +1,24 @@
 // Submitting an index: log it in Postgres and queue it in Redis, all or nothing.
-import type { EnqueueStatus } from '../queue/task-queue.js';
-import type { Services } from '../services.js';
+import type { EnqueueStatus, TaskQueue } from '../queue/task-queue.js';
 import type { ValidIndex } from '../validation/index-input.js';
+import { SubmissionBatcher } from './submission-batcher.js';
+import type { SubmissionsStore } from './submissions-store.js';
 
 /**
- * Logs the submission and queues the index inside one Postgres transaction: if Redis fails
- * the row is rolled back, so a 202 always means "committed and queued". (If the COMMIT
- * itself fails after the enqueue, the value is still computed; only the log line is lost.)
+ * Logs submissions and queues their indices inside one Postgres transaction: if Redis fails
+ * the rows are rolled back, so a 202 always means "committed and queued". Concurrent
+ * submissions share a transaction (group commit). If the COMMIT itself fails after the
+ * enqueue, the values are still computed; only their log lines are lost.
  */
-export async function submitIndex(services: Services, index: ValidIndex): Promise<EnqueueStatus> {
-  const store = await services.submissions();
-  const [status] = await store.recordThen([index.index], () => services.queue.enqueue([index.key]));
-  return status ?? 'queued';
+export function createSubmitter(
+  store: () => Promise<SubmissionsStore>,
+  queue: () => TaskQueue,
+): SubmissionBatcher<ValidIndex, EnqueueStatus> {
+  return new SubmissionBatcher<ValidIndex, EnqueueStatus>(async (indices) => {
+    const submissions = await store();
+    return submissions.recordThen(
+      indices.map((index) => index.index),
+      () => queue().enqueue(indices.map((index) => index.key)),
+    );
+  });
 }
