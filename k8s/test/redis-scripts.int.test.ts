@@ -154,4 +154,15 @@ describe.skipIf(!redisServer)('redis StatefulSet scripts', () => {
     expect(await until(() => cli(replica, 'lrange', 'tasks', '0', '-1') === '7')).toBe(true);
     expect(cli(replica, 'rpush', 'tasks', '8')).toMatch(/READONLY/);
   });
+
+  it('a replica that has synced stays ready (serving reads) while the master is down', async () => {
+    const [master, replica] = [pods[0]!, pods[1]!];
+    cli(master, 'rpush', 'tasks', '9');
+    expect(await until(() => cli(replica, 'llen', 'tasks') === '2')).toBe(true);
+    master.process?.kill('SIGTERM');
+    await new Promise((resolve) => master.process?.once('exit', resolve));
+    expect(await until(() => /master_link_status:down/.test(cli(replica, 'info', 'replication')))).toBe(true);
+    expect(ready(replica)).toBe(true);
+    expect(cli(replica, 'lrange', 'tasks', '0', '-1')).toBe('7\n9');
+  });
 });
