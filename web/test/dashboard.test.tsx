@@ -9,9 +9,7 @@ import { sampleHealth, sampleStats, sampleSubmissions } from '../mocks/handlers'
 import { server } from '../mocks/node';
 
 function apiDown() {
-  server.use(
-    http.get('/api/*', () => HttpResponse.json({ error: 'API unreachable' }, { status: 503 })),
-  );
+  server.use(http.get('/api/*', () => HttpResponse.json({ error: 'API unreachable' }, { status: 503 })));
 }
 
 describe('home: API failures', () => {
@@ -48,7 +46,10 @@ describe('home: API failures', () => {
       http.get('/api/values/recent', () =>
         down
           ? HttpResponse.json({ error: 'API unreachable' }, { status: 503 })
-          : HttpResponse.json({ items: [{ index: 12, status: 'done', value: '144', digits: 3, truncated: false, computedMs: 0 }], next: null }),
+          : HttpResponse.json({
+              items: [{ index: 12, status: 'done', value: '144', digits: 3, truncated: false, computedMs: 0 }],
+              next: null,
+            }),
       ),
     );
     render(<Dashboard liveIntervalMs={30} />);
@@ -78,7 +79,14 @@ describe('home: system panel', () => {
   it('home: shows queue length, pending, done, failed and active workers from /api/stats', async () => {
     server.use(
       http.get('/api/stats', () =>
-        HttpResponse.json({ ...sampleStats, queueLength: 1234, pending: 1300, done: 98765, failed: 7, workers: { active: 3, heartbeats: [] } }),
+        HttpResponse.json({
+          ...sampleStats,
+          queueLength: 1234,
+          pending: 1300,
+          done: 98765,
+          failed: 7,
+          workers: { active: 3, heartbeats: [] },
+        }),
       ),
     );
     render(<Dashboard />);
@@ -117,10 +125,18 @@ describe('home: indexes I have seen', () => {
     render(<Dashboard />);
     const seen = screen.getByRole('region', { name: 'Indexes I have seen' });
     const list = await within(seen).findByRole('list', { name: 'Indexes I have seen' });
-    expect(within(list).getAllByRole('listitem').map((item) => item.textContent)).toEqual(['100000', '12']);
+    expect(
+      within(list)
+        .getAllByRole('listitem')
+        .map((item) => item.textContent),
+    ).toEqual(['100000', '12']);
     await user.click(within(seen).getByRole('button', { name: 'Older →' }));
     await waitFor(() =>
-      expect(within(within(seen).getByRole('list')).getAllByRole('listitem').map((item) => item.textContent)).toEqual(['5']),
+      expect(
+        within(within(seen).getByRole('list'))
+          .getAllByRole('listitem')
+          .map((item) => item.textContent),
+      ).toEqual(['5']),
     );
     expect(within(seen).getByText('Page 2')).toBeInTheDocument();
   });

@@ -35,7 +35,11 @@ describe('api proxy', () => {
     );
     process.env.API_URL = 'http://api-a.test';
     const answer = await forwardToApi(
-      new Request('http://localhost:3000/api/values?x=1', { method: 'POST', body: '{"index":6}', headers: { 'content-type': 'application/json' } }),
+      new Request('http://localhost:3000/api/values?x=1', {
+        method: 'POST',
+        body: '{"index":6}',
+        headers: { 'content-type': 'application/json' },
+      }),
     );
     expect(answer.status).toBe(422);
     expect(answer.headers.get('x-next-before')).toBe('9');

@@ -16,7 +16,7 @@ function readBlob(blob: Blob | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     if (!blob) return reject(new Error('no blob'));
     const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
+    reader.onload = () => resolve(reader.result as string);
     reader.onerror = () => reject(reader.error ?? new Error('read failed'));
     reader.readAsText(blob);
   });
@@ -121,7 +121,9 @@ describe('home: results', () => {
   });
 
   it('home: tells why a huge value cannot be expanded when the API refuses', async () => {
-    server.use(http.get('/api/values/100000', () => HttpResponse.json({ error: 'index 100000 has not been submitted' }, { status: 404 })));
+    server.use(
+      http.get('/api/values/100000', () => HttpResponse.json({ error: 'index 100000 has not been submitted' }, { status: 404 })),
+    );
     const user = userEvent.setup();
     render(<Dashboard />);
     const item = await resultFor(100000);
@@ -176,14 +178,17 @@ describe('home: results', () => {
     await waitFor(() => expect(calls).toBeGreaterThan(whileHidden));
   });
 
-  it('home: pages to older results with the API\'s cursor and back', async () => {
+  it("home: pages to older results with the API's cursor and back", async () => {
     const befores: (string | null)[] = [];
     server.use(
       http.get('/api/values/recent', ({ request }) => {
         const before = new URL(request.url).searchParams.get('before');
         befores.push(before);
         return before === '17'
-          ? HttpResponse.json({ items: [{ index: 3, status: 'done', value: '2', digits: 1, truncated: false, computedMs: 0 }], next: null })
+          ? HttpResponse.json({
+              items: [{ index: 3, status: 'done', value: '2', digits: 1, truncated: false, computedMs: 0 }],
+              next: null,
+            })
           : HttpResponse.json({ items: sampleRecent, next: '17' });
       }),
     );

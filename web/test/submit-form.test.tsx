@@ -80,9 +80,11 @@ describe('home: submit form', () => {
     expect(indexBox()).not.toHaveAttribute('aria-invalid');
   });
 
-  it('home: shows the API\'s 422 text in place when the server refuses the index', async () => {
+  it("home: shows the API's 422 text in place when the server refuses the index", async () => {
     server.use(
-      http.post('/api/values', () => HttpResponse.json({ error: 'index must be between 0 and 10 (the limit is 10)' }, { status: 422 })),
+      http.post('/api/values', () =>
+        HttpResponse.json({ error: 'index must be between 0 and 10 (the limit is 10)' }, { status: 422 }),
+      ),
     );
     const user = userEvent.setup();
     render(<Dashboard />);
@@ -97,7 +99,9 @@ describe('home: submit form', () => {
     const user = userEvent.setup();
     render(<Dashboard />);
     await user.type(indexBox(), '12{Enter}');
-    await waitFor(() => expect(indexBox()).toHaveAccessibleDescription(expect.stringContaining('Could not submit: API unreachable')));
+    await waitFor(() =>
+      expect(indexBox()).toHaveAccessibleDescription(expect.stringContaining('Could not submit: API unreachable')),
+    );
     expect(indexBox()).toHaveValue('12');
   });
 });

@@ -1,12 +1,5 @@
 // Browser calls to the same-origin API (/api/*), each with a timeout and typed errors.
-import type {
-  Health,
-  RecentValuesPage,
-  Stats,
-  SubmissionsPage,
-  SubmitAnswer,
-  ValueDetail,
-} from './api-types';
+import type { Health, RecentValuesPage, Stats, SubmissionsPage, SubmitAnswer, ValueDetail } from './api-types';
 
 /** How long the UI waits for any API answer before calling the API slow. */
 export const requestTimeoutMs = 5_000;

@@ -10,8 +10,8 @@ import { usePoll } from '../api/use-poll';
 import { useCursorPages } from '../paging/use-cursor-pages';
 import { ResultsList } from '../results/results-list';
 import { formatDigits } from '../results/value-view';
-import { SubmitForm } from '../submit/submit-form';
 import { SeenIndexes } from '../submissions/seen-indexes';
+import { SubmitForm } from '../submit/submit-form';
 import { SystemPanel } from '../system/system-panel';
 
 /** Props of {@link Dashboard}; intervals are shortened in tests. */

@@ -90,17 +90,15 @@ export function SubmitForm({ maxIndex, onSubmitted }: SubmitFormProps) {
         </button>
       </div>
       <p id={hintId} className="hint">
-        {maxIndex === undefined
-          ? 'A whole number, like 12.'
-          : `A whole number from 0 to ${maxIndex.toLocaleString('en-US')}.`}
+        {maxIndex === undefined ? 'A whole number, like 12.' : `A whole number from 0 to ${maxIndex.toLocaleString('en-US')}.`}
       </p>
       <p id={errorId} className="field-error" aria-live="polite">
         {error}
       </p>
       {lastAccepted && !error ? (
         <p className="accepted" role="status">
-          F({lastAccepted.index}) {lastAccepted.status === 'done' ? 'is already known' : 'is queued'}; it appears in the
-          results below.
+          F({lastAccepted.index}) {lastAccepted.status === 'done' ? 'is already known' : 'is queued'}; it appears in the results
+          below.
         </p>
       ) : null}
     </form>
