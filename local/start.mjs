@@ -258,10 +258,47 @@ async function main() {
     const host = join(root, 'dist', 'functions', 'src', 'local-host', 'main.js');
     startChild('api', process.execPath, [host, '--port', String(apiPort)], { env: { ...functionsEnv, ...selectFunctions(apiFunctions) } });
     // --- worker processes (the local stand-in for the KEDA-scaled worker Deployment) ---
-    const workers = Number(env.WORKERS ?? 1);
-    for (let i = 1; i <= workers; i += 1) {
-      startChild(`worker-${i}`, process.execPath, [host, '--quiet'], { env: { ...functionsEnv, ...selectFunctions(['fib-worker']) } });
-    }
+    // local/autoscaler.mjs applies KEDA's and the HPA's rules with the numbers in
+    // keda/scaledobject.yaml (0 workers while the queue is empty); WORKERS=N pins N workers.
+    const { startLocalAutoscaler } = await import('./autoscaler.mjs');
+    let workerNumber = 0;
+    const startWorker = () => {
+      workerNumber += 1;
+      const name = `worker-${workerNumber}`;
+      const child = startChild(name, process.execPath, [host, '--quiet'], { env: { ...functionsEnv, ...selectFunctions(['fib-worker']) } });
+      return {
+        name,
+        // Scale-in: SIGTERM (the host finishes its batch, exits 0); this exit is intended, so it
+        // replaces startChild's "unexpected exit stops everything" listener first.
+        async stop() {
+          if (child.exited || shuttingDown) return;
+          child.removeAllListeners('exit');
+          const exited = new Promise((resolveExit) =>
+            child.once('exit', () => {
+              child.exited = true;
+              children.splice(children.findIndex((entry) => entry.child === child), 1);
+              resolveExit();
+            }),
+          );
+          try {
+            process.kill(-child.pid, 'SIGTERM');
+          } catch {
+            /* already gone */
+          }
+          await Promise.race([exited, sleep(30_000)]);
+          if (!child.exited) {
+            say(`${name} did not stop within 30 s; killing it`);
+            try {
+              process.kill(-child.pid, 'SIGKILL');
+            } catch {
+              /* already gone */
+            }
+            await exited;
+          }
+        },
+      };
+    };
+    await startLocalAutoscaler({ root, dataDir, env, runtime: functionsEnv, apiPort, startWorker, say: (message) => console.log(`[autoscaler] ${message}`) });
     // --- end of worker processes ---
   }
   await waitFor('the functions (GET /api/health)', () => httpAnswers(`http://127.0.0.1:${apiPort}/api/health`), 60_000);

@@ -1,0 +1,234 @@
+// KEDA's and the HPA's scaling rules as pure functions, read from the ScaledObject in keda/:
+// KEDA activates 0 -> 1 and deactivates 1 -> 0 after cooldownPeriod; the HPA scales 1 <-> N
+// on the external metric (LLEN / listLength, AverageValue) with tolerance, stabilisation
+// windows and rate policies. Plain JS so `npm start` (node, no build step) can run it.
+//
+// Sources (behaviour copied from these, not guessed):
+// - KEDA ScaledObject spec and defaults (pollingInterval 30, cooldownPeriod 300, min 0,
+//   max 100): https://keda.sh/docs/latest/reference/scaledobject-spec/
+// - KEDA scale executor (kedacore/keda pkg/scaling/executor/scale_scaledobjects.go): active &&
+//   replicas == 0 -> max(minReplicaCount, 1); !active && replicas > 0 && min == 0 && lastActive
+//   + cooldownPeriod < now -> 0; active -> lastActiveTime = now.
+// - KEDA redis list scaler: metric = LLEN, target AverageValue = listLength (default 5),
+//   active when LLEN > activationListLength (default 0): https://keda.sh/docs/latest/scalers/redis-lists/
+// - HPA algorithm: https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+//   and kubernetes pkg/controller/podautoscaler (horizontal.go, replica_calculator.go): tolerance
+//   0.1, sync period 15 s, stabilisation = max (down) / min (up) of recommendations within the
+//   window, policy limits from the replicas at the start of each policy's period.
+import { parse } from 'yaml';
+
+/** KEDA's ScaledObject defaults. */
+export const kedaDefaults = Object.freeze({ pollingInterval: 30, cooldownPeriod: 300, minReplicaCount: 0, maxReplicaCount: 100 });
+/** The redis list scaler's defaults. */
+export const redisListDefaults = Object.freeze({ listLength: 5, activationListLength: 0 });
+/** kube-controller-manager defaults: --horizontal-pod-autoscaler-sync-period and -tolerance. */
+export const hpaControllerDefaults = Object.freeze({ syncPeriodSeconds: 15, tolerance: 0.1 });
+
+/** The HPA's default behaviour (autoscaling/v2 GenerateHPAScaleUpRules / GenerateHPAScaleDownRules). */
+export const defaultScaleUp = Object.freeze({
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+  ],
+});
+export const defaultScaleDown = Object.freeze({
+  stabilizationWindowSeconds: 300,
+  selectPolicy: 'Max',
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+});
+
+function wholeNumber(value, name, fallback) {
+  if (value === undefined || value === null || value === '') return fallback;
+  const number = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(number) || number < 0) throw new Error(`ScaledObject: ${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+function scalingRules(rules, defaults, direction) {
+  if (!rules) return { ...defaults, policies: defaults.policies.map((p) => ({ ...p })) };
+  const policies = (rules.policies ?? defaults.policies).map((policy, i) => {
+    if (policy.type !== 'Pods' && policy.type !== 'Percent') throw new Error(`ScaledObject: ${direction}.policies[${i}].type must be Pods or Percent`);
+    return { type: policy.type, value: wholeNumber(policy.value, `${direction}.policies[${i}].value`), periodSeconds: wholeNumber(policy.periodSeconds, `${direction}.policies[${i}].periodSeconds`) };
+  });
+  const selectPolicy = rules.selectPolicy ?? 'Max';
+  if (!['Max', 'Min', 'Disabled'].includes(selectPolicy)) throw new Error(`ScaledObject: ${direction}.selectPolicy must be Max, Min or Disabled`);
+  return {
+    stabilizationWindowSeconds: wholeNumber(rules.stabilizationWindowSeconds, `${direction}.stabilizationWindowSeconds`, defaults.stabilizationWindowSeconds),
+    selectPolicy,
+    policies,
+  };
+}
+
+/**
+ * Reads the numbers the local scaler needs from a ScaledObject manifest (YAML text; may hold
+ * several documents, the first `kind: ScaledObject` with a `redis` trigger is used).
+ */
+export function parseScaledObject(text) {
+  const documents = text
+    .split(/^---\s*$/m)
+    .map((part) => parse(part))
+    .filter((doc) => doc && typeof doc === 'object');
+  const scaledObject = documents.find((doc) => doc.kind === 'ScaledObject');
+  if (!scaledObject) throw new Error('ScaledObject: no document with kind: ScaledObject');
+  const spec = scaledObject.spec ?? {};
+  const trigger = (spec.triggers ?? []).find((t) => t.type === 'redis');
+  if (!trigger) throw new Error('ScaledObject: no trigger of type redis');
+  const metadata = trigger.metadata ?? {};
+  const behavior = spec.advanced?.horizontalPodAutoscalerConfig?.behavior;
+  const minReplicaCount = wholeNumber(spec.minReplicaCount, 'minReplicaCount', kedaDefaults.minReplicaCount);
+  const maxReplicaCount = wholeNumber(spec.maxReplicaCount, 'maxReplicaCount', kedaDefaults.maxReplicaCount);
+  if (maxReplicaCount < Math.max(minReplicaCount, 1)) throw new Error('ScaledObject: maxReplicaCount must be >= max(minReplicaCount, 1)');
+  const listLength = wholeNumber(metadata.listLength, 'listLength', redisListDefaults.listLength);
+  if (listLength < 1) throw new Error('ScaledObject: listLength must be >= 1');
+  return {
+    name: scaledObject.metadata?.name ?? 'worker',
+    listName: metadata.listName ?? 'tasks',
+    listLength,
+    activationListLength: wholeNumber(metadata.activationListLength, 'activationListLength', redisListDefaults.activationListLength),
+    minReplicaCount,
+    maxReplicaCount,
+    pollingIntervalSeconds: wholeNumber(spec.pollingInterval, 'pollingInterval', kedaDefaults.pollingInterval),
+    cooldownPeriodSeconds: wholeNumber(spec.cooldownPeriod, 'cooldownPeriod', kedaDefaults.cooldownPeriod),
+    scaleUp: scalingRules(behavior?.scaleUp, defaultScaleUp, 'scaleUp'),
+    scaleDown: scalingRules(behavior?.scaleDown, defaultScaleDown, 'scaleDown'),
+  };
+}
+
+/** The HPA KEDA creates has minReplicas = minReplicaCount, or 1 when that is 0 (KEDA owns 0 <-> 1). */
+export function hpaMinReplicas(spec) {
+  return Math.max(spec.minReplicaCount, 1);
+}
+
+/**
+ * One KEDA polling-loop pass (scale executor). Returns whether the trigger is active, the
+ * replica count KEDA sets (or `undefined` when it leaves scaling to the HPA) and the new
+ * lastActiveTime (ms).
+ */
+export function kedaStep({ spec, queueLength, currentReplicas, lastActiveTime, now }) {
+  const isActive = queueLength > spec.activationListLength;
+  if (isActive) {
+    // Trigger active: wake from zero to max(minReplicaCount, 1); always refresh lastActiveTime.
+    const replicas = currentReplicas === 0 ? hpaMinReplicas(spec) : currentReplicas < spec.minReplicaCount ? spec.minReplicaCount : undefined;
+    return { isActive, replicas, lastActiveTime: now, reason: replicas === undefined ? 'active' : 'activated' };
+  }
+  if (currentReplicas > 0 && spec.minReplicaCount === 0) {
+    // Not active: to zero only once cooldownPeriod has passed since the trigger was last active
+    // (a nil lastActiveTime scales in at once, as KEDA does).
+    if (lastActiveTime === undefined || lastActiveTime + spec.cooldownPeriodSeconds * 1000 < now) {
+      return { isActive, replicas: 0, lastActiveTime, reason: 'deactivated' };
+    }
+    return { isActive, replicas: undefined, lastActiveTime, reason: 'cooling down' };
+  }
+  if (currentReplicas < spec.minReplicaCount) return { isActive, replicas: spec.minReplicaCount, lastActiveTime, reason: 'below minReplicaCount' };
+  return { isActive, replicas: undefined, lastActiveTime, reason: 'idle' };
+}
+
+/**
+ * The HPA's metric proposal for an external metric with an AverageValue target
+ * (GetExternalPerPodMetricReplicas): keep the count while usage / (target * replicas) is
+ * within the tolerance of 1, else ceil(usage / target).
+ */
+export function hpaMetricReplicas({ metricValue, targetAverageValue, currentReplicas, tolerance = hpaControllerDefaults.tolerance }) {
+  const usageRatio = metricValue / (targetAverageValue * currentReplicas);
+  if (Math.abs(1 - usageRatio) <= tolerance) return currentReplicas;
+  return Math.ceil(metricValue / targetAverageValue);
+}
+
+/** A fresh HPA controller memory: recommendations and scale events of the recent past. */
+export function newHpaState() {
+  return { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
+}
+
+function changeInPeriod(events, periodSeconds, now) {
+  const cutoff = now - periodSeconds * 1000;
+  return events.filter((event) => event.time > cutoff).reduce((sum, event) => sum + event.change, 0);
+}
+
+/** Highest count the scale-up policies allow now (calculateScaleUpLimitWithScalingRules). */
+export function scaleUpLimit(currentReplicas, state, rules, now) {
+  if (rules.selectPolicy === 'Disabled') return currentReplicas;
+  const pick = rules.selectPolicy === 'Min' ? Math.min : Math.max;
+  let result = rules.selectPolicy === 'Min' ? Infinity : -Infinity;
+  for (const policy of rules.policies) {
+    const periodStart = currentReplicas - changeInPeriod(state.scaleUpEvents, policy.periodSeconds, now) + changeInPeriod(state.scaleDownEvents, policy.periodSeconds, now);
+    const proposed = policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100));
+    result = pick(result, proposed);
+  }
+  return result;
+}
+
+/** Lowest count the scale-down policies allow now (calculateScaleDownLimitWithBehaviors). */
+export function scaleDownLimit(currentReplicas, state, rules, now) {
+  if (rules.selectPolicy === 'Disabled') return currentReplicas;
+  const pick = rules.selectPolicy === 'Min' ? Math.max : Math.min;
+  let result = rules.selectPolicy === 'Min' ? -Infinity : Infinity;
+  for (const policy of rules.policies) {
+    const periodStart = currentReplicas - changeInPeriod(state.scaleUpEvents, policy.periodSeconds, now) + changeInPeriod(state.scaleDownEvents, policy.periodSeconds, now);
+    const proposed = policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100));
+    result = pick(result, proposed);
+  }
+  return result;
+}
+
+/**
+ * One HPA reconcile (reconcileAutoscaler with behaviour). `state` is this HPA's memory and is
+ * updated in place (recommendation recorded, scale event stored). Returns the new replica
+ * count and why; `replicas === currentReplicas` means no change.
+ */
+export function hpaStep({ spec, state, metricValue, currentReplicas, now, tolerance = hpaControllerDefaults.tolerance }) {
+  const minReplicas = hpaMinReplicas(spec);
+  const maxReplicas = spec.maxReplicaCount;
+  if (currentReplicas === 0) return { replicas: 0, proposal: 0, reason: 'scaling disabled (0 replicas: KEDA activates)' };
+  if (currentReplicas > maxReplicas) return record(maxReplicas, maxReplicas, 'above maxReplicas');
+  if (currentReplicas < minReplicas) return record(minReplicas, minReplicas, 'below minReplicas');
+
+  const proposal = hpaMetricReplicas({ metricValue, targetAverageValue: spec.listLength, currentReplicas, tolerance });
+
+  // Stabilisation: the highest recommendation of the scale-down window and the lowest of the
+  // scale-up window bound the result; the raw proposal is recorded for later passes.
+  let upRecommendation = proposal;
+  let downRecommendation = proposal;
+  const upCutoff = now - spec.scaleUp.stabilizationWindowSeconds * 1000;
+  const downCutoff = now - spec.scaleDown.stabilizationWindowSeconds * 1000;
+  for (const entry of state.recommendations) {
+    if (entry.time > upCutoff) upRecommendation = Math.min(upRecommendation, entry.replicas);
+    if (entry.time > downCutoff) downRecommendation = Math.max(downRecommendation, entry.replicas);
+  }
+  const keepFor = Math.max(spec.scaleUp.stabilizationWindowSeconds, spec.scaleDown.stabilizationWindowSeconds) * 1000;
+  state.recommendations = state.recommendations.filter((entry) => entry.time > now - keepFor);
+  state.recommendations.push({ time: now, replicas: proposal });
+  let stabilized = currentReplicas;
+  if (stabilized < upRecommendation) stabilized = upRecommendation;
+  if (stabilized > downRecommendation) stabilized = downRecommendation;
+
+  // Rate policies (convertDesiredReplicasWithBehaviorRate).
+  let replicas = stabilized;
+  let reason = stabilized === proposal ? 'metric' : 'stabilization window';
+  if (stabilized > currentReplicas) {
+    const limit = Math.max(scaleUpLimit(currentReplicas, state, spec.scaleUp, now), currentReplicas);
+    const maximumAllowed = Math.min(maxReplicas, limit);
+    if (stabilized > maximumAllowed) {
+      replicas = maximumAllowed;
+      reason = maximumAllowed === maxReplicas ? 'maxReplicaCount' : 'scale-up policy limit';
+    }
+  } else if (stabilized < currentReplicas) {
+    const limit = Math.min(scaleDownLimit(currentReplicas, state, spec.scaleDown, now), currentReplicas);
+    const minimumAllowed = Math.max(minReplicas, limit);
+    if (stabilized < minimumAllowed) {
+      replicas = minimumAllowed;
+      reason = minimumAllowed === minReplicas && limit <= minReplicas ? 'minReplicas' : 'scale-down policy limit';
+    }
+  }
+  return record(replicas, proposal, reason);
+
+  function record(newReplicas, rawProposal, why) {
+    if (newReplicas > currentReplicas) state.scaleUpEvents.push({ time: now, change: newReplicas - currentReplicas });
+    if (newReplicas < currentReplicas) state.scaleDownEvents.push({ time: now, change: currentReplicas - newReplicas });
+    const longestPeriod = (rules) => Math.max(0, ...rules.policies.map((p) => p.periodSeconds)) * 1000;
+    state.scaleUpEvents = state.scaleUpEvents.filter((e) => e.time > now - longestPeriod(spec.scaleUp));
+    state.scaleDownEvents = state.scaleDownEvents.filter((e) => e.time > now - longestPeriod(spec.scaleDown));
+    return { replicas: newReplicas, proposal: rawProposal, reason: why };
+  }
+}
