@@ -82,6 +82,16 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     expect(await submissionCount()).toBe(before + 3);
   });
 
+  it('commits and queues every one of many concurrent submissions (group commit)', async () => {
+    const before = await submissionCount();
+    const indices = Array.from({ length: 60 }, (_, i) => 1000 + (i % 30));
+    const responses = await Promise.all(indices.map((index) => stack.post('/api/values', JSON.stringify({ index }))));
+    expect(responses.every((response) => response.status === 202)).toBe(true);
+    expect(await submissionCount()).toBe(before + 60);
+    const queued = (await tasks()).filter((entry) => Number(entry) >= 1000 && Number(entry) < 1030);
+    expect([...queued].sort()).toEqual(Array.from({ length: 30 }, (_, i) => String(1000 + i)).sort());
+  });
+
   it.each([
     ['a missing body', ''],
     ['malformed JSON', '{"index": '],

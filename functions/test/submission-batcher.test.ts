@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+
+import { SubmissionBatcher } from '../src/submissions/submission-batcher.js';
+
+describe('SubmissionBatcher (group commit)', () => {
+  it('sends a lone submission at once, then groups those that arrive while it is in flight', async () => {
+    const batches: number[][] = [];
+    const batcher = new SubmissionBatcher<number, string>(
+      async (items) => {
+        batches.push(items);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return items.map((item) => `ok ${item}`);
+      },
+      { maxConcurrentBatches: 1 },
+    );
+    const first = batcher.submit(1);
+    const rest = [2, 3, 4].map((item) => batcher.submit(item));
+    expect(await first).toBe('ok 1');
+    expect(await Promise.all(rest)).toEqual(['ok 2', 'ok 3', 'ok 4']);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('fails every submission of a failed batch, and only those', async () => {
+    let calls = 0;
+    const batcher = new SubmissionBatcher<number, number>(
+      async (items) => {
+        calls += 1;
+        if (calls === 1) throw new Error('redis is unavailable');
+        return items;
+      },
+      { maxConcurrentBatches: 1 },
+    );
+    const failed = batcher.submit(1);
+    const later = batcher.submit(2);
+    await expect(failed).rejects.toThrow('redis is unavailable');
+    expect(await later).toBe(2);
+  });
+
+  it('caps the batch size', async () => {
+    const sizes: number[] = [];
+    const batcher = new SubmissionBatcher<number, number>(
+      async (items) => {
+        sizes.push(items.length);
+        return items;
+      },
+      { maxBatchSize: 3, maxConcurrentBatches: 1 },
+    );
+    await Promise.all(Array.from({ length: 8 }, (_, i) => batcher.submit(i)));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(8);
+  });
+});
