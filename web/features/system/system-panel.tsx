@@ -30,6 +30,7 @@ export function SystemPanel({ stats, health }: SystemPanelProps) {
       <h2 id="system-title">System</h2>
       <dl className="figures">
         <Figure label="Queue length" value={stats?.queueLength} tone="busy" />
+        <Figure label="Computing" value={stats?.computing} tone="busy" />
         <Figure label="Pending" value={stats?.pending} tone="busy" />
         <Figure label="Done" value={stats?.done} />
         <Figure label="Failed" value={stats?.failed} tone="bad" />

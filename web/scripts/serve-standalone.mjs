@@ -1,0 +1,28 @@
+// `npm run start`: serves the standalone build (.next/standalone/web/server.js) as the container
+// does, after putting the static assets where the standalone server looks for them.
+// Next's standalone output leaves .next/static and public/ for the deployer to copy:
+// https://nextjs.org/docs/app/api-reference/config/next-config-js/output#automatically-copying-traced-files
+import { cpSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+const standalone = join(web, '.next', 'standalone', 'web');
+const server = join(standalone, 'server.js');
+
+if (!existsSync(server)) {
+  console.error(`[web] ${server} is missing: run "npm run build --workspace web" first.`);
+  process.exit(1);
+}
+
+cpSync(join(web, '.next', 'static'), join(standalone, '.next', 'static'), { recursive: true });
+if (existsSync(join(web, 'public'))) cpSync(join(web, 'public'), join(standalone, 'public'), { recursive: true });
+
+// The standalone server binds to $HOSTNAME, which many shells and containers set to the machine's
+// name; only an address or "localhost" is taken as a bind address, anything else means all interfaces.
+const host = process.env.HOSTNAME;
+process.env.HOSTNAME = host && (isIP(host) !== 0 || host === 'localhost') ? host : '0.0.0.0';
+process.env.PORT ??= '3000';
+
+await import(server);
