@@ -1,5 +1,7 @@
-// Installs the npm dependencies when they are missing or older than package-lock.json, so
-// `npm start` and `npm test` work on a fresh clone with no install step. Plain Node, no deps.
+// Installs what `npm start` and `npm test` need on a fresh clone: the npm dependencies when
+// they are missing or older than package-lock.json, and with --system the Debian packages
+// the tests drive (redis-server, kubectl, chromium) when they are absent and apt can install
+// them (root); otherwise it says exactly what to install. Plain Node, no dependencies.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,6 +10,17 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const lockfile = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
+
+/** Debian package → how to tell it is there. */
+const systemPackages = [
+  { name: 'redis-server', present: () => onPath('redis-server'), why: 'integration tests start their own Redis master and replica' },
+  { name: 'kubernetes-client', present: () => onPath('kubectl'), why: 'deployment tests render the manifests with kubectl kustomize' },
+  { name: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'end-to-end tests drive a real browser' },
+];
+
+export function onPath(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
 
 export function dependenciesAreCurrent() {
   return existsSync(installed) && statSync(installed).mtimeMs >= statSync(lockfile).mtimeMs;
@@ -23,4 +36,26 @@ export function ensureDependencies() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) ensureDependencies();
+/** Installs the missing Debian packages among `names` with apt when root; exits with advice otherwise. */
+export function ensureSystemPackages(names = systemPackages.map((p) => p.name)) {
+  const missing = systemPackages.filter((p) => names.includes(p.name) && !p.present());
+  if (missing.length === 0) return;
+  const list = missing.map((p) => p.name);
+  if (process.getuid?.() === 0 && onPath('apt-get')) {
+    console.log(`Installing ${list.join(', ')} with apt-get…`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...list], { stdio: 'inherit', env });
+    if (install && install.status === 0) return;
+    console.error(`apt-get could not install ${list.join(', ')}.`);
+  }
+  console.error('Missing system packages:');
+  for (const p of missing) console.error(`  ${p.name}: ${p.why}`);
+  console.error(`Install them (Debian/Ubuntu: sudo apt-get install ${list.join(' ')}) and run the command again.`);
+  process.exit(1);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  ensureDependencies();
+  if (process.argv.includes('--system')) ensureSystemPackages();
+}
