@@ -1,0 +1,112 @@
+// Command-line options of `npm run loadtest`, parsed and checked once.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { parseIndexSpec, type IndexSpec } from './indices.js';
+
+/** Everything one load test run needs. */
+export interface LoadTestOptions {
+  /** API base URL without `/api`. @defaultValue discovered from `<LOCAL_DATA_DIR>/runtime.json`, else http://127.0.0.1:7071 */
+  url: string;
+  tasks: number;
+  /** Submissions per second. @defaultValue 1000 */
+  rate: number;
+  indices: IndexSpec;
+  /** Sample kubectl (worker Deployment and its HPA) too. */
+  kube: boolean;
+  kubeNamespace: string | undefined;
+  /** Seconds between samples. @defaultValue 1 */
+  sampleSeconds: number;
+  /** Wait for the worker count to return to 0 after the queue drains. @defaultValue true */
+  waitForZero: boolean;
+  /** Hard cap on the whole run, seconds. @defaultValue 900 */
+  timeoutSeconds: number;
+  /** Requests in flight at most. @defaultValue 32 */
+  concurrency: number;
+  outDir: string;
+  /** Local scaler state file (from runtime.json), read when /api/stats has no `autoscaler`. */
+  autoscalerStateFile: string | undefined;
+  /** Print the live progress line. @defaultValue true */
+  progress: boolean;
+}
+
+export const usage = `npm run loadtest -- [options]
+  --url URL           API base (default: the API npm start wrote to .local/runtime.json, else http://127.0.0.1:7071)
+  --tasks N           submissions to send (default 20000; with --duration and no --tasks: rate x duration)
+  --rate R            submissions per second (default 1000)
+  --duration S        spread the submissions over S seconds (sets the rate when --tasks is given)
+  --indices SPEC      "a-b" (distinct random indices in [a, b]; default 10000-200000), "a-b:seq",
+                      "a-b:random" (with repeats) or a list "10,100,1000"
+  --kube              also sample kubectl get deploy worker / hpa (namespace: --namespace)
+  --namespace NS      kubectl namespace (default: kubectl's current)
+  --no-wait-zero      stop when the queue is drained instead of waiting for 0 workers
+  --timeout S         stop after S seconds in any case (default 900)
+  --concurrency C     requests in flight (default 32)
+  --out DIR           where the CSV and HTML chart go (default bench/results)`;
+
+function positive(value: string | undefined, name: string, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0 || (!allowZero && number === 0)) throw new Error(`--${name} must be a positive number, got "${value}"`);
+  return number;
+}
+
+/** The URL `npm start` wrote, if its process is still running. */
+export function discoverLocalRuntime(root: string, env: NodeJS.ProcessEnv = process.env): { apiUrl: string; autoscalerStateFile?: string } | undefined {
+  const file = join(resolve(root, env.LOCAL_DATA_DIR ?? '.local'), 'runtime.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const runtime = JSON.parse(readFileSync(file, 'utf8')) as { apiUrl?: string; autoscalerStateFile?: string; pid?: number };
+    if (!runtime.apiUrl || !runtime.pid) return undefined;
+    process.kill(runtime.pid, 0); // throws when that npm start is gone
+    return { apiUrl: runtime.apiUrl, autoscalerStateFile: runtime.autoscalerStateFile };
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.ProcessEnv = process.env): LoadTestOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string' },
+      tasks: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      indices: { type: 'string' },
+      kube: { type: 'boolean', default: false },
+      namespace: { type: 'string' },
+      'no-wait-zero': { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      concurrency: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new Error(usage);
+  const local = values.url ? undefined : discoverLocalRuntime(root, env);
+  const url = (values.url ?? local?.apiUrl ?? 'http://127.0.0.1:7071').replace(/\/+$/, '').replace(/\/api$/, '');
+  new URL(url); // throws on a malformed URL
+  const duration = values.duration === undefined ? undefined : positive(values.duration, 'duration', 0);
+  let rate = positive(values.rate, 'rate', 1000);
+  let tasks = Math.floor(positive(values.tasks, 'tasks', 20_000));
+  if (duration !== undefined && values.tasks === undefined) tasks = Math.max(1, Math.round(rate * duration));
+  else if (duration !== undefined && values.rate === undefined) rate = tasks / duration;
+  return {
+    url,
+    tasks,
+    rate,
+    indices: parseIndexSpec(values.indices ?? '10000-200000'),
+    kube: values.kube ?? false,
+    kubeNamespace: values.namespace,
+    sampleSeconds: 1,
+    waitForZero: !values['no-wait-zero'],
+    timeoutSeconds: positive(values.timeout, 'timeout', 900),
+    concurrency: Math.floor(positive(values.concurrency, 'concurrency', 32)),
+    outDir: resolve(root, values.out ?? join('bench', 'results')),
+    autoscalerStateFile: local?.autoscalerStateFile,
+    progress: true,
+  };
+}

@@ -1,0 +1,177 @@
+// `npm run bench`: Fibonacci, HTTP (autocannon), end-to-end and drain benchmarks against the
+// built app on this machine. Prints a table with the targets beside the figures and writes
+// bench/results/bench-<time>.json. Numbers only: it never fails on speed.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { startBenchStack } from './suite/bench-stack.js';
+import { runFibonacciBench } from './suite/fibonacci-bench.js';
+import { type HttpRow, runAutocannon } from './suite/http-bench.js';
+import { runLayers } from './suite/layers-bench.js';
+import { runDrain, runEndToEnd } from './suite/pipeline-bench.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const f = (value: number | null | undefined, digits = 2) => (value === null || value === undefined || Number.isNaN(value) ? '-' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+
+function table(title: string, header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [`\n${title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '10' }, 'skip-build': { type: 'boolean', default: false } } });
+  const only = values.only?.split(',') ?? ['fib', 'http', 'e2e', 'drain', 'layers'];
+  const seconds = Number(values.seconds);
+  const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model };
+  const output: string[] = [];
+  const started = performance.now();
+
+  if (only.includes('fib')) {
+    log('1/5 Fibonacci…');
+    const rows = runFibonacciBench();
+    results.fibonacci = rows;
+    const million = rows.find((r) => r.n === 1_000_000);
+    output.push(
+      table(
+        '1. Fibonacci (ms, median; ours = BigInt fast doubling)',
+        ['n', 'ours compute', 'ours decimal', 'baseline', 'baseline compute', 'baseline decimal', 'speed-up (compute)'],
+        rows.map((r) => [int(r.n), f(r.computeMs, 3), f(r.decimalMs, 3), r.baseline, f(r.baselineComputeMs, 1), f(r.baselineDecimalMs, 3), `${int((r.baselineComputeMs ?? 0) / r.computeMs)}x`]),
+      ),
+    );
+    if (million) {
+      const total = million.computeMs + (million.decimalMs ?? 0);
+      output.push(`   target F(10^6) with its decimal string <= 40 ms: ${f(total, 1)} ms — ${verdict(total <= 40)}`);
+    }
+  }
+
+  const needsStack = only.some((name) => ['http', 'e2e', 'drain', 'layers'].includes(name));
+  if (!needsStack) return finish();
+  if (!values['skip-build']) {
+    log('building the functions (npm run build)…');
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+  const stack = await startBenchStack(root, log);
+  results.database = stack.databaseKind;
+  try {
+    if (only.includes('http')) {
+      log('2/5 HTTP: preparing repeated indices (1 worker computes 1..100)…');
+      for (let index = 1; index <= 100; index += 1) {
+        await fetch(`${stack.apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index }) }).then((r) => r.arrayBuffer());
+      }
+      await stack.startWorkers(1);
+      for (let i = 0; i < 200 && (await stack.redis.hlen('fib:results')) < 100; i += 1) await new Promise((r) => setTimeout(r, 50));
+      await stack.stopWorkers();
+      const httpRows: HttpRow[] = [];
+      let fresh = 200_000;
+      const before = Number((await stack.sql.query<{ count: string }>('SELECT count(*) FROM submissions')).rows[0]?.count ?? 0);
+      log(`2/5 HTTP: POST fresh indices (${seconds} s, 0 workers: measures the API alone)…`);
+      httpRows.push(await runAutocannon({ name: 'POST /api/values (fresh index each)', url: `${stack.apiUrl}/api/values`, method: 'POST', body: () => `{"index":${(fresh += 1)}}`, durationSeconds: seconds }));
+      const after = Number((await stack.sql.query<{ count: string }>('SELECT count(*) FROM submissions')).rows[0]?.count ?? 0);
+      const queued = await stack.redis.zcard('fib:queued');
+      const listed = await stack.redis.llen('tasks');
+      results.postConsistency = { accepted202: httpRows[0]?.total2xx, rowsAdded: after - before, queued, tasksListLength: listed };
+      let repeated = 0;
+      log('2/5 HTTP: POST repeated (already computed) indices…');
+      httpRows.push(await runAutocannon({ name: 'POST /api/values (repeated, done)', url: `${stack.apiUrl}/api/values`, method: 'POST', body: () => `{"index":${(repeated++ % 100) + 1}}`, durationSeconds: seconds }));
+      log('2/5 HTTP: GET /api/values/current…');
+      httpRows.push(await runAutocannon({ name: 'GET /api/values/current', url: `${stack.apiUrl}/api/values/current`, durationSeconds: seconds }));
+      const rowsNow = Number((await stack.sql.query<{ count: string }>('SELECT count(*) FROM submissions')).rows[0]?.count ?? 0);
+      const topUp = Math.max(0, 100_000 - rowsNow);
+      await stack.sql.query(`INSERT INTO submissions (number, submitted_at) SELECT (g * 7919) % 1000000, now() - make_interval(secs => g) FROM generate_series(1, $1::int) AS g`, [topUp]);
+      await stack.sql.query('ANALYZE submissions');
+      const stored = Number((await stack.sql.query<{ count: string }>('SELECT count(*) FROM submissions')).rows[0]?.count ?? 0);
+      results.submissionsStored = stored;
+      log(`2/5 HTTP: GET /api/values/all with ${stored} submissions stored…`);
+      httpRows.push(await runAutocannon({ name: `GET /api/values/all (${int(stored)} rows)`, url: `${stack.apiUrl}/api/values/all`, durationSeconds: seconds }));
+      results.http = httpRows;
+      const targets: Record<number, string> = {
+        0: '>= 5,000 req/s, p99 <= 20 ms',
+        1: '>= 5,000 req/s, p99 <= 20 ms',
+        3: 'p99 <= 20 ms',
+      };
+      const met = (i: number, r: HttpRow) => (i <= 1 ? r.requestsPerSecond >= 5000 && r.p99Ms <= 20 : i === 3 ? r.p99Ms <= 20 : undefined);
+      output.push(
+        table(
+          `2. HTTP on the local runtime (autocannon, 50 connections, ${seconds} s; Postgres: ${stack.databaseKind})`,
+          ['case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'target', ''],
+          httpRows.map((r, i) => {
+            const ok = met(i, r);
+            return [r.name, int(r.requestsPerSecond), f(r.p50Ms, 0), f(r.p99Ms, 0), String(r.non2xx), String(r.errors), targets[i] ?? '-', ok === undefined ? '' : verdict(ok)];
+          }),
+        ),
+      );
+      const c = results.postConsistency as { accepted202: number; rowsAdded: number; queued: number; tasksListLength: number };
+      output.push(`   every 202 committed and queued: 202s ${int(c.accepted202)}, rows added ${int(c.rowsAdded)}, queued ${int(c.queued)}, tasks list ${int(c.tasksListLength)} — ${verdict(c.accepted202 === c.rowsAdded && c.queued >= c.accepted202)}`);
+    }
+
+    if (only.includes('layers')) {
+      log('3/5 POST layers alone (where the time goes)…');
+      const rows = await runLayers(stack, 4);
+      results.postLayers = rows;
+      output.push(table('   POST /api/values layer by layer (50 concurrent, 4 s each)', ['layer', 'ops/s', 'p50 ms', 'p99 ms'], rows.map((r) => [r.layer, int(r.operationsPerSecond), f(r.p50Ms, 1), f(r.p99Ms, 1)])));
+    }
+
+    if (only.includes('e2e')) {
+      log('4/5 end-to-end (1 worker)…');
+      await stack.redis.flushall();
+      await stack.startWorkers(1);
+      try {
+        const rows = await runEndToEnd(stack, [10, 100_000, 1_000_000], 5, 1_000_000);
+        results.endToEnd = rows;
+        output.push(
+          table(
+            '3. End-to-end: POST -> value visible in /api/values/current (1 idle worker, polling every 100 ms; 5 runs on fresh indices)',
+            ['n', 'median ms', 'min ms', 'max ms', 'worker compute ms'],
+            rows.map((r) => [int(r.n), f(r.medianMs, 1), f(r.minMs, 1), f(r.maxMs, 1), f(r.computeMs, 1)]),
+          ),
+        );
+      } finally {
+        await stack.stopWorkers();
+      }
+    }
+
+    if (only.includes('drain')) {
+      const rows = [];
+      for (const workers of [1, 2]) {
+        log(`5/5 drain: 10,000 small tasks with ${workers} worker(s)…`);
+        rows.push(await runDrain(stack, workers, 10_000));
+      }
+      results.drain = rows;
+      output.push(
+        table(
+          '4. Drain: 10,000 queued small tasks (indices 0..9,999)',
+          ['workers', 'seconds', 'tasks/s', 'tasks/s per worker', 'target', ''],
+          rows.map((r) => [String(r.workers), f(r.seconds, 2), int(r.tasksPerSecond), int(r.perWorker), '>= 5,000 per worker', verdict(r.perWorker >= 5000)]),
+        ),
+      );
+    }
+  } finally {
+    await stack.stop();
+  }
+  finish();
+
+  function finish(): void {
+    results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+    const directory = join(root, 'bench', 'results');
+    mkdirSync(directory, { recursive: true });
+    const file = join(directory, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(output.join('\n'));
+    console.log(`\n${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; total ${results.totalSeconds} s; results: ${file}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
