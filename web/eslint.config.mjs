@@ -10,7 +10,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'react-hooks': reactHooks, 'simple-import-sort': simpleImportSort },
     rules: {
@@ -22,7 +22,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.mjs', '*.mts'],
+    files: ['**/*.mjs', '*.mts'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Plain Node scripts (not type-checked): Node's globals.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
   },
 );
