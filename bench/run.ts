@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       table(
         '1. Fibonacci (ms, median; ours = BigInt fast doubling)',
         ['n', 'ours compute', 'ours decimal', 'baseline', 'baseline compute', 'baseline decimal', 'speed-up (compute)'],
-        rows.map((r) => [int(r.n), f(r.computeMs, 3), f(r.decimalMs, 3), r.baseline, f(r.baselineComputeMs, 1), f(r.baselineDecimalMs, 3), `${int((r.baselineComputeMs ?? 0) / r.computeMs)}x`]),
+        rows.map((r) => [int(r.n), f(r.computeMs, 4), f(r.decimalMs, 4), r.baseline, f(r.baselineComputeMs, 4), f(r.baselineDecimalMs, 4), `${int((r.baselineComputeMs ?? 0) / r.computeMs)}x`]),
       ),
     );
     if (million) {
@@ -111,7 +111,9 @@ async function main(): Promise<void> {
         ),
       );
       const c = results.postConsistency as { accepted202: number; rowsAdded: number; queued: number; tasksListLength: number };
-      output.push(`   every 202 committed and queued: 202s ${int(c.accepted202)}, rows added ${int(c.rowsAdded)}, queued ${int(c.queued)}, tasks list ${int(c.tasksListLength)} — ${verdict(c.accepted202 === c.rowsAdded && c.queued >= c.accepted202)}`);
+      // autocannon stops counting at the deadline with up to 50 requests in flight; those still commit.
+      const consistent = c.rowsAdded === c.queued && c.queued === c.tasksListLength && c.rowsAdded >= c.accepted202 && c.rowsAdded - c.accepted202 <= 50;
+      output.push(`   every 202 committed and queued: 202s counted ${int(c.accepted202)} (+ <= 50 in flight at the deadline), rows added ${int(c.rowsAdded)}, queued ${int(c.queued)}, tasks list ${int(c.tasksListLength)} — ${consistent ? 'consistent' : 'INCONSISTENT'}`);
     }
 
     if (only.includes('layers')) {

@@ -19,19 +19,23 @@ export function loopFibonacci(n: number): bigint {
   return a;
 }
 
-/** Median of `runs` timings of `work` in ms (after one warm-up unless `warmup` is false). */
-export function timeMs<T>(work: () => T, runs: number, warmup = true): { ms: number; result: T } {
-  let result = work();
-  if (!warmup) runs -= 1;
+/**
+ * Median of `runs` timings of `work` in ms, after one warm-up call unless `warmup` is false
+ * (then the first call is timed too). `inner` repeats the work inside each timing (and divides)
+ * so that microsecond work is measurable.
+ */
+export function timeMs<T>(work: () => T, runs: number, options: { warmup?: boolean; inner?: number } = {}): { ms: number; result: T } {
+  const inner = options.inner ?? 1;
   const times: number[] = [];
-  for (let i = 0; i < Math.max(runs, 0); i += 1) {
+  let result: T | undefined;
+  if (options.warmup ?? true) result = work();
+  for (let run = 0; run < Math.max(runs, 1); run += 1) {
     const started = performance.now();
-    result = work();
-    times.push(performance.now() - started);
+    for (let i = 0; i < inner; i += 1) result = work();
+    times.push((performance.now() - started) / inner);
   }
-  if (times.length === 0) return { ms: NaN, result };
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)] ?? NaN, result };
+  return { ms: times[Math.floor(times.length / 2)] ?? NaN, result: result as T };
 }
 
 export interface FibRow {
@@ -52,8 +56,8 @@ export function runFibonacciBench(): FibRow[] {
     [35, 3],
     [40, 1],
   ] as const) {
-    const naive = timeMs(() => naiveFibonacci(n), runs, runs > 1);
-    const ours = timeMs(() => fibonacci(n), 200);
+    const naive = timeMs(() => naiveFibonacci(n), runs, { warmup: runs > 1 });
+    const ours = timeMs(() => fibonacci(n), 20, { inner: 1000 });
     if (BigInt(naive.result) !== ours.result) throw new Error(`F(${n}) differs between the naive and fast versions`);
     rows.push({ name: 'fast doubling vs naive recursion', n, computeMs: ours.ms, decimalMs: null, baselineComputeMs: naive.ms, baselineDecimalMs: null, baseline: 'naive recursion' });
   }
@@ -62,10 +66,11 @@ export function runFibonacciBench(): FibRow[] {
     [100_000, 20, 3],
     [1_000_000, 5, 1],
   ] as const) {
-    const compute = timeMs(() => fibonacci(n), runs);
-    const decimal = timeMs(() => compute.result.toString(), runs);
-    const loop = timeMs(() => loopFibonacci(n), loopRuns, loopRuns > 1);
-    const loopDecimal = timeMs(() => loop.result.toString(), Math.min(runs, 5));
+    const inner = n <= 1000 ? 200 : 1;
+    const compute = timeMs(() => fibonacci(n), runs, { inner });
+    const decimal = timeMs(() => compute.result.toString(), runs, { inner });
+    const loop = timeMs(() => loopFibonacci(n), loopRuns, { warmup: loopRuns > 1, inner });
+    const loopDecimal = timeMs(() => loop.result.toString(), Math.min(runs, 5), { inner });
     if (loop.result !== compute.result) throw new Error(`F(${n}) differs between the loop and fast doubling`);
     rows.push({ name: 'fast doubling vs BigInt loop', n, computeMs: compute.ms, decimalMs: decimal.ms, baselineComputeMs: loop.ms, baselineDecimalMs: loopDecimal.ms, baseline: 'BigInt loop' });
   }

@@ -67,6 +67,23 @@ export async function runLayers(stack: BenchStack, seconds = 4): Promise<LayerRo
         }
       }),
     );
+    rows.push(
+      await closedLoop('Postgres: one INSERT, autocommit (1 round trip)', 50, seconds, (i) =>
+        pool.query('INSERT INTO submissions (number) SELECT unnest($1::int[])', [[i % 1000]]),
+      ),
+    );
+    const batch = 50;
+    const batched = await closedLoop(`Postgres: BEGIN; INSERT ${batch} rows; COMMIT`, 5, seconds, async (i) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('INSERT INTO submissions (number) SELECT unnest($1::int[])', [Array.from({ length: batch }, (_, k) => (i + k) % 1000)]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    });
+    rows.push({ ...batched, layer: `${batched.layer} (rows/s)`, operationsPerSecond: batched.operationsPerSecond * batch });
   } finally {
     await pool.end();
   }
