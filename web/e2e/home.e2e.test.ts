@@ -110,10 +110,11 @@ describe('home (real browser, real stack)', () => {
     expect(digits).toHaveLength(20_899);
     expect(digits.startsWith('25974069347221724166')).toBe(true);
     expect(digits.endsWith('49895374653428746875')).toBe(true);
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'home-expanded.png') });
     await item.getByRole('button', { name: 'Collapse of F(100000)' }).click();
 
     // The main page as a person sees it, for review (screenshots/ is git-ignored).
-    mkdirSync(screenshots, { recursive: true });
     await indexBox().fill('7');
     await indexBox().press('Enter');
     await resultFor(7).getByText('13', { exact: true }).waitFor({ timeout: 5_000 });
@@ -168,6 +169,8 @@ describe('home when the API is down (real browser, web server with no API behind
     const banner = page.getByRole('alert').filter({ hasText: 'The Fibonacci API is not answering' });
     await banner.waitFor({ timeout: 10_000 });
     expect(await banner.textContent()).toContain('API unreachable');
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'home-api-down.png') });
     await banner.getByRole('button', { name: 'Retry now' }).click();
     await banner.waitFor();
     await indexBox().fill('12');

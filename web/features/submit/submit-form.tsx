@@ -97,8 +97,7 @@ export function SubmitForm({ maxIndex, onSubmitted }: SubmitFormProps) {
       </p>
       {lastAccepted && !error ? (
         <p className="accepted" role="status">
-          F({lastAccepted.index}) {lastAccepted.status === 'done' ? 'is already known' : 'is queued'}; it appears in the results
-          below.
+          {lastAccepted.status === 'done' ? `F(${lastAccepted.index}) was already known.` : `Submitted F(${lastAccepted.index}).`}
         </p>
       ) : null}
     </form>
