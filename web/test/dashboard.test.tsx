@@ -20,6 +20,8 @@ describe('home: API failures', () => {
     expect(banner).toHaveTextContent('The Fibonacci API is not answering (API unreachable)');
     expect(within(banner).getByRole('button', { name: 'Retry now' })).toBeInTheDocument();
     expect(screen.getByRole('textbox', { name: 'Enter your index' })).toBeInTheDocument();
+    const results = screen.getByRole('region', { name: 'Calculated values' });
+    expect(await within(results).findByText('Could not load: API unreachable.')).toBeInTheDocument();
   });
 
   it('home: shows the banner on a network error too', async () => {

@@ -144,6 +144,7 @@ export function Dashboard({
           </section>
           <ResultsList
             items={items}
+            loadError={recent.error?.message}
             page={resultPages.page}
             hasOlder={recentNext !== null}
             onOlder={() => recentNext !== null && resultPages.older(recentNext)}
@@ -155,6 +156,7 @@ export function Dashboard({
           <SystemPanel stats={stats.data} health={health.data} />
           <SeenIndexes
             items={log.data?.items}
+            loadError={log.error?.message}
             page={logPages.page}
             hasOlder={logNext !== null}
             onOlder={() => logNext !== null && logPages.older(logNext)}

@@ -15,6 +15,8 @@ const statusText: Record<IndexStatus, string> = {
 /** Props of {@link ResultsList}. */
 export interface ResultsListProps {
   items: RecentValue[] | undefined;
+  /** Why the list could not be loaded, shown instead of "Loading…" while there is nothing to show. */
+  loadError?: string | undefined;
   page: number;
   hasOlder: boolean;
   onOlder: () => void;
@@ -51,12 +53,12 @@ function ResultRow({ item, onRetry }: { item: RecentValue; onRetry: (index: numb
   );
 }
 
-export function ResultsList({ items, page, hasOlder, onOlder, onNewer, onRetry }: ResultsListProps) {
+export function ResultsList({ items, loadError, page, hasOlder, onOlder, onNewer, onRetry }: ResultsListProps) {
   return (
     <section className="panel results" aria-labelledby="results-title">
       <h2 id="results-title">Calculated values</h2>
       {items === undefined ? (
-        <p className="empty">Loading…</p>
+        <p className="empty">{loadError ? `Could not load: ${loadError}.` : 'Loading…'}</p>
       ) : items.length === 0 ? (
         <p className="empty">{page === 1 ? 'Nothing yet! Submit an index above.' : 'No older results.'}</p>
       ) : (

@@ -7,6 +7,8 @@ import { Pager } from '../paging/pager';
 /** Props of {@link SeenIndexes}. */
 export interface SeenIndexesProps {
   items: Submission[] | undefined;
+  /** Why the list could not be loaded, shown instead of "Loading…" while there is nothing to show. */
+  loadError?: string | undefined;
   page: number;
   hasOlder: boolean;
   onOlder: () => void;
@@ -18,12 +20,12 @@ function submittedAtText(iso: string): string {
   return Number.isNaN(time.getTime()) ? iso : time.toLocaleString();
 }
 
-export function SeenIndexes({ items, page, hasOlder, onOlder, onNewer }: SeenIndexesProps) {
+export function SeenIndexes({ items, loadError, page, hasOlder, onOlder, onNewer }: SeenIndexesProps) {
   return (
     <section className="panel seen" aria-labelledby="seen-title">
       <h2 id="seen-title">Indexes I have seen</h2>
       {items === undefined ? (
-        <p className="empty">Loading…</p>
+        <p className="empty">{loadError ? `Could not load: ${loadError}.` : 'Loading…'}</p>
       ) : items.length === 0 ? (
         <p className="empty">{page === 1 ? 'No submissions yet.' : 'No older submissions.'}</p>
       ) : (
