@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { startBenchStack } from './suite/bench-stack.js';
+import { summarizeDirectory } from './suite/cpu-profile.js';
 import { runFibonacciBench } from './suite/fibonacci-bench.js';
 import { type HttpRow, runAutocannon } from './suite/http-bench.js';
 import { runLayers } from './suite/layers-bench.js';
@@ -28,7 +29,7 @@ function table(title: string, header: string[], rows: string[][]): string {
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '10' }, 'skip-build': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '10' }, 'skip-build': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
   const only = values.only?.split(',') ?? ['fib', 'http', 'e2e', 'drain', 'layers'];
   const seconds = Number(values.seconds);
   const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model };
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
     const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
-  const stack = await startBenchStack(root, log);
+  const profileDirectory = values.profile ? join(root, 'bench', 'results', `profiles-${Date.now()}`) : undefined;
+  if (profileDirectory) mkdirSync(profileDirectory, { recursive: true });
+  const stack = await startBenchStack(root, log, { cpuProfileDirectory: profileDirectory });
   results.database = stack.databaseKind;
   try {
     if (only.includes('http')) {
@@ -152,13 +155,26 @@ async function main(): Promise<void> {
       output.push(
         table(
           '4. Drain: 10,000 queued small tasks (indices 0..9,999)',
-          ['workers', 'seconds', 'tasks/s', 'tasks/s per worker', 'target', ''],
-          rows.map((r) => [String(r.workers), f(r.seconds, 2), int(r.tasksPerSecond), int(r.perWorker), '>= 5,000 per worker', verdict(r.perWorker >= 5000)]),
+          ['workers', 'seconds', 'tasks/s', 'tasks/s per worker', 'Redis master CPU', 'target', ''],
+          rows.map((r) => [String(r.workers), f(r.seconds, 2), int(r.tasksPerSecond), int(r.perWorker), `${f((r.redisMasterCpuSeconds / r.seconds) * 100, 0)} %`, '>= 5,000 per worker', verdict(r.perWorker >= 5000)]),
         ),
       );
     }
   } finally {
     await stack.stop();
+  }
+  if (profileDirectory) {
+    const summaries = summarizeDirectory(profileDirectory);
+    results.profiles = summaries;
+    for (const summary of summaries) {
+      output.push(
+        table(
+          `   CPU profile ${summary.file.replace(/^.*\//, '')} (${f(summary.totalMs / 1000, 1)} s sampled)`,
+          ['layer / function (self time)', 'ms', 'share'],
+          [...summary.layers.map((l) => [l.layer, int(l.ms), `${f(l.share * 100, 1)} %`]), ['--- top functions ---', '', ''], ...summary.top.map((t) => [t.name.slice(0, 90), int(t.ms), `${f(t.share * 100, 1)} %`])],
+        ),
+      );
+    }
   }
   finish();
 

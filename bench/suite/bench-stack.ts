@@ -98,7 +98,14 @@ async function serverAnswers(url: string): Promise<boolean> {
   }
 }
 
-export async function startBenchStack(root: string, log: (message: string) => void): Promise<BenchStack> {
+/** Options for {@link startBenchStack}. */
+export interface BenchStackOptions {
+  /** Run the API and workers with `node --cpu-prof` into this directory (written when they stop). */
+  cpuProfileDirectory?: string;
+}
+
+export async function startBenchStack(root: string, log: (message: string) => void, options: BenchStackOptions = {}): Promise<BenchStack> {
+  const nodeFlags = options.cpuProfileDirectory ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDirectory] : [];
   const children: Child[] = [];
   const workers: Child[] = [];
   const directory = mkdtempSync(join(tmpdir(), 'fib-bench-'));
@@ -158,7 +165,7 @@ export async function startBenchStack(root: string, log: (message: string) => vo
     };
     const host = join(root, 'dist', 'functions', 'src', 'local-host', 'main.js');
     const apiPort = await freePort();
-    const api = startProcess('api', process.execPath, [host, '--port', String(apiPort), '--quiet'], { ...env, ...selectFunctions(apiFunctions) });
+    const api = startProcess('api', process.execPath, [...nodeFlags, host, '--port', String(apiPort), '--quiet'], { ...env, ...selectFunctions(apiFunctions) });
     children.push(api);
     await api.waitForOutput('Host started', 60_000);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -170,7 +177,7 @@ export async function startBenchStack(root: string, log: (message: string) => vo
       sql,
       databaseKind,
       async startWorkers(count) {
-        const started = Array.from({ length: count }, (_, i) => startProcess(`worker-${workers.length + i + 1}`, process.execPath, [host, '--quiet'], { ...env, ...selectFunctions(['fib-worker']) }));
+        const started = Array.from({ length: count }, (_, i) => startProcess(`worker-${workers.length + i + 1}`, process.execPath, [...nodeFlags, host, '--quiet'], { ...env, ...selectFunctions(['fib-worker']) }));
         workers.push(...started);
         await Promise.all(started.map((worker) => worker.waitForOutput('Host started', 30_000)));
       },

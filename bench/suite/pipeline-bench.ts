@@ -65,6 +65,15 @@ export interface DrainRow {
   seconds: number;
   tasksPerSecond: number;
   perWorker: number;
+  /** CPU seconds the Redis master used during the drain (INFO cpu). */
+  redisMasterCpuSeconds: number;
+}
+
+/** used_cpu_user + used_cpu_sys of a Redis server, in seconds. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return read('used_cpu_user') + read('used_cpu_sys');
 }
 
 async function pendingCount(redis: Redis, keys: ReturnType<typeof redisKeys>): Promise<number> {
@@ -83,6 +92,7 @@ export async function runDrain(stack: BenchStack, workers: number, tasks: number
   const queue = new TaskQueue(master, keys);
   try {
     await stack.startWorkers(workers);
+    const cpuBefore = await redisCpuSeconds(stack.redis);
     const started = performance.now();
     const chunk = 500;
     const enqueues: Promise<unknown>[] = [];
@@ -96,9 +106,10 @@ export async function runDrain(stack: BenchStack, workers: number, tasks: number
       await sleep(5);
     }
     const seconds = (performance.now() - started) / 1000;
+    const redisMasterCpuSeconds = (await redisCpuSeconds(stack.redis)) - cpuBefore;
     const done = await stack.redis.hlen(keys.results);
     if (done < tasks) throw new Error(`drain with ${workers} worker(s): only ${done}/${tasks} done after ${seconds.toFixed(1)} s`);
-    return { workers, tasks, seconds, tasksPerSecond: tasks / seconds, perWorker: tasks / seconds / workers };
+    return { workers, tasks, seconds, tasksPerSecond: tasks / seconds, perWorker: tasks / seconds / workers, redisMasterCpuSeconds };
   } finally {
     await stack.stopWorkers();
     master.disconnect();
