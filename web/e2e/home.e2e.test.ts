@@ -119,6 +119,9 @@ describe('home (real browser, real stack)', () => {
     await indexBox().press('Enter');
     await resultFor(7).getByText('13', { exact: true }).waitFor({ timeout: 5_000 });
     await page.screenshot({ path: join(screenshots, 'home.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(screenshots, 'home-dark.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(screenshots, 'home-mobile.png'), fullPage: true });
   });

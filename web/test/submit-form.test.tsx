@@ -80,6 +80,14 @@ describe('home: submit form', () => {
     expect(indexBox()).not.toHaveAttribute('aria-invalid');
   });
 
+  it('home: says so when the API already knew the value', async () => {
+    server.use(http.post('/api/values', () => HttpResponse.json({ working: true, index: 12, status: 'done' }, { status: 202 })));
+    const user = userEvent.setup();
+    render(<Dashboard />);
+    await user.type(indexBox(), '12{Enter}');
+    expect(await screen.findByText('F(12) was already known.')).toBeInTheDocument();
+  });
+
   it("home: shows the API's 422 text in place when the server refuses the index", async () => {
     server.use(
       http.post('/api/values', () =>
