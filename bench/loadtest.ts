@@ -24,7 +24,9 @@ async function main(): Promise<void> {
     console.error(`No API answers at ${options.url}. Start it with \`npm start\` (or pass --url).`);
     process.exit(1);
   }
-  console.error(`Load test: ${options.tasks} tasks at ${Math.round(options.rate)}/s against ${options.url}${options.kube ? ' (+ kubectl)' : ''}; Ctrl-C stops it.`);
+  console.error(
+    `Load test: ${options.tasks} tasks at ${Math.round(options.rate)}/s against ${options.url}${options.kube ? ' (+ kubectl)' : ''}; Ctrl-C stops it.`,
+  );
   const abort = () => process.exit(130);
   process.once('SIGINT', abort);
   const result = await runLoadTest(options);
@@ -38,7 +40,10 @@ async function main(): Promise<void> {
       `chart: ${result.htmlPath}`,
     ].join('\n'),
   );
-  if (s.alreadyDone > s.tasks / 2) console.log('Most indices were already computed: use another --indices range (or a fresh LOCAL_DATA_DIR) to load the workers.');
+  if (s.alreadyDone > s.tasks / 2)
+    console.log(
+      'Most indices were already computed: use another --indices range (or a fresh LOCAL_DATA_DIR) to load the workers.',
+    );
 }
 
 main().catch((error: unknown) => {

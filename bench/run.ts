@@ -17,22 +17,38 @@ import { runDrain, runEndToEnd } from './suite/pipeline-bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-const f = (value: number | null | undefined, digits = 2) => (value === null || value === undefined || Number.isNaN(value) ? '-' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const f = (value: number | null | undefined, digits = 2) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? '-'
+    : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
 function table(title: string, header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [`\n${title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string', default: '10' }, 'skip-build': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      seconds: { type: 'string', default: '10' },
+      'skip-build': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+    },
+  });
   const only = values.only?.split(',') ?? ['fib', 'http', 'e2e', 'drain', 'layers'];
   const seconds = Number(values.seconds);
-  const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model };
+  const results: Record<string, unknown> = {
+    startedAt: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+  };
   const output: string[] = [];
   const started = performance.now();
 
@@ -45,7 +61,15 @@ async function main(): Promise<void> {
       table(
         '1. Fibonacci (ms, median; ours = BigInt fast doubling)',
         ['n', 'ours compute', 'ours decimal', 'baseline', 'baseline compute', 'baseline decimal', 'speed-up (compute)'],
-        rows.map((r) => [int(r.n), f(r.computeMs, 4), f(r.decimalMs, 4), r.baseline, f(r.baselineComputeMs, 4), f(r.baselineDecimalMs, 4), `${int((r.baselineComputeMs ?? 0) / r.computeMs)}x`]),
+        rows.map((r) => [
+          int(r.n),
+          f(r.computeMs, 4),
+          f(r.decimalMs, 4),
+          r.baseline,
+          f(r.baselineComputeMs, 4),
+          f(r.baselineDecimalMs, 4),
+          `${int((r.baselineComputeMs ?? 0) / r.computeMs)}x`,
+        ]),
       ),
     );
     if (million) {
@@ -69,61 +93,122 @@ async function main(): Promise<void> {
     if (only.includes('http')) {
       log('2/5 HTTP: preparing repeated indices (1 worker computes 1..100)…');
       for (let index = 1; index <= 100; index += 1) {
-        await fetch(`${stack.apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index }) }).then((r) => r.arrayBuffer());
+        await fetch(`${stack.apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index }) }).then((r) =>
+          r.arrayBuffer(),
+        );
       }
       await stack.startWorkers(1);
-      for (let i = 0; i < 200 && (await stack.redis.hlen('fib:results')) < 100; i += 1) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && (await stack.redis.hlen('fib:results')) < 100; i += 1)
+        await new Promise((r) => setTimeout(r, 50));
       await stack.stopWorkers();
       const httpRows: HttpRow[] = [];
       let fresh = 200_000;
       const before = Number((await stack.sql.query<{ count: string }>('SELECT count(*) FROM submissions')).rows[0]?.count ?? 0);
       log(`2/5 HTTP: POST fresh indices (${seconds} s, 0 workers: measures the API alone)…`);
-      httpRows.push(await runAutocannon({ name: 'POST /api/values (fresh index each)', url: `${stack.apiUrl}/api/values`, method: 'POST', body: () => `{"index":${(fresh += 1)}}`, durationSeconds: seconds }));
+      httpRows.push(
+        await runAutocannon({
+          name: 'POST /api/values (fresh index each)',
+          url: `${stack.apiUrl}/api/values`,
+          method: 'POST',
+          body: () => `{"index":${(fresh += 1)}}`,
+          durationSeconds: seconds,
+        }),
+      );
       const after = Number((await stack.sql.query<{ count: string }>('SELECT count(*) FROM submissions')).rows[0]?.count ?? 0);
       const queued = await stack.redis.zcard('fib:queued');
       const listed = await stack.redis.llen('tasks');
-      results.postConsistency = { accepted202: httpRows[0]?.total2xx, rowsAdded: after - before, queued, tasksListLength: listed };
+      results.postConsistency = {
+        accepted202: httpRows[0]?.total2xx,
+        rowsAdded: after - before,
+        queued,
+        tasksListLength: listed,
+      };
       let repeated = 0;
       log('2/5 HTTP: POST repeated (already computed) indices…');
-      httpRows.push(await runAutocannon({ name: 'POST /api/values (repeated, done)', url: `${stack.apiUrl}/api/values`, method: 'POST', body: () => `{"index":${(repeated++ % 100) + 1}}`, durationSeconds: seconds }));
+      httpRows.push(
+        await runAutocannon({
+          name: 'POST /api/values (repeated, done)',
+          url: `${stack.apiUrl}/api/values`,
+          method: 'POST',
+          body: () => `{"index":${(repeated++ % 100) + 1}}`,
+          durationSeconds: seconds,
+        }),
+      );
       log('2/5 HTTP: GET /api/values/current…');
-      httpRows.push(await runAutocannon({ name: 'GET /api/values/current', url: `${stack.apiUrl}/api/values/current`, durationSeconds: seconds }));
+      httpRows.push(
+        await runAutocannon({
+          name: 'GET /api/values/current',
+          url: `${stack.apiUrl}/api/values/current`,
+          durationSeconds: seconds,
+        }),
+      );
       const rowsNow = Number((await stack.sql.query<{ count: string }>('SELECT count(*) FROM submissions')).rows[0]?.count ?? 0);
       const topUp = Math.max(0, 100_000 - rowsNow);
-      await stack.sql.query(`INSERT INTO submissions (number, submitted_at) SELECT (g * 7919) % 1000000, now() - make_interval(secs => g) FROM generate_series(1, $1::int) AS g`, [topUp]);
+      await stack.sql.query(
+        `INSERT INTO submissions (number, submitted_at) SELECT (g * 7919) % 1000000, now() - make_interval(secs => g) FROM generate_series(1, $1::int) AS g`,
+        [topUp],
+      );
       await stack.sql.query('ANALYZE submissions');
       const stored = Number((await stack.sql.query<{ count: string }>('SELECT count(*) FROM submissions')).rows[0]?.count ?? 0);
       results.submissionsStored = stored;
       log(`2/5 HTTP: GET /api/values/all with ${stored} submissions stored…`);
-      httpRows.push(await runAutocannon({ name: `GET /api/values/all (${int(stored)} rows)`, url: `${stack.apiUrl}/api/values/all`, durationSeconds: seconds }));
+      httpRows.push(
+        await runAutocannon({
+          name: `GET /api/values/all (${int(stored)} rows)`,
+          url: `${stack.apiUrl}/api/values/all`,
+          durationSeconds: seconds,
+        }),
+      );
       results.http = httpRows;
       const targets: Record<number, string> = {
         0: '>= 5,000 req/s, p99 <= 20 ms',
         1: '>= 5,000 req/s, p99 <= 20 ms',
         3: 'p99 <= 20 ms',
       };
-      const met = (i: number, r: HttpRow) => (i <= 1 ? r.requestsPerSecond >= 5000 && r.p99Ms <= 20 : i === 3 ? r.p99Ms <= 20 : undefined);
+      const met = (i: number, r: HttpRow) =>
+        i <= 1 ? r.requestsPerSecond >= 5000 && r.p99Ms <= 20 : i === 3 ? r.p99Ms <= 20 : undefined;
       output.push(
         table(
           `2. HTTP on the local runtime (autocannon, 50 connections, ${seconds} s; Postgres: ${stack.databaseKind})`,
           ['case', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'target', ''],
           httpRows.map((r, i) => {
             const ok = met(i, r);
-            return [r.name, int(r.requestsPerSecond), f(r.p50Ms, 0), f(r.p99Ms, 0), String(r.non2xx), String(r.errors), targets[i] ?? '-', ok === undefined ? '' : verdict(ok)];
+            return [
+              r.name,
+              int(r.requestsPerSecond),
+              f(r.p50Ms, 0),
+              f(r.p99Ms, 0),
+              String(r.non2xx),
+              String(r.errors),
+              targets[i] ?? '-',
+              ok === undefined ? '' : verdict(ok),
+            ];
           }),
         ),
       );
       const c = results.postConsistency as { accepted202: number; rowsAdded: number; queued: number; tasksListLength: number };
       // autocannon stops counting at the deadline with up to 50 requests in flight; those still commit.
-      const consistent = c.rowsAdded === c.queued && c.queued === c.tasksListLength && c.rowsAdded >= c.accepted202 && c.rowsAdded - c.accepted202 <= 50;
-      output.push(`   every 202 committed and queued: 202s counted ${int(c.accepted202)} (+ <= 50 in flight at the deadline), rows added ${int(c.rowsAdded)}, queued ${int(c.queued)}, tasks list ${int(c.tasksListLength)} — ${consistent ? 'consistent' : 'INCONSISTENT'}`);
+      const consistent =
+        c.rowsAdded === c.queued &&
+        c.queued === c.tasksListLength &&
+        c.rowsAdded >= c.accepted202 &&
+        c.rowsAdded - c.accepted202 <= 50;
+      output.push(
+        `   every 202 committed and queued: 202s counted ${int(c.accepted202)} (+ <= 50 in flight at the deadline), rows added ${int(c.rowsAdded)}, queued ${int(c.queued)}, tasks list ${int(c.tasksListLength)} — ${consistent ? 'consistent' : 'INCONSISTENT'}`,
+      );
     }
 
     if (only.includes('layers')) {
       log('3/5 POST layers alone (where the time goes)…');
       const rows = await runLayers(stack, 4);
       results.postLayers = rows;
-      output.push(table('   POST /api/values layer by layer (50 concurrent, 4 s each)', ['layer', 'ops/s', 'p50 ms', 'p99 ms'], rows.map((r) => [r.layer, int(r.operationsPerSecond), f(r.p50Ms, 1), f(r.p99Ms, 1)])));
+      output.push(
+        table(
+          '   POST /api/values layer by layer (50 concurrent, 4 s each)',
+          ['layer', 'ops/s', 'p50 ms', 'p99 ms'],
+          rows.map((r) => [r.layer, int(r.operationsPerSecond), f(r.p50Ms, 1), f(r.p99Ms, 1)]),
+        ),
+      );
     }
 
     if (only.includes('e2e')) {
@@ -156,7 +241,15 @@ async function main(): Promise<void> {
         table(
           '4. Drain: 10,000 queued small tasks (indices 0..9,999)',
           ['workers', 'seconds', 'tasks/s', 'tasks/s per worker', 'Redis master CPU', 'target', ''],
-          rows.map((r) => [String(r.workers), f(r.seconds, 2), int(r.tasksPerSecond), int(r.perWorker), `${f((r.redisMasterCpuSeconds / r.seconds) * 100, 0)} %`, '>= 5,000 per worker', verdict(r.perWorker >= 5000)]),
+          rows.map((r) => [
+            String(r.workers),
+            f(r.seconds, 2),
+            int(r.tasksPerSecond),
+            int(r.perWorker),
+            `${f((r.redisMasterCpuSeconds / r.seconds) * 100, 0)} %`,
+            '>= 5,000 per worker',
+            verdict(r.perWorker >= 5000),
+          ]),
         ),
       );
     }
@@ -171,7 +264,11 @@ async function main(): Promise<void> {
         table(
           `   CPU profile ${summary.file.replace(/^.*\//, '')} (${f(summary.totalMs / 1000, 1)} s sampled)`,
           ['layer / function (self time)', 'ms', 'share'],
-          [...summary.layers.map((l) => [l.layer, int(l.ms), `${f(l.share * 100, 1)} %`]), ['--- top functions ---', '', ''], ...summary.top.map((t) => [t.name.slice(0, 90), int(t.ms), `${f(t.share * 100, 1)} %`])],
+          [
+            ...summary.layers.map((l) => [l.layer, int(l.ms), `${f(l.share * 100, 1)} %`]),
+            ['--- top functions ---', '', ''],
+            ...summary.top.map((t) => [t.name.slice(0, 90), int(t.ms), `${f(t.share * 100, 1)} %`]),
+          ],
         ),
       );
     }
@@ -179,13 +276,16 @@ async function main(): Promise<void> {
   finish();
 
   function finish(): void {
-    results.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+    const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+    results.totalSeconds = totalSeconds;
     const directory = join(root, 'bench', 'results');
     mkdirSync(directory, { recursive: true });
     const file = join(directory, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     console.log(output.join('\n'));
-    console.log(`\n${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; total ${results.totalSeconds} s; results: ${file}`);
+    console.log(
+      `\n${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; total ${totalSeconds} s; results: ${file}`,
+    );
   }
 }
 

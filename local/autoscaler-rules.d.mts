@@ -30,7 +30,12 @@ export interface HpaState {
   scaleDownEvents: { time: number; change: number }[];
 }
 
-export const kedaDefaults: Readonly<{ pollingInterval: number; cooldownPeriod: number; minReplicaCount: number; maxReplicaCount: number }>;
+export const kedaDefaults: Readonly<{
+  pollingInterval: number;
+  cooldownPeriod: number;
+  minReplicaCount: number;
+  maxReplicaCount: number;
+}>;
 export const redisListDefaults: Readonly<{ listLength: number; activationListLength: number }>;
 export const hpaControllerDefaults: Readonly<{ syncPeriodSeconds: number; tolerance: number }>;
 export const defaultScaleUp: Readonly<ScalingRules>;
@@ -45,7 +50,12 @@ export function kedaStep(args: {
   lastActiveTime: number | undefined;
   now: number;
 }): { isActive: boolean; replicas: number | undefined; lastActiveTime: number | undefined; reason: string };
-export function hpaMetricReplicas(args: { metricValue: number; targetAverageValue: number; currentReplicas: number; tolerance?: number }): number;
+export function hpaMetricReplicas(args: {
+  metricValue: number;
+  targetAverageValue: number;
+  currentReplicas: number;
+  tolerance?: number;
+}): number;
 export function newHpaState(): HpaState;
 export function scaleUpLimit(currentReplicas: number, state: HpaState, rules: ScalingRules, now: number): number;
 export function scaleDownLimit(currentReplicas: number, state: HpaState, rules: ScalingRules, now: number): number;

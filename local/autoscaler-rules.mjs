@@ -42,20 +42,31 @@ export const defaultScaleDown = Object.freeze({
 function wholeNumber(value, name, fallback) {
   if (value === undefined || value === null || value === '') return fallback;
   const number = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(number) || number < 0) throw new Error(`ScaledObject: ${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(number) || number < 0)
+    throw new Error(`ScaledObject: ${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
   return number;
 }
 
 function scalingRules(rules, defaults, direction) {
   if (!rules) return { ...defaults, policies: defaults.policies.map((p) => ({ ...p })) };
   const policies = (rules.policies ?? defaults.policies).map((policy, i) => {
-    if (policy.type !== 'Pods' && policy.type !== 'Percent') throw new Error(`ScaledObject: ${direction}.policies[${i}].type must be Pods or Percent`);
-    return { type: policy.type, value: wholeNumber(policy.value, `${direction}.policies[${i}].value`), periodSeconds: wholeNumber(policy.periodSeconds, `${direction}.policies[${i}].periodSeconds`) };
+    if (policy.type !== 'Pods' && policy.type !== 'Percent')
+      throw new Error(`ScaledObject: ${direction}.policies[${i}].type must be Pods or Percent`);
+    return {
+      type: policy.type,
+      value: wholeNumber(policy.value, `${direction}.policies[${i}].value`),
+      periodSeconds: wholeNumber(policy.periodSeconds, `${direction}.policies[${i}].periodSeconds`),
+    };
   });
   const selectPolicy = rules.selectPolicy ?? 'Max';
-  if (!['Max', 'Min', 'Disabled'].includes(selectPolicy)) throw new Error(`ScaledObject: ${direction}.selectPolicy must be Max, Min or Disabled`);
+  if (!['Max', 'Min', 'Disabled'].includes(selectPolicy))
+    throw new Error(`ScaledObject: ${direction}.selectPolicy must be Max, Min or Disabled`);
   return {
-    stabilizationWindowSeconds: wholeNumber(rules.stabilizationWindowSeconds, `${direction}.stabilizationWindowSeconds`, defaults.stabilizationWindowSeconds),
+    stabilizationWindowSeconds: wholeNumber(
+      rules.stabilizationWindowSeconds,
+      `${direction}.stabilizationWindowSeconds`,
+      defaults.stabilizationWindowSeconds,
+    ),
     selectPolicy,
     policies,
   };
@@ -79,14 +90,19 @@ export function parseScaledObject(text) {
   const behavior = spec.advanced?.horizontalPodAutoscalerConfig?.behavior;
   const minReplicaCount = wholeNumber(spec.minReplicaCount, 'minReplicaCount', kedaDefaults.minReplicaCount);
   const maxReplicaCount = wholeNumber(spec.maxReplicaCount, 'maxReplicaCount', kedaDefaults.maxReplicaCount);
-  if (maxReplicaCount < Math.max(minReplicaCount, 1)) throw new Error('ScaledObject: maxReplicaCount must be >= max(minReplicaCount, 1)');
+  if (maxReplicaCount < Math.max(minReplicaCount, 1))
+    throw new Error('ScaledObject: maxReplicaCount must be >= max(minReplicaCount, 1)');
   const listLength = wholeNumber(metadata.listLength, 'listLength', redisListDefaults.listLength);
   if (listLength < 1) throw new Error('ScaledObject: listLength must be >= 1');
   return {
     name: scaledObject.metadata?.name ?? 'worker',
     listName: metadata.listName ?? 'tasks',
     listLength,
-    activationListLength: wholeNumber(metadata.activationListLength, 'activationListLength', redisListDefaults.activationListLength),
+    activationListLength: wholeNumber(
+      metadata.activationListLength,
+      'activationListLength',
+      redisListDefaults.activationListLength,
+    ),
     minReplicaCount,
     maxReplicaCount,
     pollingIntervalSeconds: wholeNumber(spec.pollingInterval, 'pollingInterval', kedaDefaults.pollingInterval),
@@ -110,7 +126,8 @@ export function kedaStep({ spec, queueLength, currentReplicas, lastActiveTime, n
   const isActive = queueLength > spec.activationListLength;
   if (isActive) {
     // Trigger active: wake from zero to max(minReplicaCount, 1); always refresh lastActiveTime.
-    const replicas = currentReplicas === 0 ? hpaMinReplicas(spec) : currentReplicas < spec.minReplicaCount ? spec.minReplicaCount : undefined;
+    const replicas =
+      currentReplicas === 0 ? hpaMinReplicas(spec) : currentReplicas < spec.minReplicaCount ? spec.minReplicaCount : undefined;
     return { isActive, replicas, lastActiveTime: now, reason: replicas === undefined ? 'active' : 'activated' };
   }
   if (currentReplicas > 0 && spec.minReplicaCount === 0) {
@@ -121,7 +138,8 @@ export function kedaStep({ spec, queueLength, currentReplicas, lastActiveTime, n
     }
     return { isActive, replicas: undefined, lastActiveTime, reason: 'cooling down' };
   }
-  if (currentReplicas < spec.minReplicaCount) return { isActive, replicas: spec.minReplicaCount, lastActiveTime, reason: 'below minReplicaCount' };
+  if (currentReplicas < spec.minReplicaCount)
+    return { isActive, replicas: spec.minReplicaCount, lastActiveTime, reason: 'below minReplicaCount' };
   return { isActive, replicas: undefined, lastActiveTime, reason: 'idle' };
 }
 
@@ -130,7 +148,12 @@ export function kedaStep({ spec, queueLength, currentReplicas, lastActiveTime, n
  * (GetExternalPerPodMetricReplicas): keep the count while usage / (target * replicas) is
  * within the tolerance of 1, else ceil(usage / target).
  */
-export function hpaMetricReplicas({ metricValue, targetAverageValue, currentReplicas, tolerance = hpaControllerDefaults.tolerance }) {
+export function hpaMetricReplicas({
+  metricValue,
+  targetAverageValue,
+  currentReplicas,
+  tolerance = hpaControllerDefaults.tolerance,
+}) {
   const usageRatio = metricValue / (targetAverageValue * currentReplicas);
   if (Math.abs(1 - usageRatio) <= tolerance) return currentReplicas;
   return Math.ceil(metricValue / targetAverageValue);
@@ -152,7 +175,10 @@ export function scaleUpLimit(currentReplicas, state, rules, now) {
   const pick = rules.selectPolicy === 'Min' ? Math.min : Math.max;
   let result = rules.selectPolicy === 'Min' ? Infinity : -Infinity;
   for (const policy of rules.policies) {
-    const periodStart = currentReplicas - changeInPeriod(state.scaleUpEvents, policy.periodSeconds, now) + changeInPeriod(state.scaleDownEvents, policy.periodSeconds, now);
+    const periodStart =
+      currentReplicas -
+      changeInPeriod(state.scaleUpEvents, policy.periodSeconds, now) +
+      changeInPeriod(state.scaleDownEvents, policy.periodSeconds, now);
     const proposed = policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100));
     result = pick(result, proposed);
   }
@@ -165,7 +191,10 @@ export function scaleDownLimit(currentReplicas, state, rules, now) {
   const pick = rules.selectPolicy === 'Min' ? Math.max : Math.min;
   let result = rules.selectPolicy === 'Min' ? -Infinity : Infinity;
   for (const policy of rules.policies) {
-    const periodStart = currentReplicas - changeInPeriod(state.scaleUpEvents, policy.periodSeconds, now) + changeInPeriod(state.scaleDownEvents, policy.periodSeconds, now);
+    const periodStart =
+      currentReplicas -
+      changeInPeriod(state.scaleUpEvents, policy.periodSeconds, now) +
+      changeInPeriod(state.scaleDownEvents, policy.periodSeconds, now);
     const proposed = policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100));
     result = pick(result, proposed);
   }

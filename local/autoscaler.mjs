@@ -4,6 +4,7 @@
 // stops worker processes to match. Rules: ./autoscaler-rules.mjs; numbers: keda/scaledobject.yaml.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clearInterval, setInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
 import { Redis } from 'ioredis';
@@ -18,7 +19,16 @@ export const autoscalerStateKey = 'fib:autoscaler';
  * `startWorker()` returns `{ name, stop(): Promise<void> }`; `readQueueLength()` resolves LLEN.
  */
 export class LocalAutoscaler {
-  constructor({ spec, readQueueLength, startWorker, log = () => undefined, publish = async () => undefined, hpaSyncPeriodSeconds = hpaControllerDefaults.syncPeriodSeconds, fixedReplicas, now = Date.now }) {
+  constructor({
+    spec,
+    readQueueLength,
+    startWorker,
+    log = () => undefined,
+    publish = async () => undefined,
+    hpaSyncPeriodSeconds = hpaControllerDefaults.syncPeriodSeconds,
+    fixedReplicas,
+    now = Date.now,
+  }) {
     this.spec = spec;
     this.readQueueLength = readQueueLength;
     this.startWorker = startWorker;
@@ -88,7 +98,9 @@ export class LocalAutoscaler {
   }
 
   serial(step) {
-    this.chain = this.chain.then(() => (this.stopped ? undefined : step())).catch((error) => this.log(`scaler step failed: ${error instanceof Error ? error.message : String(error)}`));
+    this.chain = this.chain
+      .then(() => (this.stopped ? undefined : step()))
+      .catch((error) => this.log(`scaler step failed: ${error instanceof Error ? error.message : String(error)}`));
     return this.chain;
   }
 
@@ -101,7 +113,10 @@ export class LocalAutoscaler {
       return length;
     } catch (error) {
       // KEDA keeps the current count when a scaler errors (no fallback configured).
-      if (!this.readFailing) this.log(`cannot read the queue length (${error instanceof Error ? error.message : String(error)}); keeping ${this.replicas} worker(s)`);
+      if (!this.readFailing)
+        this.log(
+          `cannot read the queue length (${error instanceof Error ? error.message : String(error)}); keeping ${this.replicas} worker(s)`,
+        );
       this.readFailing = true;
       return undefined;
     }
@@ -111,7 +126,13 @@ export class LocalAutoscaler {
   async kedaTick() {
     const queueLength = await this.measure();
     if (queueLength === undefined) return;
-    const step = kedaStep({ spec: this.spec, queueLength, currentReplicas: this.replicas, lastActiveTime: this.lastActiveTime, now: this.now() });
+    const step = kedaStep({
+      spec: this.spec,
+      queueLength,
+      currentReplicas: this.replicas,
+      lastActiveTime: this.lastActiveTime,
+      now: this.now(),
+    });
     this.isActive = step.isActive;
     this.lastActiveTime = step.lastActiveTime;
     if (step.replicas !== undefined && step.replicas !== this.replicas) {
@@ -130,10 +151,19 @@ export class LocalAutoscaler {
   async hpaTick() {
     const queueLength = await this.measure();
     if (queueLength === undefined) return;
-    const step = hpaStep({ spec: this.spec, state: this.hpa, metricValue: queueLength, currentReplicas: this.replicas, now: this.now() });
+    const step = hpaStep({
+      spec: this.spec,
+      state: this.hpa,
+      metricValue: queueLength,
+      currentReplicas: this.replicas,
+      now: this.now(),
+    });
     this.proposal = step.proposal;
     if (step.replicas !== this.replicas) {
-      this.setReplicas(step.replicas, `HPA: queue ${queueLength} / listLength ${this.spec.listLength} -> ${step.proposal} (${step.reason})`);
+      this.setReplicas(
+        step.replicas,
+        `HPA: queue ${queueLength} / listLength ${this.spec.listLength} -> ${step.proposal} (${step.reason})`,
+      );
     }
     await this.publishState();
   }
@@ -173,11 +203,14 @@ function writeJsonAtomically(path, value) {
  * `<dataDir>/runtime.json` so `npm run loadtest` finds the API.
  */
 export async function startLocalAutoscaler({ root, dataDir, env, runtime, apiPort, startWorker, say }) {
-  const { parseRedisConnectionString } = await import(pathToFileURL(join(root, 'dist', 'functions', 'src', 'redis', 'connection-string.js')).href);
+  const { parseRedisConnectionString } = await import(
+    pathToFileURL(join(root, 'dist', 'functions', 'src', 'redis', 'connection-string.js')).href
+  );
   const scaledObjectPath = join(root, env.KEDA_SCALEDOBJECT ?? join('keda', 'scaledobject.yaml'));
   const spec = parseScaledObject(readFileSync(scaledObjectPath, 'utf8'));
   const tasksKey = runtime.TASKS_KEY || spec.listName;
-  if (tasksKey !== spec.listName) say(`TASKS_KEY is "${tasksKey}" but the ScaledObject watches "${spec.listName}"; scaling on "${tasksKey}"`);
+  if (tasksKey !== spec.listName)
+    say(`TASKS_KEY is "${tasksKey}" but the ScaledObject watches "${spec.listName}"; scaling on "${tasksKey}"`);
   const endpoint = parseRedisConnectionString(runtime.REDIS_MASTER);
   const redis = new Redis({
     host: endpoint.host,
@@ -195,12 +228,19 @@ export async function startLocalAutoscaler({ root, dataDir, env, runtime, apiPor
   const stateKey = `${runtime.REDIS_KEY_PREFIX ?? ''}${autoscalerStateKey}`;
   mkdirSync(dataDir, { recursive: true });
   const stateFile = join(dataDir, 'autoscaler.json');
-  writeJsonAtomically(join(dataDir, 'runtime.json'), { apiUrl: `http://127.0.0.1:${apiPort}`, autoscalerStateFile: stateFile, pid: process.pid, startedAt: Date.now() });
+  writeJsonAtomically(join(dataDir, 'runtime.json'), {
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    autoscalerStateFile: stateFile,
+    pid: process.pid,
+    startedAt: Date.now(),
+  });
 
   const fixed = env.WORKERS === undefined || env.WORKERS === '' ? undefined : Number(env.WORKERS);
-  if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 0)) throw new Error(`WORKERS must be a whole number >= 0, got "${env.WORKERS}"`);
+  if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 0))
+    throw new Error(`WORKERS must be a whole number >= 0, got "${env.WORKERS}"`);
   const hpaSync = env.HPA_SYNC_PERIOD_SECONDS ? Number(env.HPA_SYNC_PERIOD_SECONDS) : hpaControllerDefaults.syncPeriodSeconds;
-  if (!Number.isInteger(hpaSync) || hpaSync < 1) throw new Error(`HPA_SYNC_PERIOD_SECONDS must be a whole number >= 1, got "${env.HPA_SYNC_PERIOD_SECONDS}"`);
+  if (!Number.isInteger(hpaSync) || hpaSync < 1)
+    throw new Error(`HPA_SYNC_PERIOD_SECONDS must be a whole number >= 1, got "${env.HPA_SYNC_PERIOD_SECONDS}"`);
 
   const scaler = new LocalAutoscaler({
     spec,

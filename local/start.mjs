@@ -263,6 +263,7 @@ async function main() {
     const { startLocalAutoscaler } = await import('./autoscaler.mjs');
     let workerNumber = 0;
     const startWorker = () => {
+      if (shuttingDown) return { name: 'none', stop: async () => undefined };
       workerNumber += 1;
       const name = `worker-${workerNumber}`;
       const child = startChild(name, process.execPath, [host, '--quiet'], { env: { ...functionsEnv, ...selectFunctions(['fib-worker']) } });
@@ -276,7 +277,8 @@ async function main() {
           const exited = new Promise((resolveExit) =>
             child.once('exit', () => {
               child.exited = true;
-              children.splice(children.findIndex((entry) => entry.child === child), 1);
+              const position = children.findIndex((entry) => entry.child === child);
+              if (position >= 0) children.splice(position, 1);
               resolveExit();
             }),
           );

@@ -46,11 +46,18 @@ export interface RunSummary {
   workerSource: 'kubectl' | 'scaler' | 'heartbeats';
 }
 
-export function summarize(samples: readonly Sample[], totals: { tasks: number; accepted: number; alreadyDone: number; errors: number; submitSeconds: number }): RunSummary {
+export function summarize(
+  samples: readonly Sample[],
+  totals: { tasks: number; accepted: number; alreadyDone: number; errors: number; submitSeconds: number },
+): RunSummary {
   const peak = (pick: (s: Sample) => number | null) => samples.reduce((max, s) => Math.max(max, pick(s) ?? 0), 0);
   const drained = samples.find((s) => s.t >= totals.submitSeconds && s.queueLength === 0 && s.pending === 0);
   const zero = drained ? samples.find((s) => s.t >= drained.t && workersOf(s) === 0) : undefined;
-  const source = samples.some((s) => s.kubeReplicas !== null) ? 'kubectl' : samples.some((s) => s.workersScaler !== null) ? 'scaler' : 'heartbeats';
+  const source = samples.some((s) => s.kubeReplicas !== null)
+    ? 'kubectl'
+    : samples.some((s) => s.workersScaler !== null)
+      ? 'scaler'
+      : 'heartbeats';
   return {
     ...totals,
     peakQueue: peak((s) => s.queueLength),
@@ -62,7 +69,8 @@ export function summarize(samples: readonly Sample[], totals: { tasks: number; a
   };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 
 function niceMax(value: number): number {
   if (value <= 0) return 1;
@@ -100,13 +108,16 @@ export function renderSvg(samples: readonly Sample[], options: { submitSeconds?:
   const ticks: string[] = [];
   for (let i = 0; i <= 5; i += 1) {
     const value = (qMax / 5) * i;
-    ticks.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${yq(value)}" y2="${yq(value)}" stroke="#eee"/><text x="${pad.left - 6}" y="${yq(value) + 4}" text-anchor="end">${Math.round(value).toLocaleString('en-US')}</text>`);
+    ticks.push(
+      `<line x1="${pad.left}" x2="${width - pad.right}" y1="${yq(value)}" y2="${yq(value)}" stroke="#eee"/><text x="${pad.left - 6}" y="${yq(value) + 4}" text-anchor="end">${Math.round(value).toLocaleString('en-US')}</text>`,
+    );
   }
   for (let w = 0; w <= wMax; w += Math.max(1, Math.ceil(wMax / 10))) {
     ticks.push(`<text x="${width - pad.right + 6}" y="${yw(w) + 4}" fill="#d9480f">${w}</text>`);
   }
   const tStep = niceMax(tMax / 8);
-  for (let t = 0; t <= tMax; t += tStep) ticks.push(`<text x="${x(t)}" y="${height - pad.bottom + 16}" text-anchor="middle">${Math.round(t)}</text>`);
+  for (let t = 0; t <= tMax; t += tStep)
+    ticks.push(`<text x="${x(t)}" y="${height - pad.bottom + 16}" text-anchor="middle">${Math.round(t)}</text>`);
   const submitEnd =
     options.submitSeconds !== undefined
       ? `<line x1="${x(options.submitSeconds)}" x2="${x(options.submitSeconds)}" y1="${pad.top}" y2="${pad.top + plotH}" stroke="#999" stroke-dasharray="4 4"/><text x="${x(options.submitSeconds) + 4}" y="${pad.top + 12}" fill="#666">submitting ends</text>`
@@ -132,7 +143,10 @@ ${submitEnd}
 export function renderHtml(samples: readonly Sample[], summary: RunSummary, title: string): string {
   const seconds = (value: number | null) => (value === null ? 'n/a' : `${value} s`);
   const rows: [string, string][] = [
-    ['tasks submitted', `${summary.tasks.toLocaleString('en-US')} (202: ${summary.accepted.toLocaleString('en-US')}, already done: ${summary.alreadyDone}, errors: ${summary.errors})`],
+    [
+      'tasks submitted',
+      `${summary.tasks.toLocaleString('en-US')} (202: ${summary.accepted.toLocaleString('en-US')}, already done: ${summary.alreadyDone}, errors: ${summary.errors})`,
+    ],
     ['submitting took', `${summary.submitSeconds} s`],
     ['peak queue length', summary.peakQueue.toLocaleString('en-US')],
     [`peak workers (${summary.workerSource})`, String(summary.peakWorkers)],
@@ -152,7 +166,12 @@ ${renderSvg(samples, { submitSeconds: summary.submitSeconds })}
 `;
 }
 
-export function writeReport(paths: { csv: string; html: string }, samples: readonly Sample[], summary: RunSummary, title: string): void {
+export function writeReport(
+  paths: { csv: string; html: string },
+  samples: readonly Sample[],
+  summary: RunSummary,
+  title: string,
+): void {
   writeFileSync(paths.csv, toCsv(samples));
   writeFileSync(paths.html, renderHtml(samples, summary, title));
 }

@@ -3,8 +3,7 @@
 
 /** A parsed `--indices` value. */
 export type IndexSpec =
-  | { kind: 'range'; from: number; to: number; order: 'distinct' | 'seq' | 'random' }
-  | { kind: 'list'; values: number[] };
+  { kind: 'range'; from: number; to: number; order: 'distinct' | 'seq' | 'random' } | { kind: 'list'; values: number[] };
 
 export function parseIndexSpec(text: string): IndexSpec {
   const range = /^(\d+)-(\d+)(?::(seq|random|distinct))?$/.exec(text.trim());

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { parseIndexSpec, type IndexSpec } from './indices.js';
+import { type IndexSpec, parseIndexSpec } from './indices.js';
 
 /** Everything one load test run needs. */
 export interface LoadTestOptions {
@@ -48,12 +48,16 @@ export const usage = `npm run loadtest -- [options]
 function positive(value: string | undefined, name: string, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isFinite(number) || number < 0 || (!allowZero && number === 0)) throw new Error(`--${name} must be a positive number, got "${value}"`);
+  if (!Number.isFinite(number) || number < 0 || (!allowZero && number === 0))
+    throw new Error(`--${name} must be a positive number, got "${value}"`);
   return number;
 }
 
 /** The URL `npm start` wrote, if its process is still running. */
-export function discoverLocalRuntime(root: string, env: NodeJS.ProcessEnv = process.env): { apiUrl: string; autoscalerStateFile?: string } | undefined {
+export function discoverLocalRuntime(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { apiUrl: string; autoscalerStateFile?: string } | undefined {
   const file = join(resolve(root, env.LOCAL_DATA_DIR ?? '.local'), 'runtime.json');
   if (!existsSync(file)) return undefined;
   try {

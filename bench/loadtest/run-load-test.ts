@@ -4,11 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { summarize, type RunSummary, writeReport } from './chart.js';
+import { type RunSummary, summarize, writeReport } from './chart.js';
 import { generateIndices } from './indices.js';
 import type { LoadTestOptions } from './options.js';
 import { type Sample, Sampler, workersOf } from './sampler.js';
-import { type SubmitCounters, submitAll } from './submitter.js';
+import { submitAll, type SubmitCounters } from './submitter.js';
 
 export interface LoadTestResult {
   samples: Sample[];
@@ -29,8 +29,16 @@ function progressLine(sample: Sample, tasks: number, counters: SubmitCounters): 
   );
 }
 
-export async function runLoadTest(options: LoadTestOptions, output: NodeJS.WritableStream = process.stderr): Promise<LoadTestResult> {
-  const sampler = new Sampler({ url: options.url, kube: options.kube, kubeNamespace: options.kubeNamespace, autoscalerStateFile: options.autoscalerStateFile });
+export async function runLoadTest(
+  options: LoadTestOptions,
+  output: NodeJS.WritableStream = process.stderr,
+): Promise<LoadTestResult> {
+  const sampler = new Sampler({
+    url: options.url,
+    kube: options.kube,
+    kubeNamespace: options.kubeNamespace,
+    autoscalerStateFile: options.autoscalerStateFile,
+  });
   const indices = generateIndices(options.indices, options.tasks);
   const counters: SubmitCounters = { submitted: 0, accepted: 0, alreadyDone: 0, errors: 0, lastError: undefined };
   const samples: Sample[] = [];
@@ -42,7 +50,14 @@ export async function runLoadTest(options: LoadTestOptions, output: NodeJS.Writa
   timeout.unref();
 
   let submitSeconds: number | undefined;
-  const submitting = submitAll({ url: options.url, indices, rate: options.rate, concurrency: options.concurrency, counters, signal: abort.signal }).then(() => {
+  const submitting = submitAll({
+    url: options.url,
+    indices,
+    rate: options.rate,
+    concurrency: options.concurrency,
+    counters,
+    signal: abort.signal,
+  }).then(() => {
     submitSeconds = Math.round((performance.now() - started) / 100) / 10;
   });
 
@@ -92,7 +107,12 @@ export async function runLoadTest(options: LoadTestOptions, output: NodeJS.Writa
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const csvPath = join(options.outDir, `loadtest-${stamp}.csv`);
   const htmlPath = join(options.outDir, `loadtest-${stamp}.html`);
-  writeReport({ csv: csvPath, html: htmlPath }, samples, summary, `Load test: ${options.tasks.toLocaleString('en-US')} tasks at ${Math.round(options.rate)}/s against ${options.url}`);
+  writeReport(
+    { csv: csvPath, html: htmlPath },
+    samples,
+    summary,
+    `Load test: ${options.tasks.toLocaleString('en-US')} tasks at ${Math.round(options.rate)}/s against ${options.url}`,
+  );
   if (counters.lastError) output.write(`last error: ${counters.lastError}\n`);
   return { samples, summary, csvPath, htmlPath, stoppedBy };
 }

@@ -75,7 +75,11 @@ export class Sampler {
   constructor(private readonly options: SamplerOptions) {}
 
   async sample(counters: { submitted: number; accepted: number; errors: number }): Promise<Sample> {
-    const [stats, kube, scalerFile] = await Promise.all([this.stats(), this.options.kube ? this.kube() : undefined, this.scalerFile()]);
+    const [stats, kube, scalerFile] = await Promise.all([
+      this.stats(),
+      this.options.kube ? this.kube() : undefined,
+      this.scalerFile(),
+    ]);
     const scaler = stats?.autoscaler ?? scalerFile;
     return {
       t: Math.round((performance.now() - this.started) / 100) / 10,
@@ -96,7 +100,9 @@ export class Sampler {
 
   private async stats(): Promise<StatsBody | undefined> {
     try {
-      const response = await fetch(`${this.options.url}/api/stats`, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000) });
+      const response = await fetch(`${this.options.url}/api/stats`, {
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000),
+      });
       if (!response.ok) return undefined;
       return (await response.json()) as StatsBody;
     } catch {

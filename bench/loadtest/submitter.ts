@@ -18,7 +18,12 @@ function post(agent: http.Agent, url: URL, index: number): Promise<{ status: num
     const body = JSON.stringify({ index });
     const request = http.request(
       url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 10_000 },
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: 10_000,
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -36,7 +41,14 @@ function post(agent: http.Agent, url: URL, index: number): Promise<{ status: num
  * Submits every index at `rate` per second (the n-th is due at start + n/rate), never more
  * than `concurrency` at once, and stops early when `signal` aborts.
  */
-export async function submitAll(options: { url: string; indices: number[]; rate: number; concurrency: number; counters: SubmitCounters; signal?: AbortSignal }): Promise<void> {
+export async function submitAll(options: {
+  url: string;
+  indices: number[];
+  rate: number;
+  concurrency: number;
+  counters: SubmitCounters;
+  signal?: AbortSignal;
+}): Promise<void> {
   const target = new URL('/api/values', options.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const started = performance.now();

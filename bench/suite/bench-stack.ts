@@ -27,7 +27,10 @@ export function freePort(): Promise<number> {
 class Child {
   private exited: Promise<void>;
   output = '';
-  constructor(readonly name: string, readonly process: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly process: ChildProcess,
+  ) {
     this.exited = new Promise((resolve) => process.once('exit', () => resolve()));
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
@@ -65,8 +68,18 @@ class Child {
   }
 }
 
-const apiFunctions = ['submit-value', 'current-values', 'recent-values', 'all-submissions', 'value-by-index', 'health', 'stats', 'requeue-expired'];
-const selectFunctions = (names: string[]) => Object.fromEntries(names.map((name, i) => [`AzureFunctionsJobHost__functions__${i}`, name]));
+const apiFunctions = [
+  'submit-value',
+  'current-values',
+  'recent-values',
+  'all-submissions',
+  'value-by-index',
+  'health',
+  'stats',
+  'requeue-expired',
+];
+const selectFunctions = (names: string[]) =>
+  Object.fromEntries(names.map((name, i) => [`AzureFunctionsJobHost__functions__${i}`, name]));
 
 export interface BenchStack {
   apiUrl: string;
@@ -81,7 +94,10 @@ export interface BenchStack {
 }
 
 function startProcess(name: string, command: string, args: string[], env: Record<string, string>): Child {
-  return new Child(name, spawn(command, args, { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return new Child(
+    name,
+    spawn(command, args, { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
 }
 
 async function serverAnswers(url: string): Promise<boolean> {
@@ -104,7 +120,11 @@ export interface BenchStackOptions {
   cpuProfileDirectory?: string;
 }
 
-export async function startBenchStack(root: string, log: (message: string) => void, options: BenchStackOptions = {}): Promise<BenchStack> {
+export async function startBenchStack(
+  root: string,
+  log: (message: string) => void,
+  options: BenchStackOptions = {},
+): Promise<BenchStack> {
   const nodeFlags = options.cpuProfileDirectory ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDirectory] : [];
   const children: Child[] = [];
   const workers: Child[] = [];
@@ -114,9 +134,33 @@ export async function startBenchStack(root: string, log: (message: string) => vo
     const masterPort = await freePort();
     const replicaPort = await freePort();
     const common = ['--bind', '127.0.0.1', '--appendonly', 'yes', '--save', '', '--daemonize', 'no'];
-    children.push(startProcess('redis-master', 'redis-server', ['--port', String(masterPort), '--dir', join(directory), ...common, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'], {}));
+    children.push(
+      startProcess(
+        'redis-master',
+        'redis-server',
+        [
+          '--port',
+          String(masterPort),
+          '--dir',
+          join(directory),
+          ...common,
+          '--repl-diskless-sync',
+          'yes',
+          '--repl-diskless-sync-delay',
+          '0',
+        ],
+        {},
+      ),
+    );
     const replicaDir = mkdtempSync(join(directory, 'replica-'));
-    children.push(startProcess('redis-replica', 'redis-server', ['--port', String(replicaPort), '--dir', replicaDir, ...common, '--replicaof', '127.0.0.1', String(masterPort)], {}));
+    children.push(
+      startProcess(
+        'redis-replica',
+        'redis-server',
+        ['--port', String(replicaPort), '--dir', replicaDir, ...common, '--replicaof', '127.0.0.1', String(masterPort)],
+        {},
+      ),
+    );
     const redis = new Redis({ port: masterPort, maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined);
     const replica = new Redis({ port: replicaPort, maxRetriesPerRequest: 1 });
@@ -149,7 +193,12 @@ export async function startBenchStack(root: string, log: (message: string) => vo
     } else {
       log(`no Postgres server at ${adminUrl}; using embedded PGlite (figures are not comparable with the targets)`);
       const port = await freePort();
-      const pglite = startProcess('pglite', process.execPath, [join(root, 'local', 'pglite-server.mjs'), '--port', String(port), '--data', join(directory, 'pgdata')], {});
+      const pglite = startProcess(
+        'pglite',
+        process.execPath,
+        [join(root, 'local', 'pglite-server.mjs'), '--port', String(port), '--data', join(directory, 'pgdata')],
+        {},
+      );
       children.push(pglite);
       await pglite.waitForOutput('READY', 60_000);
       databaseUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -165,7 +214,10 @@ export async function startBenchStack(root: string, log: (message: string) => vo
     };
     const host = join(root, 'dist', 'functions', 'src', 'local-host', 'main.js');
     const apiPort = await freePort();
-    const api = startProcess('api', process.execPath, [...nodeFlags, host, '--port', String(apiPort), '--quiet'], { ...env, ...selectFunctions(apiFunctions) });
+    const api = startProcess('api', process.execPath, [...nodeFlags, host, '--port', String(apiPort), '--quiet'], {
+      ...env,
+      ...selectFunctions(apiFunctions),
+    });
     children.push(api);
     await api.waitForOutput('Host started', 60_000);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -177,7 +229,12 @@ export async function startBenchStack(root: string, log: (message: string) => vo
       sql,
       databaseKind,
       async startWorkers(count) {
-        const started = Array.from({ length: count }, (_, i) => startProcess(`worker-${workers.length + i + 1}`, process.execPath, [...nodeFlags, host, '--quiet'], { ...env, ...selectFunctions(['fib-worker']) }));
+        const started = Array.from({ length: count }, (_, i) =>
+          startProcess(`worker-${workers.length + i + 1}`, process.execPath, [...nodeFlags, host, '--quiet'], {
+            ...env,
+            ...selectFunctions(['fib-worker']),
+          }),
+        );
         workers.push(...started);
         await Promise.all(started.map((worker) => worker.waitForOutput('Host started', 30_000)));
       },

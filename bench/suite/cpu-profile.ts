@@ -28,7 +28,8 @@ function layerOf(url: string, functionName: string): string {
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(garbage collector)') return 'garbage collection';
   if (functionName === '(program)') return 'V8/native (program)';
-  if (url.includes('node_modules/ioredis') || url.includes('node_modules/@ioredis') || url.includes('redis-parser')) return 'ioredis';
+  if (url.includes('node_modules/ioredis') || url.includes('node_modules/@ioredis') || url.includes('redis-parser'))
+    return 'ioredis';
   if (url.includes('node_modules/pg')) return 'pg';
   if (url.includes('node_modules/@azure/functions')) return '@azure/functions';
   if (url.includes('node_modules/')) return 'other packages';

@@ -24,11 +24,15 @@ export function loopFibonacci(n: number): bigint {
  * (then the first call is timed too). `inner` repeats the work inside each timing (and divides)
  * so that microsecond work is measurable.
  */
-export function timeMs<T>(work: () => T, runs: number, options: { warmup?: boolean; inner?: number } = {}): { ms: number; result: T } {
+export function timeMs<T>(
+  work: () => T,
+  runs: number,
+  options: { warmup?: boolean; inner?: number } = {},
+): { ms: number; result: T } {
   const inner = options.inner ?? 1;
   const times: number[] = [];
   let result: T | undefined;
-  if (options.warmup ?? true) result = work();
+  if (options.warmup ?? true) for (let i = 0; i < inner; i += 1) result = work();
   for (let run = 0; run < Math.max(runs, 1); run += 1) {
     const started = performance.now();
     for (let i = 0; i < inner; i += 1) result = work();
@@ -59,7 +63,15 @@ export function runFibonacciBench(): FibRow[] {
     const naive = timeMs(() => naiveFibonacci(n), runs, { warmup: runs > 1 });
     const ours = timeMs(() => fibonacci(n), 20, { inner: 1000 });
     if (BigInt(naive.result) !== ours.result) throw new Error(`F(${n}) differs between the naive and fast versions`);
-    rows.push({ name: 'fast doubling vs naive recursion', n, computeMs: ours.ms, decimalMs: null, baselineComputeMs: naive.ms, baselineDecimalMs: null, baseline: 'naive recursion' });
+    rows.push({
+      name: 'fast doubling vs naive recursion',
+      n,
+      computeMs: ours.ms,
+      decimalMs: null,
+      baselineComputeMs: naive.ms,
+      baselineDecimalMs: null,
+      baseline: 'naive recursion',
+    });
   }
   for (const [n, runs, loopRuns] of [
     [1_000, 200, 50],
@@ -72,7 +84,15 @@ export function runFibonacciBench(): FibRow[] {
     const loop = timeMs(() => loopFibonacci(n), loopRuns, { warmup: loopRuns > 1, inner });
     const loopDecimal = timeMs(() => loop.result.toString(), Math.min(runs, 5), { inner });
     if (loop.result !== compute.result) throw new Error(`F(${n}) differs between the loop and fast doubling`);
-    rows.push({ name: 'fast doubling vs BigInt loop', n, computeMs: compute.ms, decimalMs: decimal.ms, baselineComputeMs: loop.ms, baselineDecimalMs: loopDecimal.ms, baseline: 'BigInt loop' });
+    rows.push({
+      name: 'fast doubling vs BigInt loop',
+      n,
+      computeMs: compute.ms,
+      decimalMs: decimal.ms,
+      baselineComputeMs: loop.ms,
+      baselineDecimalMs: loopDecimal.ms,
+      baseline: 'BigInt loop',
+    });
   }
   return rows;
 }

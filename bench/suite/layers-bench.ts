@@ -5,10 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import pg from 'pg';
 
+import { TaskQueue } from '../../functions/src/queue/task-queue.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { redisKeys } from '../../functions/src/redis/keys.js';
-import { TaskQueue } from '../../functions/src/queue/task-queue.js';
 import type { BenchStack } from './bench-stack.js';
 import { runAutocannon } from './http-bench.js';
 
@@ -19,7 +19,12 @@ export interface LayerRow {
   p99Ms: number;
 }
 
-async function closedLoop(name: string, concurrency: number, seconds: number, operation: (i: number) => Promise<unknown>): Promise<LayerRow> {
+async function closedLoop(
+  name: string,
+  concurrency: number,
+  seconds: number,
+  operation: (i: number) => Promise<unknown>,
+): Promise<LayerRow> {
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   let counter = 0;
@@ -77,7 +82,9 @@ export async function runLayers(stack: BenchStack, seconds = 4): Promise<LayerRo
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        await client.query('INSERT INTO submissions (number) SELECT unnest($1::int[])', [Array.from({ length: batch }, (_, k) => (i + k) % 1000)]);
+        await client.query('INSERT INTO submissions (number) SELECT unnest($1::int[])', [
+          Array.from({ length: batch }, (_, k) => (i + k) % 1000),
+        ]);
         await client.query('COMMIT');
       } finally {
         client.release();
@@ -87,17 +94,26 @@ export async function runLayers(stack: BenchStack, seconds = 4): Promise<LayerRo
   } finally {
     await pool.end();
   }
-  const master = createRedisClient(parseRedisConnectionString(stack.env.REDIS_MASTER ?? ''), { role: 'bench', timeoutMs: 10_000, log: () => undefined });
+  const master = createRedisClient(parseRedisConnectionString(stack.env.REDIS_MASTER ?? ''), {
+    role: 'bench',
+    timeoutMs: 10_000,
+    log: () => undefined,
+  });
   const keys = redisKeys('bench:tasks', 'bench:');
   const queue = new TaskQueue(master, keys);
   try {
     rows.push(await closedLoop('Redis: enqueue script (one index)', 50, seconds, (i) => queue.enqueue([String(i % 100_000)])));
   } finally {
-    await master.del(...Object.values(keys));
+    await master.del(...(Object.values(keys) as string[]));
     master.disconnect();
   }
   await sleep(200);
   const http = await runAutocannon({ name: 'http', url: `${stack.apiUrl}/api/no-such-route`, durationSeconds: seconds });
-  rows.push({ layer: 'HTTP host alone: GET unknown route (404)', operationsPerSecond: http.requestsPerSecond, p50Ms: http.p50Ms, p99Ms: http.p99Ms });
+  rows.push({
+    layer: 'HTTP host alone: GET unknown route (404)',
+    operationsPerSecond: http.requestsPerSecond,
+    p50Ms: http.p50Ms,
+    p99Ms: http.p99Ms,
+  });
   return rows;
 }

@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Redis } from 'ioredis';
 
+import { TaskQueue } from '../../functions/src/queue/task-queue.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { redisKeys } from '../../functions/src/redis/keys.js';
-import { TaskQueue } from '../../functions/src/queue/task-queue.js';
 import type { BenchStack } from './bench-stack.js';
 
 export interface EndToEndRow {
@@ -20,7 +20,12 @@ export interface EndToEndRow {
 }
 
 async function postIndex(apiUrl: string, index: number): Promise<void> {
-  const response = await fetch(`${apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index }), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5000) });
+  const response = await fetch(`${apiUrl}/api/values`, {
+    method: 'POST',
+    body: JSON.stringify({ index }),
+    headers: { 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(5000),
+  });
   if (response.status !== 202) throw new Error(`POST ${index} answered ${response.status}`);
   await response.arrayBuffer();
 }
@@ -54,7 +59,14 @@ export async function runEndToEnd(stack: BenchStack, ns: number[], runs: number,
       const detail = (await (await fetch(`${stack.apiUrl}/api/values/${index}`)).json()) as { computedMs?: number };
       if (typeof detail.computedMs === 'number') computed.push(detail.computedMs);
     }
-    rows.push({ n, runs, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), computeMs: computed.length ? median(computed) : null });
+    rows.push({
+      n,
+      runs,
+      medianMs: median(times),
+      minMs: Math.min(...times),
+      maxMs: Math.max(...times),
+      computeMs: computed.length ? median(computed) : null,
+    });
   }
   return rows;
 }
@@ -77,7 +89,11 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
 }
 
 async function pendingCount(redis: Redis, keys: ReturnType<typeof redisKeys>): Promise<number> {
-  const [length, queued, leases] = await Promise.all([redis.llen(keys.tasks), redis.zcard(keys.queued), redis.zcard(keys.leases)]);
+  const [length, queued, leases] = await Promise.all([
+    redis.llen(keys.tasks),
+    redis.zcard(keys.queued),
+    redis.zcard(keys.leases),
+  ]);
   return length + queued + leases;
 }
 
@@ -88,7 +104,11 @@ async function pendingCount(redis: Redis, keys: ReturnType<typeof redisKeys>): P
 export async function runDrain(stack: BenchStack, workers: number, tasks: number): Promise<DrainRow> {
   await stack.redis.flushall();
   const keys = redisKeys('tasks', '');
-  const master = createRedisClient(parseRedisConnectionString(stack.env.REDIS_MASTER ?? ''), { role: 'bench', timeoutMs: 10_000, log: () => undefined });
+  const master = createRedisClient(parseRedisConnectionString(stack.env.REDIS_MASTER ?? ''), {
+    role: 'bench',
+    timeoutMs: 10_000,
+    log: () => undefined,
+  });
   const queue = new TaskQueue(master, keys);
   try {
     await stack.startWorkers(workers);
@@ -108,8 +128,16 @@ export async function runDrain(stack: BenchStack, workers: number, tasks: number
     const seconds = (performance.now() - started) / 1000;
     const redisMasterCpuSeconds = (await redisCpuSeconds(stack.redis)) - cpuBefore;
     const done = await stack.redis.hlen(keys.results);
-    if (done < tasks) throw new Error(`drain with ${workers} worker(s): only ${done}/${tasks} done after ${seconds.toFixed(1)} s`);
-    return { workers, tasks, seconds, tasksPerSecond: tasks / seconds, perWorker: tasks / seconds / workers, redisMasterCpuSeconds };
+    if (done < tasks)
+      throw new Error(`drain with ${workers} worker(s): only ${done}/${tasks} done after ${seconds.toFixed(1)} s`);
+    return {
+      workers,
+      tasks,
+      seconds,
+      tasksPerSecond: tasks / seconds,
+      perWorker: tasks / seconds / workers,
+      redisMasterCpuSeconds,
+    };
   } finally {
     await stack.stopWorkers();
     master.disconnect();

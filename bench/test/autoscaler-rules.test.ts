@@ -84,33 +84,57 @@ describe('KEDA activation (scale executor)', () => {
   const spec = specWith({ activationListLength: 0, cooldownPeriodSeconds: 120 });
 
   it('stays at 0 while LLEN <= activationListLength', () => {
-    expect(kedaStep({ spec, queueLength: 0, currentReplicas: 0, lastActiveTime: undefined, now: 0 })).toMatchObject({ isActive: false, replicas: undefined });
+    expect(kedaStep({ spec, queueLength: 0, currentReplicas: 0, lastActiveTime: undefined, now: 0 })).toMatchObject({
+      isActive: false,
+      replicas: undefined,
+    });
     const thresholded = specWith({ activationListLength: 50 });
-    expect(kedaStep({ spec: thresholded, queueLength: 50, currentReplicas: 0, lastActiveTime: undefined, now: 0 }).replicas).toBeUndefined();
-    expect(kedaStep({ spec: thresholded, queueLength: 51, currentReplicas: 0, lastActiveTime: undefined, now: 0 }).replicas).toBe(1);
+    expect(
+      kedaStep({ spec: thresholded, queueLength: 50, currentReplicas: 0, lastActiveTime: undefined, now: 0 }).replicas,
+    ).toBeUndefined();
+    expect(kedaStep({ spec: thresholded, queueLength: 51, currentReplicas: 0, lastActiveTime: undefined, now: 0 }).replicas).toBe(
+      1,
+    );
   });
 
   it('activates 0 -> 1 on one queued task and records lastActiveTime', () => {
-    expect(kedaStep({ spec, queueLength: 1, currentReplicas: 0, lastActiveTime: undefined, now: 1000 })).toMatchObject({ isActive: true, replicas: 1, lastActiveTime: 1000 });
+    expect(kedaStep({ spec, queueLength: 1, currentReplicas: 0, lastActiveTime: undefined, now: 1000 })).toMatchObject({
+      isActive: true,
+      replicas: 1,
+      lastActiveTime: 1000,
+    });
   });
 
   it('activates to minReplicaCount when that is above 1', () => {
-    expect(kedaStep({ spec: specWith({ minReplicaCount: 3 }), queueLength: 1, currentReplicas: 0, lastActiveTime: undefined, now: 0 }).replicas).toBe(3);
+    expect(
+      kedaStep({ spec: specWith({ minReplicaCount: 3 }), queueLength: 1, currentReplicas: 0, lastActiveTime: undefined, now: 0 })
+        .replicas,
+    ).toBe(3);
   });
 
   it('leaves 1..N to the HPA while active', () => {
-    expect(kedaStep({ spec, queueLength: 5000, currentReplicas: 4, lastActiveTime: 0, now: 1000 })).toMatchObject({ replicas: undefined, lastActiveTime: 1000 });
+    expect(kedaStep({ spec, queueLength: 5000, currentReplicas: 4, lastActiveTime: 0, now: 1000 })).toMatchObject({
+      replicas: undefined,
+      lastActiveTime: 1000,
+    });
   });
 
   it('scales to 0 only after cooldownPeriod since the trigger was last active', () => {
-    expect(kedaStep({ spec, queueLength: 0, currentReplicas: 1, lastActiveTime: 10_000, now: 10_000 + 120_000 }).replicas).toBeUndefined();
-    expect(kedaStep({ spec, queueLength: 0, currentReplicas: 1, lastActiveTime: 10_000, now: 10_000 + 120_001 }).replicas).toBe(0);
+    expect(
+      kedaStep({ spec, queueLength: 0, currentReplicas: 1, lastActiveTime: 10_000, now: 10_000 + 120_000 }).replicas,
+    ).toBeUndefined();
+    expect(kedaStep({ spec, queueLength: 0, currentReplicas: 1, lastActiveTime: 10_000, now: 10_000 + 120_001 }).replicas).toBe(
+      0,
+    );
     // Even from several replicas: KEDA sets 0 directly, the HPA's scale-down policies do not apply.
     expect(kedaStep({ spec, queueLength: 0, currentReplicas: 6, lastActiveTime: 0, now: 121_000 }).replicas).toBe(0);
   });
 
   it('never scales below minReplicaCount when it is above 0', () => {
-    expect(kedaStep({ spec: specWith({ minReplicaCount: 2 }), queueLength: 0, currentReplicas: 2, lastActiveTime: 0, now: 1e9 }).replicas).toBeUndefined();
+    expect(
+      kedaStep({ spec: specWith({ minReplicaCount: 2 }), queueLength: 0, currentReplicas: 2, lastActiveTime: 0, now: 1e9 })
+        .replicas,
+    ).toBeUndefined();
   });
 });
 
@@ -157,24 +181,42 @@ describe('HPA behaviour policies', () => {
   it('counts changes already made in the policy period (periodStartReplicas)', () => {
     const spec = specWith();
     const state = newHpaState();
-    expect(hpaStep({ spec, state, metricValue: 20_000, currentReplicas: 1, now: 0 })).toMatchObject({ replicas: 5, proposal: 20, reason: 'scale-up policy limit' });
+    expect(hpaStep({ spec, state, metricValue: 20_000, currentReplicas: 1, now: 0 })).toMatchObject({
+      replicas: 5,
+      proposal: 20,
+      reason: 'scale-up policy limit',
+    });
     // 10 s later the period still starts at 1 replica: no further growth allowed.
     expect(hpaStep({ spec, state, metricValue: 20_000, currentReplicas: 5, now: 10_000 }).replicas).toBe(5);
     // After 15 s the period starts at 5: max(5 * 2, 5 + 4) = 10, capped by maxReplicaCount 10.
-    expect(hpaStep({ spec, state, metricValue: 20_000, currentReplicas: 5, now: 16_000 })).toMatchObject({ replicas: 10, reason: 'maxReplicaCount' });
+    expect(hpaStep({ spec, state, metricValue: 20_000, currentReplicas: 5, now: 16_000 })).toMatchObject({
+      replicas: 10,
+      reason: 'maxReplicaCount',
+    });
   });
 
   it('scale-down stabilization: the highest recommendation in the window wins (KEP-853 example)', () => {
     const spec = specWith({
       maxReplicaCount: 20,
-      scaleDown: { stabilizationWindowSeconds: 600, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 5, periodSeconds: 600 }] },
+      scaleDown: {
+        stabilizationWindowSeconds: 600,
+        selectPolicy: 'Max',
+        policies: [{ type: 'Pods', value: 5, periodSeconds: 600 }],
+      },
     });
     const state = newHpaState();
     const minute = 60_000;
     // Recommendations 10, 9, 8, 9, 9, 8, 9, 8, 9, 8 one per minute: the largest (10) holds.
     // (tolerance 0: the KEP's example is about raw recommendations; 9/10 is within the default 0.1.)
     [10, 9, 8, 9, 9, 8, 9, 8, 9, 8].forEach((recommendation, i) => {
-      const step = hpaStep({ spec, state, metricValue: recommendation * 1000, currentReplicas: 10, now: i * minute, tolerance: 0 });
+      const step = hpaStep({
+        spec,
+        state,
+        metricValue: recommendation * 1000,
+        currentReplicas: 10,
+        now: i * minute,
+        tolerance: 0,
+      });
       expect(step.replicas).toBe(10);
     });
     // Minute 10: the 10 left the 600 s window; the largest remaining is 9 -> 10 to 9.
@@ -182,7 +224,13 @@ describe('HPA behaviour policies', () => {
   });
 
   it('never goes below 1 (KEDA owns 1 -> 0) and never above maxReplicaCount', () => {
-    const spec = specWith({ scaleDown: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] } });
+    const spec = specWith({
+      scaleDown: {
+        stabilizationWindowSeconds: 0,
+        selectPolicy: 'Max',
+        policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+      },
+    });
     expect(hpaStep({ spec, state: newHpaState(), metricValue: 0, currentReplicas: 4, now: 0 }).replicas).toBe(1);
     expect(hpaStep({ spec, state: newHpaState(), metricValue: 1e9, currentReplicas: 9, now: 0 }).replicas).toBe(10);
   });
@@ -229,7 +277,14 @@ describe('LocalAutoscaler (KEDA loop + HPA loop with fake workers)', () => {
 
   it('goes 0 -> 1 -> 5 -> 10 -> 5 -> 1 -> 0 for a burst, as the ScaledObject in keda/ prescribes', async () => {
     const spec = parseScaledObject(readFileSync(join(root, 'keda', 'scaledobject.yaml'), 'utf8'));
-    const h = harness({ ...spec, maxReplicaCount: 10, listLength: 1000, cooldownPeriodSeconds: 120, minReplicaCount: 0, activationListLength: 0 });
+    const h = harness({
+      ...spec,
+      maxReplicaCount: 10,
+      listLength: 1000,
+      cooldownPeriodSeconds: 120,
+      minReplicaCount: 0,
+      activationListLength: 0,
+    });
     await h.scaler.kedaTick();
     expect(h.running()).toBe(0);
 

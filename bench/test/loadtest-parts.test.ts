@@ -11,7 +11,23 @@ import { parseLoadTestOptions } from '../loadtest/options.js';
 import type { Sample } from '../loadtest/sampler.js';
 
 function sample(t: number, queueLength: number, pending: number, workersScaler: number | null): Sample {
-  return { t, time: '', submitted: 0, accepted: 0, errors: 0, queueLength, pending, done: 0, failed: 0, workersHeartbeat: null, workersScaler, desired: null, kubeReplicas: null, kubeReady: null, kubeHpaDesired: null };
+  return {
+    t,
+    time: '',
+    submitted: 0,
+    accepted: 0,
+    errors: 0,
+    queueLength,
+    pending,
+    done: 0,
+    failed: 0,
+    workersHeartbeat: null,
+    workersScaler,
+    desired: null,
+    kubeReplicas: null,
+    kubeReady: null,
+    kubeHpaDesired: null,
+  };
 }
 
 describe('indices', () => {
@@ -45,11 +61,19 @@ describe('options', () => {
   it('finds the API that a running npm start wrote to runtime.json, and ignores a stale one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fib-opts-'));
     try {
-      writeFileSync(join(dir, 'runtime.json'), JSON.stringify({ apiUrl: 'http://127.0.0.1:45678', pid: process.pid, autoscalerStateFile: '/x.json' }));
-      expect(parseLoadTestOptions([], dir, { LOCAL_DATA_DIR: dir })).toMatchObject({ url: 'http://127.0.0.1:45678', autoscalerStateFile: '/x.json' });
+      writeFileSync(
+        join(dir, 'runtime.json'),
+        JSON.stringify({ apiUrl: 'http://127.0.0.1:45678', pid: process.pid, autoscalerStateFile: '/x.json' }),
+      );
+      expect(parseLoadTestOptions([], dir, { LOCAL_DATA_DIR: dir })).toMatchObject({
+        url: 'http://127.0.0.1:45678',
+        autoscalerStateFile: '/x.json',
+      });
       writeFileSync(join(dir, 'runtime.json'), JSON.stringify({ apiUrl: 'http://127.0.0.1:45678', pid: 2 ** 22 + 12345 }));
       expect(parseLoadTestOptions([], dir, { LOCAL_DATA_DIR: dir }).url).toBe('http://127.0.0.1:7071');
-      expect(parseLoadTestOptions(['--url', 'http://10.0.0.5:80/api/'], dir, { LOCAL_DATA_DIR: dir }).url).toBe('http://10.0.0.5:80');
+      expect(parseLoadTestOptions(['--url', 'http://10.0.0.5:80/api/'], dir, { LOCAL_DATA_DIR: dir }).url).toBe(
+        'http://10.0.0.5:80',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -63,7 +87,15 @@ describe('options', () => {
 });
 
 describe('summary and chart', () => {
-  const samples = [sample(0, 0, 0, 0), sample(1, 500, 500, 0), sample(2, 3000, 3000, 1), sample(3, 800, 1500, 5), sample(4, 0, 0, 5), sample(5, 0, 0, 2), sample(6, 0, 0, 0)];
+  const samples = [
+    sample(0, 0, 0, 0),
+    sample(1, 500, 500, 0),
+    sample(2, 3000, 3000, 1),
+    sample(3, 800, 1500, 5),
+    sample(4, 0, 0, 5),
+    sample(5, 0, 0, 2),
+    sample(6, 0, 0, 0),
+  ];
 
   it('reports peak workers, drain time and the time workers were back at 0', () => {
     expect(summarize(samples, { tasks: 3000, accepted: 3000, alreadyDone: 0, errors: 0, submitSeconds: 2 })).toMatchObject({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type DatabaseKind, startDatabase, type TestDatabase } from '../../functions/test/support/database.js';
-import { startRedisPair, type RedisPair } from '../../functions/test/support/redis-pair.js';
+import { type RedisPair, startRedisPair } from '../../functions/test/support/redis-pair.js';
 import { startStack, type TestStack } from '../../functions/test/support/stack.js';
 import { csvColumns } from '../loadtest/chart.js';
 import { parseIndexSpec } from '../loadtest/indices.js';
