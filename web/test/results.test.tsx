@@ -155,6 +155,34 @@ describe('home: results', () => {
     expect(screen.getByText('F(12) = 144').closest('[aria-live]')).toHaveAttribute('aria-live', 'polite');
   });
 
+  it('home: after a submit, results refresh faster than once a second until the value is there', async () => {
+    let reads = 0;
+    let doneAfter = Infinity;
+    server.use(
+      http.get('/api/values/recent', () => {
+        reads += 1;
+        const done = reads >= doneAfter;
+        return HttpResponse.json({
+          items: [
+            done
+              ? { index: 12, status: 'done', value: '144', digits: 3, truncated: false, computedMs: 0.01 }
+              : { index: 12, status: 'queued', value: null, digits: null, truncated: false, computedMs: null },
+          ],
+          next: null,
+        });
+      }),
+    );
+    const user = userEvent.setup();
+    render(<Dashboard />);
+    await resultFor(12);
+    // The first read after the submit still says queued; the worker finishes just after it.
+    doneAfter = reads + 2;
+    await user.type(screen.getByRole('textbox', { name: 'Enter your index' }), '12{Enter}');
+    const submittedAt = Date.now();
+    await waitFor(async () => expect(within(await resultFor(12)).getByText('144')).toBeInTheDocument(), { timeout: 900 });
+    expect(Date.now() - submittedAt).toBeLessThan(900);
+  });
+
   it('home: stops polling while the tab is hidden and resumes when it is visible', async () => {
     let calls = 0;
     server.use(

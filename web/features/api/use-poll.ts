@@ -7,8 +7,8 @@ import { ApiError } from './api-client';
 
 /** Options of {@link usePoll}. */
 export interface PollOptions {
-  /** Time between the end of one request and the start of the next. */
-  intervalMs: number;
+  /** Time between the end of one request and the start of the next; a function is asked each time. */
+  intervalMs: number | (() => number);
   /** Changing it (e.g. a page cursor) drops the current answer and loads at once. */
   key?: string;
   /**
@@ -40,10 +40,12 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
   const { intervalMs, key = '', maxBackoffMs = 5_000 } = options;
   const [state, setState] = useState<Omit<PollState<T>, 'refresh'>>({ data: undefined, error: undefined, loading: true });
   const loadRef = useRef(load);
+  const intervalRef = useRef(intervalMs);
   const refreshRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     loadRef.current = load;
+    intervalRef.current = intervalMs;
   });
 
   useEffect(() => {
@@ -55,7 +57,8 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
 
     const schedule = () => {
       if (stopped || document.hidden) return;
-      const delay = failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, Math.max(maxBackoffMs, intervalMs));
+      const interval = typeof intervalRef.current === 'function' ? intervalRef.current() : intervalRef.current;
+      const delay = failures === 0 ? interval : Math.min(interval * 2 ** failures, Math.max(maxBackoffMs, interval));
       timer = setTimeout(() => void run(), delay);
     };
 
@@ -96,7 +99,7 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
       controller?.abort();
       document.removeEventListener('visibilitychange', onVisibilityChange);
     };
-  }, [key, intervalMs, maxBackoffMs]);
+  }, [key, maxBackoffMs]);
 
   const refresh = useCallback(() => refreshRef.current(), []);
   return { ...state, refresh };

@@ -31,6 +31,10 @@ export interface DashboardProps {
   logPageSize?: number;
 }
 
+/** While an index submitted here is pending, results refresh this often (for at most `fastPollingMs`). */
+const fastIntervalMs = 200;
+const fastPollingMs = 10_000;
+
 function announcement(item: RecentValue): string {
   if (item.status === 'failed') return `F(${item.index}) failed`;
   if (item.truncated && item.digits !== null) return `F(${item.index}) is ready: ${formatDigits(item.digits)}`;
@@ -44,13 +48,23 @@ export function Dashboard({
   resultsPageSize = 20,
   logPageSize = 60,
 }: DashboardProps) {
+  // Indices submitted from this tab and not yet done: their results are polled faster for a
+  // short while, so a quick result shows in well under a second without every tab polling fast.
+  const ownPending = useRef(new Set<number>());
+  const fastUntil = useRef(0);
+  const resultsInterval = useCallback(
+    () =>
+      ownPending.current.size > 0 && Date.now() < fastUntil.current ? Math.min(fastIntervalMs, liveIntervalMs) : liveIntervalMs,
+    [liveIntervalMs],
+  );
+
   const resultPages = useCursorPages();
   const logPages = useCursorPages();
 
   const stats = usePoll(fetchStats, { intervalMs: liveIntervalMs });
   const health = usePoll(fetchHealth, { intervalMs: healthIntervalMs });
   const recent = usePoll((signal) => fetchRecentValues(resultsPageSize, resultPages.before, signal), {
-    intervalMs: liveIntervalMs,
+    intervalMs: resultsInterval,
     key: resultPages.before ?? '',
   });
   const log = usePoll((signal) => fetchSubmissions(logPageSize, logPages.before, signal), {
@@ -78,6 +92,7 @@ export function Dashboard({
     });
     const news: string[] = [];
     for (const item of fetchedItems) {
+      if (item.status === 'done' || item.status === 'failed') ownPending.current.delete(item.index);
       const previous = watched.current.get(item.index);
       if (previous === undefined || previous === item.status) continue;
       watched.current.set(item.index, item.status);
@@ -96,6 +111,8 @@ export function Dashboard({
   const onSubmitted = useCallback(
     (answer: SubmitAnswer) => {
       watched.current.set(answer.index, 'submitted');
+      ownPending.current.add(answer.index);
+      fastUntil.current = Date.now() + fastPollingMs;
       setOptimistic((entries) => [
         {
           index: answer.index,
