@@ -3,7 +3,7 @@
 // "Deployment"; every HPA sync period it applies the HPA's rules; then it starts or gracefully
 // stops worker processes to match. Rules: ./autoscaler-rules.mjs; numbers: keda/scaledobject.yaml.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
@@ -206,7 +206,7 @@ export async function startLocalAutoscaler({ root, dataDir, env, runtime, apiPor
   const { parseRedisConnectionString } = await import(
     pathToFileURL(join(root, 'dist', 'functions', 'src', 'redis', 'connection-string.js')).href
   );
-  const scaledObjectPath = join(root, env.KEDA_SCALEDOBJECT ?? join('keda', 'scaledobject.yaml'));
+  const scaledObjectPath = resolve(root, env.KEDA_SCALEDOBJECT ?? join('keda', 'scaledobject.yaml'));
   const spec = parseScaledObject(readFileSync(scaledObjectPath, 'utf8'));
   const tasksKey = runtime.TASKS_KEY || spec.listName;
   if (tasksKey !== spec.listName)

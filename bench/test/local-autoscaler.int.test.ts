@@ -1,0 +1,117 @@
+// `npm start` (local/start.mjs) with its KEDA-faithful scaler, end to end like KEDA's e2e
+// suites: activation 0 -> 1, scale-out 1 -> N on the queue, scale-in N -> 0 after the
+// cooldown, with real worker processes stopped gracefully (the stack keeps running).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+// Same shape as keda/scaledobject.yaml with short periods, so a run takes seconds.
+const fastScaledObject = `
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: { name: worker }
+spec:
+  scaleTargetRef: { name: worker }
+  minReplicaCount: 0
+  maxReplicaCount: 4
+  pollingInterval: 1
+  cooldownPeriod: 3
+  advanced:
+    horizontalPodAutoscalerConfig:
+      behavior:
+        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: Pods, value: 4, periodSeconds: 1 }] }
+        scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: Percent, value: 100, periodSeconds: 1 }] }
+  triggers:
+    - type: redis
+      metadata: { address: "127.0.0.1:6379", listName: tasks, listLength: "100", activationListLength: "0" }
+`;
+
+describe('npm start runs workers under the local KEDA scaler', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'fib-start-'));
+  let start: ChildProcess;
+  let output = '';
+  let apiUrl = '';
+
+  beforeAll(async () => {
+    writeFileSync(join(directory, 'scaledobject.yaml'), fastScaledObject);
+    start = spawn(process.execPath, [join(root, 'local', 'start.mjs')], {
+      cwd: root,
+      env: {
+        ...process.env,
+        NO_WEB: '1',
+        LOCAL_DATA_DIR: join(directory, 'data'),
+        API_PORT: '0',
+        REDIS_MASTER_PORT: '0',
+        REDIS_REPLICA_PORT: '0',
+        PGLITE_PORT: '0',
+        KEDA_SCALEDOBJECT: join(directory, 'scaledobject.yaml'),
+        HPA_SYNC_PERIOD_SECONDS: '1',
+        WORKERS: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    start.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    start.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (let i = 0; i < 600 && !output.includes('press Ctrl-C'); i += 1) {
+      if (start.exitCode !== null) break;
+      await sleep(100);
+    }
+    const match = /API:\s+(http:\/\/localhost:\d+)\/api/.exec(output);
+    if (!match?.[1]) throw new Error(`npm start did not become ready: ${output.slice(-3000)}`);
+    apiUrl = match[1].replace('localhost', '127.0.0.1');
+  }, 90_000);
+
+  afterAll(async () => {
+    if (start && start.exitCode === null) {
+      const exited = new Promise((resolve) => start.once('exit', resolve));
+      start.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+    }
+    rmSync(directory, { recursive: true, force: true });
+  }, 30_000);
+
+  it('goes 0 -> 1 -> N -> 0 on a burst and keeps the stack running', async () => {
+    const state = () =>
+      JSON.parse(readFileSync(join(directory, 'data', 'autoscaler.json'), 'utf8')) as { replicas: number; mode: string };
+    expect(state()).toMatchObject({ mode: 'keda', replicas: 0 });
+
+    // A burst of 1,500 distinct, moderately costly indices, sent 50 at a time.
+    const indices = Array.from({ length: 1500 }, (_, i) => 150_000 + i * 7);
+    for (let i = 0; i < indices.length; i += 50) {
+      await Promise.all(
+        indices.slice(i, i + 50).map((index) =>
+          fetch(`${apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index }) }).then((r) => {
+            expect(r.status).toBe(202);
+            return r.arrayBuffer();
+          }),
+        ),
+      );
+    }
+    let peak = 0;
+    let drained = false;
+    for (let i = 0; i < 300; i += 1) {
+      const replicas = state().replicas;
+      peak = Math.max(peak, replicas);
+      const stats = (await (await fetch(`${apiUrl}/api/stats`)).json()) as { pending: number; done: number };
+      if (stats.pending === 0 && stats.done >= indices.length) drained = true;
+      if (drained && replicas === 0) break;
+      await sleep(100);
+    }
+    expect(drained).toBe(true);
+    expect(peak).toBeGreaterThan(1);
+    expect(state().replicas).toBe(0);
+    expect(output).toMatch(/\[autoscaler\] workers 0 -> 1 {2}\(KEDA activated/);
+    expect(output).toMatch(/\[autoscaler\] workers 1 -> [2-4] {2}\(HPA/);
+    expect(output).toMatch(/\[autoscaler\] workers \d -> 0 {2}\(KEDA: queue empty for cooldownPeriod 3 s\)/);
+    // Scale-in stopped workers on purpose: nothing "exited unexpectedly", the API still answers.
+    expect(output).not.toMatch(/stopping everything/);
+    expect(start.exitCode).toBeNull();
+    expect((await fetch(`${apiUrl}/api/health`)).status).toBe(200);
+  }, 60_000);
+});
