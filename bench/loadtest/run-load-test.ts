@@ -111,7 +111,7 @@ export async function runLoadTest(
     { csv: csvPath, html: htmlPath },
     samples,
     summary,
-    `Load test: ${options.tasks.toLocaleString('en-US')} tasks at ${Math.round(options.rate)}/s against ${options.url}`,
+    `Load test: ${options.tasks.toLocaleString('en-US')} tasks at ${Math.round(options.rate)}/s (target rate) against ${options.url}`,
   );
   if (counters.lastError) output.write(`last error: ${counters.lastError}\n`);
   return { samples, summary, csvPath, htmlPath, stoppedBy };
