@@ -63,10 +63,13 @@ describe('npm run loadtest against a running stack', () => {
     expect(result.summary.drainedAt).not.toBeNull();
     const last = result.samples.at(-1);
     expect(last).toMatchObject({ queueLength: 0, pending: 0, done: 400, failed: 0, submitted: 400 });
-    // One sample per second.
+    // About one sample per second: the sampler's cadence, with slack for a loaded CI machine
+    // (a late sample shortens the next gap, so single gaps are not checked).
     const gaps = result.samples.slice(1).map((s, i) => s.t - (result.samples[i]?.t ?? 0));
-    for (const gap of gaps) expect(gap).toBeGreaterThan(0.8);
-    for (const gap of gaps) expect(gap).toBeLessThan(2.5);
+    const meanGap = gaps.reduce((sum, gap) => sum + gap, 0) / gaps.length;
+    expect(meanGap).toBeGreaterThan(0.75);
+    expect(meanGap).toBeLessThan(1.75);
+    for (const gap of gaps) expect(gap).toBeLessThan(4);
 
     const csv = readFileSync(result.csvPath, 'utf8').trim().split('\n');
     expect(csv[0]).toBe(csvColumns.join(','));

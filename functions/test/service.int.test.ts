@@ -190,6 +190,36 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     await stack.stopWorker();
   });
 
+  it('shows the local autoscaler state in /api/stats while it is fresh, and null once stale', async () => {
+    expect(((await stack.get('/api/stats')).json as { autoscaler: unknown }).autoscaler).toBeNull();
+    const key = stack.services.keys.autoscaler;
+    await stack.redis.hset(key, {
+      mode: 'keda',
+      replicas: '3',
+      running: '3',
+      proposal: '4',
+      active: 'true',
+      queueLength: '2500',
+      updatedAt: String(Date.now()),
+    });
+    const fresh = await eventually(
+      async () => {
+        const { json } = await stack.get('/api/stats');
+        const autoscaler = (json as { autoscaler: { replicas: number } | null }).autoscaler;
+        return autoscaler ?? undefined;
+      },
+      3000,
+      'autoscaler state',
+    );
+    expect(fresh).toMatchObject({ mode: 'keda', replicas: 3, proposal: 4, active: true, queueLength: 2500 });
+    await stack.redis.hset(key, 'updatedAt', String(Date.now() - 60_000));
+    await eventually(
+      async () => (((await stack.get('/api/stats')).json as { autoscaler: unknown }).autoscaler === null ? true : undefined),
+      3000,
+      'stale state hidden',
+    );
+  });
+
   it('says all three parts are up in /api/health', async () => {
     const health = await stack.get('/api/health');
     expect(health.status).toBe(200);

@@ -41,6 +41,45 @@ export interface QueueStats {
   done: number;
   failed: number;
   workers: { active: number; heartbeats: { id: string; lastSeen: number; processed: number }[] };
+  /** The local autoscaler's state (npm start); null on AKS, where KEDA and kubectl tell. */
+  autoscaler: AutoscalerState | null;
+}
+
+/** What local/autoscaler.mjs publishes, with numbers parsed. */
+export interface AutoscalerState {
+  mode: string;
+  replicas: number;
+  running: number;
+  proposal: number;
+  active: boolean;
+  queueLength: number;
+  reason: string;
+  minReplicaCount: number;
+  maxReplicaCount: number;
+  listLength: number;
+  updatedAt: number;
+}
+
+/** State older than this is from an autoscaler that is no longer running. */
+export const autoscalerStaleMs = 30_000;
+
+function parseAutoscaler(fields: Record<string, string>, now: number): AutoscalerState | null {
+  const updatedAt = Number(fields.updatedAt);
+  if (!Number.isFinite(updatedAt) || now - updatedAt > autoscalerStaleMs) return null;
+  const number = (name: string) => Number(fields[name] ?? 0) || 0;
+  return {
+    mode: fields.mode ?? 'keda',
+    replicas: number('replicas'),
+    running: number('running'),
+    proposal: number('proposal'),
+    active: fields.active === 'true',
+    queueLength: number('queueLength'),
+    reason: fields.reason ?? '',
+    minReplicaCount: number('minReplicaCount'),
+    maxReplicaCount: number('maxReplicaCount'),
+    listLength: number('listLength'),
+    updatedAt,
+  };
 }
 
 /** A worker counts as active when it sent a heartbeat within this window. */
@@ -81,7 +120,7 @@ export class ResultsView {
   async currentValues(limit: number): Promise<Record<string, string>> {
     const indexKeys = await this.read(() => this.replica.zrevrange(this.keys.recent, 0, limit - 1));
     if (indexKeys.length === 0) return {};
-    const values = await this.shortValues(indexKeys);
+    const values = await this.read(() => this.replica.hmget(this.keys.display, ...indexKeys));
     return Object.fromEntries(indexKeys.map((key, i) => [key, values[i] ?? placeholderValue]));
   }
 
@@ -95,7 +134,7 @@ export class ResultsView {
     if (indexKeys.length === 0) return { items: [], next: null };
     const [values, metadata, queued, leases, failed] = await this.read(() =>
       Promise.all([
-        this.shortValues(indexKeys),
+        this.replica.hmget(k.display, ...indexKeys),
         this.replica.hmget(k.results, ...indexKeys),
         this.replica.zmscore(k.queued, ...indexKeys),
         this.replica.zmscore(k.leases, ...indexKeys),
@@ -104,7 +143,7 @@ export class ResultsView {
     );
     const items = indexKeys.map((key, i): ValueSummary => {
       const value = values[i] ?? null;
-      const status = statusOf(value, queued[i] ?? null, leases[i] ?? null, failed[i] ?? null);
+      const status = value !== null ? 'done' : statusOf(null, queued[i] ?? null, leases[i] ?? null, failed[i] ?? null);
       const meta = parseMetadata(metadata[i] ?? null);
       const done = status === 'done';
       return {
@@ -151,7 +190,7 @@ export class ResultsView {
   /** Queue length, pending and finished counts, and worker heartbeats. */
   async stats(now = Date.now()): Promise<QueueStats> {
     const k = this.keys;
-    const [queueLength, queued, computing, failed, done, workers] = await this.read(() =>
+    const [queueLength, queued, computing, failed, done, workers, autoscaler] = await this.read(() =>
       Promise.all([
         this.replica.llen(k.tasks),
         this.replica.zcard(k.queued),
@@ -159,6 +198,7 @@ export class ResultsView {
         this.replica.zcard(k.failed),
         this.replica.hlen(k.results),
         this.replica.hgetall(k.workers),
+        this.replica.hgetall(k.autoscaler),
       ]),
     );
     const heartbeats = Object.entries(workers)
@@ -172,23 +212,7 @@ export class ResultsView {
       done,
       failed,
       workers: { active: heartbeats.filter((h) => h.lastSeen >= now - activeWorkerWindowMs).length, heartbeats },
+      autoscaler: parseAutoscaler(autoscaler, now),
     };
-  }
-
-  /** Values as lists show them: short ones whole, long ones previewed (without fetching them). */
-  private async shortValues(indexKeys: string[]): Promise<(string | null)[]> {
-    const lengths = await this.read(() => Promise.all(indexKeys.map((key) => this.replica.hstrlen(this.keys.values, key))));
-    const shortKeys = indexKeys.filter((_, i) => (lengths[i] ?? 0) <= previewThreshold);
-    const shortValues = shortKeys.length > 0 ? await this.read(() => this.replica.hmget(this.keys.values, ...shortKeys)) : [];
-    const byKey = new Map(shortKeys.map((key, i) => [key, shortValues[i] ?? null]));
-    const previews = await Promise.all(
-      indexKeys.map(async (key, i) => {
-        if ((lengths[i] ?? 0) === 0) return null;
-        if (byKey.has(key)) return byKey.get(key) ?? null;
-        const meta = parseMetadata(await this.read(() => this.replica.hget(this.keys.results, key)));
-        return meta?.preview ?? null;
-      }),
-    );
-    return previews;
   }
 }

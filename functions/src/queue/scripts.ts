@@ -15,7 +15,7 @@ declare module 'ioredis' {
 const scriptFiles = {
   enqueue: 'enqueue-8.lua',
   claim: 'claim-3.lua',
-  complete: 'complete-6.lua',
+  complete: 'complete-7.lua',
   requeueExpired: 'requeue-expired-7.lua',
 } as const;
 

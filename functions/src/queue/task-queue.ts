@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 
 import { DependencyUnavailableError } from '../errors.js';
 import type { FibonacciResult } from '../fib/fibonacci.js';
-import { previewThreshold, previewValue } from '../fib/value-preview.js';
+import { previewValue } from '../fib/value-preview.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { defineQueueCommands } from './scripts.js';
 
@@ -23,8 +23,6 @@ export interface ResultMetadata {
   digits: number;
   computedMs: number;
   completedAt: number;
-  /** Head…tail (digits) form of a huge value, so lists never fetch it whole. */
-  preview?: string;
 }
 
 async function onMaster<T>(call: () => Promise<T>): Promise<T> {
@@ -63,7 +61,6 @@ export class TaskQueue {
   async complete(indexKey: string, result: FibonacciResult, completedAt = Date.now()): Promise<boolean> {
     const k = this.keys;
     const metadata: ResultMetadata = { digits: result.digits, computedMs: result.computedMs, completedAt };
-    if (result.value.length > previewThreshold) metadata.preview = previewValue(result.value);
     const stored = await onMaster(() =>
       this.master.complete(
         k.values,
@@ -72,9 +69,11 @@ export class TaskQueue {
         k.failed,
         k.attempts,
         k.results,
+        k.display,
         indexKey,
         result.value,
         JSON.stringify(metadata),
+        previewValue(result.value),
       ),
     );
     return stored === 1;

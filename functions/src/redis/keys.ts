@@ -22,6 +22,10 @@ export interface RedisKeys {
   sequence: string;
   /** Hash worker id → JSON heartbeat `{ lastSeen, processed }`. */
   workers: string;
+  /** Hash index → the value as lists show it (whole when short, head…tail (digits) when huge). */
+  display: string;
+  /** Hash written by the local KEDA-rules autoscaler (local/autoscaler.mjs) with its state. */
+  autoscaler: string;
 }
 
 /** Builds the key names: `tasks` is TASKS_KEY as is, the others carry REDIS_KEY_PREFIX. */
@@ -37,6 +41,8 @@ export function redisKeys(tasksKey: string, prefix = ''): RedisKeys {
     recent: `${prefix}fib:recent`,
     sequence: `${prefix}fib:sequence`,
     workers: `${prefix}fib:workers`,
+    display: `${prefix}fib:display`,
+    autoscaler: `${prefix}fib:autoscaler`,
   };
 }
 

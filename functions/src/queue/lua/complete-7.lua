@@ -6,10 +6,12 @@
     KEYS[1] values hash        KEYS[4] failed zset
     KEYS[2] queued zset        KEYS[5] attempts hash
     KEYS[3] leases zset        KEYS[6] results hash
+                               KEYS[7] display hash
 
     ARGV[1] index
     ARGV[2] decimal value
     ARGV[3] result JSON: { digits, computedMs, completedAt }
+    ARGV[4] the value as lists show it (shortened when huge)
 
   Output:
     1 when this call stored the value, 0 when it was already known
@@ -24,4 +26,5 @@ if old and old ~= 'Nothing yet!' then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[6], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[7], ARGV[1], ARGV[4])
 return 1
