@@ -32,7 +32,7 @@ export interface DashboardProps {
 }
 
 /** While an index submitted here is pending, results refresh this often (for at most `fastPollingMs`). */
-const fastIntervalMs = 200;
+const fastIntervalMs = 100;
 const fastPollingMs = 10_000;
 
 function announcement(item: RecentValue): string {
