@@ -30,6 +30,14 @@ describe('home: API failures', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('the API cannot be reached');
   });
 
+  it('home: shows the banner when the API is too slow (the proxy answers 504)', async () => {
+    server.use(http.get('/api/*', () => HttpResponse.json({ error: 'API did not answer within 10 s' }, { status: 504 })));
+    render(<Dashboard />);
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The Fibonacci API is not answering (API did not answer within 10 s)',
+    );
+  });
+
   it('home: Retry now clears the banner once the API is back', async () => {
     apiDown();
     const user = userEvent.setup();
