@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { SubmissionBatcher } from '../src/submissions/submission-batcher.js';
+import { Batcher } from '../src/batching/batcher.js';
 
-describe('SubmissionBatcher (group commit)', () => {
+describe('Batcher (group commit)', () => {
   it('sends a lone submission at once, then groups those that arrive while it is in flight', async () => {
     const batches: number[][] = [];
-    const batcher = new SubmissionBatcher<number, string>(
+    const batcher = new Batcher<number, string>(
       async (items) => {
         batches.push(items);
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -22,7 +22,7 @@ describe('SubmissionBatcher (group commit)', () => {
 
   it('fails every submission of a failed batch, and only those', async () => {
     let calls = 0;
-    const batcher = new SubmissionBatcher<number, number>(
+    const batcher = new Batcher<number, number>(
       async (items) => {
         calls += 1;
         if (calls === 1) throw new Error('redis is unavailable');
@@ -38,7 +38,7 @@ describe('SubmissionBatcher (group commit)', () => {
 
   it('caps the batch size', async () => {
     const sizes: number[] = [];
-    const batcher = new SubmissionBatcher<number, number>(
+    const batcher = new Batcher<number, number>(
       async (items) => {
         sizes.push(items.length);
         return items;

@@ -1,12 +1,13 @@
-// Group commit for submissions: requests that arrive while a transaction is in flight share
-// the next one, so one fsync and one Redis script serve many submissions under load, and a
-// lone request still goes out at once.
+// Batches concurrent calls: calls that arrive while a batch is in flight share the next one,
+// so under load one transaction or one Redis script serves many callers, and a lone call
+// still goes out at once. Used for group-committed submissions and the worker's claims and
+// completions.
 
-/** Options for {@link SubmissionBatcher}. */
-export interface SubmissionBatcherOptions {
-  /** Most submissions in one transaction. @defaultValue 500 */
+/** Options for {@link Batcher}. */
+export interface BatcherOptions {
+  /** Most items in one batch. @defaultValue 500 */
   maxBatchSize?: number;
-  /** Transactions in flight at once (each holds one pooled connection). @defaultValue 4 */
+  /** Batches in flight at once. @defaultValue 4 */
   maxConcurrentBatches?: number;
 }
 
@@ -17,7 +18,7 @@ interface Waiting<Item, Result> {
 }
 
 /** Collects items and hands them to `flush` in batches; each caller gets its own item's result. */
-export class SubmissionBatcher<Item, Result> {
+export class Batcher<Item, Result> {
   private waiting: Waiting<Item, Result>[] = [];
   private inFlight = 0;
   private readonly maxBatchSize: number;
@@ -25,7 +26,7 @@ export class SubmissionBatcher<Item, Result> {
 
   constructor(
     private readonly flush: (items: Item[]) => Promise<Result[]>,
-    options: SubmissionBatcherOptions = {},
+    options: BatcherOptions = {},
   ) {
     this.maxBatchSize = options.maxBatchSize ?? 500;
     this.maxConcurrentBatches = options.maxConcurrentBatches ?? 4;

@@ -6,8 +6,8 @@ import type { Redis, Result } from 'ioredis';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     enqueue(...keysThenIndices: string[]): Result<string[], Context>;
-    claim(...keysThenArgs: (string | number)[]): Result<number, Context>;
-    complete(...keysThenArgs: string[]): Result<number, Context>;
+    claim(...keysThenArgs: (string | number)[]): Result<number[], Context>;
+    complete(...keysThenArgs: string[]): Result<number[], Context>;
     requeueExpired(...keysThenArgs: (string | number)[]): Result<[number, number, number], Context>;
   }
 }

@@ -1,6 +1,7 @@
 // Writes to the Redis master: enqueue, claim, complete, requeue and worker heartbeats.
 import type { Redis } from 'ioredis';
 
+import { Batcher } from '../batching/batcher.js';
 import { DependencyUnavailableError } from '../errors.js';
 import type { FibonacciResult } from '../fib/fibonacci.js';
 import { previewValue } from '../fib/value-preview.js';
@@ -33,8 +34,30 @@ async function onMaster<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+interface Claim {
+  indexKey: string;
+  leaseDeadline: number;
+}
+
+interface Completion {
+  indexKey: string;
+  result: FibonacciResult;
+  completedAt: number;
+}
+
 /** The task queue as the API and the worker see it; every call goes to the master. */
 export class TaskQueue {
+  // A worker runs a whole popped batch of invocations at once; their claims and completions
+  // share script calls instead of costing one round trip and one script run each.
+  private readonly claims = new Batcher<Claim, boolean>((claims) => this.claimMany(claims), {
+    maxBatchSize: 1000,
+    maxConcurrentBatches: 2,
+  });
+  private readonly completions = new Batcher<Completion, boolean>((items) => this.completeMany(items), {
+    maxBatchSize: 100,
+    maxConcurrentBatches: 2,
+  });
+
   constructor(
     private readonly master: Redis,
     readonly keys: RedisKeys,
@@ -52,31 +75,32 @@ export class TaskQueue {
   }
 
   /** Takes the lease on a delivered index; false when its value is already known. */
-  async claim(indexKey: string, leaseDeadline: number): Promise<boolean> {
-    const k = this.keys;
-    return (await onMaster(() => this.master.claim(k.values, k.queued, k.leases, indexKey, leaseDeadline))) === 1;
+  claim(indexKey: string, leaseDeadline: number): Promise<boolean> {
+    return this.claims.submit({ indexKey, leaseDeadline });
   }
 
   /** Stores a value; false when another delivery stored it first. */
-  async complete(indexKey: string, result: FibonacciResult, completedAt = Date.now()): Promise<boolean> {
+  complete(indexKey: string, result: FibonacciResult, completedAt = Date.now()): Promise<boolean> {
+    return this.completions.submit({ indexKey, result, completedAt });
+  }
+
+  private async claimMany(claims: Claim[]): Promise<boolean[]> {
     const k = this.keys;
-    const metadata: ResultMetadata = { digits: result.digits, computedMs: result.computedMs, completedAt };
+    const args = claims.flatMap((claim) => [claim.indexKey, claim.leaseDeadline]);
+    const claimed = await onMaster(() => this.master.claim(k.values, k.queued, k.leases, ...args));
+    return claimed.map((flag) => flag === 1);
+  }
+
+  private async completeMany(completions: Completion[]): Promise<boolean[]> {
+    const k = this.keys;
+    const args = completions.flatMap(({ indexKey, result, completedAt }) => {
+      const metadata: ResultMetadata = { digits: result.digits, computedMs: result.computedMs, completedAt };
+      return [indexKey, result.value, JSON.stringify(metadata), previewValue(result.value)];
+    });
     const stored = await onMaster(() =>
-      this.master.complete(
-        k.values,
-        k.queued,
-        k.leases,
-        k.failed,
-        k.attempts,
-        k.results,
-        k.display,
-        indexKey,
-        result.value,
-        JSON.stringify(metadata),
-        previewValue(result.value),
-      ),
+      this.master.complete(k.values, k.queued, k.leases, k.failed, k.attempts, k.results, k.display, ...args),
     );
-    return stored === 1;
+    return stored.map((flag) => flag === 1);
   }
 
   /** One pass of lease recovery; see lua/requeue-expired-7.lua. */

@@ -1,7 +1,7 @@
 // Submitting an index: log it in Postgres and queue it in Redis, all or nothing.
 import type { EnqueueStatus, TaskQueue } from '../queue/task-queue.js';
 import type { ValidIndex } from '../validation/index-input.js';
-import { SubmissionBatcher } from './submission-batcher.js';
+import { Batcher } from '../batching/batcher.js';
 import type { SubmissionsStore } from './submissions-store.js';
 
 /**
@@ -13,8 +13,8 @@ import type { SubmissionsStore } from './submissions-store.js';
 export function createSubmitter(
   store: () => Promise<SubmissionsStore>,
   queue: () => TaskQueue,
-): SubmissionBatcher<ValidIndex, EnqueueStatus> {
-  return new SubmissionBatcher<ValidIndex, EnqueueStatus>(async (indices) => {
+): Batcher<ValidIndex, EnqueueStatus> {
+  return new Batcher<ValidIndex, EnqueueStatus>(async (indices) => {
     const submissions = await store();
     return submissions.recordThen(
       indices.map((index) => index.index),

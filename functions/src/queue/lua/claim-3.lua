@@ -1,23 +1,29 @@
 --[[
-  Takes the lease on an index a worker has just received, unless its value is already
-  known (a duplicate delivery), which makes the handler idempotent.
+  Takes the leases on indices a worker has just received, unless a value is already known
+  (a duplicate delivery), which makes the handler idempotent. Concurrent invocations in
+  one worker share one call.
 
   Input:
     KEYS[1] values hash
     KEYS[2] queued zset
     KEYS[3] leases zset
 
-    ARGV[1] index
-    ARGV[2] lease deadline, ms since epoch
+    ARGV pairs: index, lease deadline (ms since epoch)
 
   Output:
-    1 when the caller should compute the value, 0 when it is already known
+    one number per index: 1 when the caller should compute the value, 0 when it is known
 ]]
-local value = redis.call('HGET', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-if value and value ~= 'Nothing yet!' then
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  return 0
+local claimed = {}
+for i = 1, #ARGV, 2 do
+  local index = ARGV[i]
+  local value = redis.call('HGET', KEYS[1], index)
+  redis.call('ZREM', KEYS[2], index)
+  if value and value ~= 'Nothing yet!' then
+    redis.call('ZREM', KEYS[3], index)
+    claimed[#claimed + 1] = 0
+  else
+    redis.call('ZADD', KEYS[3], ARGV[i + 1], index)
+    claimed[#claimed + 1] = 1
+  end
 end
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-return 1
+return claimed
