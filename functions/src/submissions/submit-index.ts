@@ -14,11 +14,17 @@ export function createSubmitter(
   store: () => Promise<SubmissionsStore>,
   queue: () => TaskQueue,
 ): Batcher<ValidIndex, EnqueueStatus> {
-  return new Batcher<ValidIndex, EnqueueStatus>(async (indices) => {
-    const submissions = await store();
-    return submissions.recordThen(
-      indices.map((index) => index.index),
-      () => queue().enqueue(indices.map((index) => index.key)),
-    );
-  });
+  return new Batcher<ValidIndex, EnqueueStatus>(
+    async (indices) => {
+      const submissions = await store();
+      return submissions.recordThen(
+        indices.map((index) => index.index),
+        () => queue().enqueue(indices.map((index) => index.key)),
+      );
+      // Two transactions in flight: one commits while the next fills up. Measured with autocannon
+      // (50 connections, machine Postgres): 1 → 2,900 req/s, 2 → 3,900–4,500, 3 → 4,000, 4 → 2,700,
+      // 8 → 2,400 (more, smaller transactions cost more round trips than they overlap).
+    },
+    { maxConcurrentBatches: 2 },
+  );
 }
