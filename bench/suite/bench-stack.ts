@@ -2,9 +2,7 @@
 // a Redis master + replica (append-only, as start.mjs), a fresh database on the Postgres
 // server (PGlite when none answers), the API host process, and worker processes on demand.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,16 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from '../../functions/test/support/free-port.js';
+import { createScratchDatabase } from '../../functions/test/support/scratch-database.js';
+
+export { freePort };
 
 /** A child this bench started; stopped by its own process group id only. */
 class Child {
@@ -175,21 +167,10 @@ export async function startBenchStack(
     let databaseUrl: string;
     let databaseKind: 'server' | 'pglite';
     if (await serverAnswers(adminUrl)) {
-      const name = `fib_bench_${randomBytes(5).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      databaseUrl = url.toString();
+      const scratch = await createScratchDatabase(adminUrl, 'fib_bench');
+      databaseUrl = scratch.url;
       databaseKind = 'server';
-      cleanups.push(async () => {
-        const cleanup = new pg.Client({ connectionString: adminUrl });
-        await cleanup.connect();
-        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await cleanup.end();
-      });
+      cleanups.push(() => scratch.drop());
     } else {
       log(`no Postgres server at ${adminUrl}; using embedded PGlite (figures are not comparable with the targets)`);
       const port = await freePort();

@@ -23,10 +23,9 @@ describe('Batcher (group commit)', () => {
   it('fails every submission of a failed batch, and only those', async () => {
     let calls = 0;
     const batcher = new Batcher<number, number>(
-      async (items) => {
+      (items) => {
         calls += 1;
-        if (calls === 1) throw new Error('redis is unavailable');
-        return items;
+        return calls === 1 ? Promise.reject(new Error('redis is unavailable')) : Promise.resolve(items);
       },
       { maxConcurrentBatches: 1 },
     );
@@ -39,9 +38,9 @@ describe('Batcher (group commit)', () => {
   it('caps the batch size', async () => {
     const sizes: number[] = [];
     const batcher = new Batcher<number, number>(
-      async (items) => {
+      (items) => {
         sizes.push(items.length);
-        return items;
+        return Promise.resolve(items);
       },
       { maxBatchSize: 3, maxConcurrentBatches: 1 },
     );

@@ -1,7 +1,7 @@
 // Submitting an index: log it in Postgres and queue it in Redis, all or nothing.
+import { Batcher } from '../batching/batcher.js';
 import type { EnqueueStatus, TaskQueue } from '../queue/task-queue.js';
 import type { ValidIndex } from '../validation/index-input.js';
-import { Batcher } from '../batching/batcher.js';
 import type { SubmissionsStore } from './submissions-store.js';
 
 /**

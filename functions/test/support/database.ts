@@ -1,12 +1,11 @@
 // A private Postgres database for one test file: embedded PGlite served over a socket, or a
 // fresh database on the server named by TEST_DATABASE_URL (dropped afterwards).
-import { randomBytes } from 'node:crypto';
-
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 
-import { freePort } from './redis-pair.js';
+import { freePort } from './free-port.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 export type DatabaseKind = 'pglite' | 'server';
 
@@ -43,24 +42,15 @@ export async function startDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
-  const name = `fib_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const scratch = await createScratchDatabase(adminUrl, 'fib_test');
+  const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
   pool.on('error', () => undefined);
   return {
-    url: url.toString(),
+    url: scratch.url,
     query: async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await pool.query<T>(sql, params)).rows,
     async stop() {
       await pool.end();
-      const cleanup = new pg.Client({ connectionString: adminUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await scratch.drop();
     },
   };
 }
