@@ -109,6 +109,39 @@ describe('home: system panel', () => {
     expect(figure('Active workers')).toBe('3');
   });
 
+  it('home: shows the local autoscaler replicas when /api/stats has them', async () => {
+    server.use(
+      http.get('/api/stats', () =>
+        HttpResponse.json({
+          ...sampleStats,
+          autoscaler: {
+            mode: 'keda',
+            replicas: 4,
+            running: 4,
+            proposal: 8,
+            active: true,
+            queueLength: 7500,
+            reason: 'HPA: ceil(7500 / 1000) = 8, scale-up policy allows 4',
+            minReplicaCount: 0,
+            maxReplicaCount: 10,
+            listLength: 1000,
+            updatedAt: 1_764_050_000_000,
+          },
+        }),
+      ),
+    );
+    render(<Dashboard />);
+    const line = await screen.findByLabelText('Autoscaler');
+    expect(line).toHaveTextContent('Autoscaler (KEDA rules): 4 of 10 workers');
+    expect(line).toHaveTextContent('scale-up policy allows 4');
+  });
+
+  it('home: shows no autoscaler line when none runs (AKS)', async () => {
+    render(<Dashboard />);
+    await screen.findByText('Queue length');
+    expect(screen.queryByLabelText('Autoscaler')).not.toBeInTheDocument();
+  });
+
   it('home: the figures move while a load test runs', async () => {
     let queueLength = 10;
     server.use(http.get('/api/stats', () => HttpResponse.json({ ...sampleStats, queueLength: (queueLength += 5) })));

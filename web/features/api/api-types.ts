@@ -59,8 +59,25 @@ export interface Stats {
   done: number;
   failed: number;
   workers: { active: number; heartbeats: { id: string; lastSeen: number; processed: number }[] };
+  /** The local KEDA-rules autoscaler of `npm start`; null (or absent) when none runs, e.g. on AKS. */
+  autoscaler?: AutoscalerState | null;
   maxIndex: number;
   time: number;
+}
+
+/** What the local autoscaler publishes in `/api/stats`. */
+export interface AutoscalerState {
+  mode: string;
+  replicas: number;
+  running: number;
+  proposal: number;
+  active: boolean;
+  queueLength: number;
+  reason: string;
+  minReplicaCount: number;
+  maxReplicaCount: number;
+  listLength: number;
+  updatedAt: number;
 }
 
 /** `GET /api/health`. */

@@ -1,4 +1,5 @@
-// The system panel: queue, pending, done, failed and active workers (/api/stats), and health.
+// The system panel: queue, pending, done, failed and active workers (/api/stats), the local
+// autoscaler's replica count when npm start runs one, and health.
 'use client';
 
 import type { Health, Stats } from '../api/api-types';
@@ -36,6 +37,13 @@ export function SystemPanel({ stats, health }: SystemPanelProps) {
         <Figure label="Failed" value={stats?.failed} tone="bad" />
         <Figure label="Active workers" value={stats?.workers.active} />
       </dl>
+      {stats?.autoscaler ? (
+        <p className="autoscaler" aria-label="Autoscaler">
+          Autoscaler ({stats.autoscaler.mode === 'fixed' ? 'fixed count' : 'KEDA rules'}): {stats.autoscaler.replicas} of{' '}
+          {stats.autoscaler.maxReplicaCount} worker{stats.autoscaler.maxReplicaCount === 1 ? '' : 's'}
+          {stats.autoscaler.reason ? <span className="check-ms"> — {stats.autoscaler.reason}</span> : null}
+        </p>
+      ) : null}
       {health ? (
         <ul className="checks" aria-label="Health checks">
           {Object.entries(health.checks).map(([name, check]) => (
