@@ -9,7 +9,7 @@ import { ResultsView } from './queue/results-view.js';
 import { type EnqueueStatus, TaskQueue } from './queue/task-queue.js';
 import { createRedisClient } from './redis/client.js';
 import { type RedisKeys, redisKeys } from './redis/keys.js';
-import { SubmissionsStore } from './submissions/submissions-store.js';
+import type { SubmissionsStore } from './submissions/submissions-store.js';
 import { createSubmitter } from './submissions/submit-index.js';
 import type { ValidIndex } from './validation/index-input.js';
 
@@ -54,12 +54,16 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
   let store: Promise<SubmissionsStore> | undefined;
   const opened = { master: false, replica: false };
   const submissions = (): Promise<SubmissionsStore> => {
-    store ??= SubmissionsStore.connect({ databaseUrl: config.databaseUrl, timeoutMs: config.databaseTimeoutMs, log }).catch(
-      (error: unknown) => {
+    // Loaded on first use: workers never touch Postgres, and pg + node-pg-migrate cost a
+    // worker ~200 ms of start-up (which a scale-from-zero waits for).
+    store ??= import('./submissions/submissions-store.js')
+      .then(({ SubmissionsStore }) =>
+        SubmissionsStore.connect({ databaseUrl: config.databaseUrl, timeoutMs: config.databaseTimeoutMs, log }),
+      )
+      .catch((error: unknown) => {
         store = undefined; // the next request tries again
         throw error;
-      },
-    );
+      });
     return store;
   };
   const submitter = lazy(() => {
