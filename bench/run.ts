@@ -220,7 +220,7 @@ async function main(): Promise<void> {
         results.endToEnd = rows;
         output.push(
           table(
-            '3. End-to-end: POST -> value visible in /api/values/current (1 idle worker, polling every 100 ms; 5 runs on fresh indices)',
+            '3. End-to-end: POST -> value visible in /api/values/current (1 idle worker, polling every WORKER_POLLING_INTERVAL_MS; 5 runs on fresh indices)',
             ['n', 'median ms', 'min ms', 'max ms', 'worker compute ms'],
             rows.map((r) => [int(r.n), f(r.medianMs, 1), f(r.minMs, 1), f(r.maxMs, 1), f(r.computeMs, 1)]),
           ),

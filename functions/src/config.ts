@@ -40,8 +40,8 @@ export const settingsSchema = z.object({
   MAX_ATTEMPTS: wholeNumber(1, 100).default(3),
   /** Entries the list trigger pops per poll (`maxBatchSize`). @defaultValue 1000 */
   WORKER_MAX_BATCH_SIZE: wholeNumber(1, 10_000).default(1000),
-  /** Wait after each poll (`pollingIntervalInMs`). @defaultValue 100 */
-  WORKER_POLLING_INTERVAL_MS: wholeNumber(1, 60_000).default(100),
+  /** Wait after each poll (`pollingIntervalInMs`). @defaultValue 50 */
+  WORKER_POLLING_INTERVAL_MS: wholeNumber(1, 60_000).default(50),
   /** Timeout of every Redis command and connect. @defaultValue 2000 */
   REDIS_TIMEOUT_MS: wholeNumber(50, 60_000).default(2000),
   /** Timeout of every Postgres connect and query. @defaultValue 3000 */
