@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@shared/index-input': fileURLToPath(new URL('../functions/src/validation/index-input.ts', import.meta.url)),
+      '@shared/api-types': fileURLToPath(new URL('../functions/src/http/api-types.ts', import.meta.url)),
       '@/': fileURLToPath(new URL('./', import.meta.url)),
     },
   },

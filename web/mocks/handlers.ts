@@ -22,6 +22,7 @@ export const sampleStats: Stats = {
   done: 10,
   failed: 1,
   workers: { active: 2, heartbeats: [] },
+  autoscaler: null,
   maxIndex: 1_000_000,
   time: 1_764_050_000_000,
 };

@@ -1,6 +1,7 @@
 // GET /api/values/recent: newest-first page of submitted indices with status and value.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
+import type { RecentValuesPage } from '../http/api-types.js';
 import { parseCursor, parseLimit } from '../http/query-params.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registrations.js';
@@ -14,7 +15,7 @@ export async function recentValues(request: HttpRequest, _context: InvocationCon
   return json(200, {
     items: page.items.map(({ sequence: _sequence, ...item }) => item),
     next: page.next === null ? null : String(page.next),
-  });
+  } satisfies RecentValuesPage);
 }
 
 export const registration = (): Registration => ({

@@ -1,6 +1,7 @@
 // GET /api/stats: queue length, pending, done, failed and worker heartbeats.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
+import type { Stats } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registrations.js';
 import { getServices } from '../services.js';
@@ -10,7 +11,7 @@ export async function stats(_request: HttpRequest, _context: InvocationContext):
   const services = getServices();
   const now = Date.now();
   const figures = await services.view.stats(now);
-  return json(200, { ...figures, maxIndex: services.config.maxIndex, time: now });
+  return json(200, { ...figures, maxIndex: services.config.maxIndex, time: now } satisfies Stats);
 }
 
 export const registration = (): Registration => ({

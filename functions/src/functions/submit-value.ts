@@ -1,6 +1,7 @@
 // POST /api/values: validate, log the submission in Postgres and queue the index in Redis.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
+import type { SubmitAnswer } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registrations.js';
 import { getServices } from '../services.js';
@@ -16,7 +17,7 @@ export async function submitValue(request: HttpRequest, _context: InvocationCont
   const checked = checkSubmissionBody(body, services.config.maxIndex);
   if (!checked.ok) return json(checked.status, { error: checked.error });
   const status = await services.submit(checked);
-  return json(202, { working: true, index: checked.index, status });
+  return json(202, { working: true, index: checked.index, status } satisfies SubmitAnswer);
 }
 
 export const registration = (): Registration => ({

@@ -1,17 +1,6 @@
 // Checks each dependency with its own timeout and reports which part is down.
+import type { HealthCheck, HealthReport } from '../http/api-types.js';
 import type { Services } from '../services.js';
-
-/** One dependency's answer. */
-export interface HealthCheck {
-  ok: boolean;
-  ms: number;
-  error?: string;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  checks: { redisMaster: HealthCheck; redisReplica: HealthCheck; postgres: HealthCheck };
-}
 
 async function timed(call: () => Promise<unknown>, timeoutMs: number): Promise<HealthCheck> {
   const started = performance.now();

@@ -3,61 +3,14 @@ import type { Redis } from 'ioredis';
 
 import { DependencyUnavailableError } from '../errors.js';
 import { previewThreshold } from '../fib/value-preview.js';
+import type { AutoscalerState, IndexStatus, QueueStats, RecentValue, ValueDetail } from '../http/api-types.js';
 import { placeholderValue, type RedisKeys } from '../redis/keys.js';
 import { parseHeartbeat, type ResultMetadata } from './task-queue.js';
 
-/** Where an index is in its life. */
-export type IndexStatus = 'queued' | 'computing' | 'done' | 'failed';
-
-/** One row of the recent-values listing. */
-export interface ValueSummary {
-  index: number;
-  status: IndexStatus;
-  /** The value, shortened with its digit count when huge; null until done. */
-  value: string | null;
-  digits: number | null;
-  truncated: boolean;
-  computedMs: number | null;
+/** One row of the recent-values listing, with its cursor. */
+export interface ValueSummary extends RecentValue {
   /** Sequence number of the latest submission (the listing's cursor). */
   sequence: number;
-}
-
-/** Everything known about one index, with its full value. */
-export interface ValueDetail {
-  index: number;
-  status: IndexStatus;
-  value: string | null;
-  digits: number | null;
-  computedMs: number | null;
-  attempts: number;
-}
-
-/** Queue and worker figures for the UI and the load test. */
-export interface QueueStats {
-  queueLength: number;
-  queued: number;
-  computing: number;
-  pending: number;
-  done: number;
-  failed: number;
-  workers: { active: number; heartbeats: { id: string; lastSeen: number; processed: number }[] };
-  /** The local autoscaler's state (npm start); null on AKS, where KEDA and kubectl tell. */
-  autoscaler: AutoscalerState | null;
-}
-
-/** What local/autoscaler.mjs publishes, with numbers parsed. */
-export interface AutoscalerState {
-  mode: string;
-  replicas: number;
-  running: number;
-  proposal: number;
-  active: boolean;
-  queueLength: number;
-  reason: string;
-  minReplicaCount: number;
-  maxReplicaCount: number;
-  listLength: number;
-  updatedAt: number;
 }
 
 /** State older than this is from an autoscaler that is no longer running. */

@@ -5,13 +5,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 
 import { DependencyUnavailableError } from '../errors.js';
-
-/** One logged submission, in the workshop's shape plus its id (the page cursor) and time. */
-export interface Submission {
-  number: number;
-  id: number;
-  submittedAt: string;
-}
+import type { Submission } from '../http/api-types.js';
 
 /** Options for {@link SubmissionsStore.connect}. */
 export interface SubmissionsStoreOptions {
