@@ -1,8 +1,6 @@
 // Types for autoscaler.mjs.
 import type { ScalingSpec } from './autoscaler-rules.mjs';
 
-export const autoscalerStateKey: string;
-
 /** One running worker process (a "pod"). */
 export interface WorkerHandle {
   name?: string;

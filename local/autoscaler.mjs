@@ -7,12 +7,7 @@ import { join, resolve } from 'node:path';
 import { clearInterval, setInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
-import { Redis } from 'ioredis';
-
 import { hpaControllerDefaults, hpaStep, kedaStep, newHpaState, parseScaledObject } from './autoscaler-rules.mjs';
-
-/** The Redis hash the scaler publishes its state in (under REDIS_KEY_PREFIX), for /api/stats and the UI. */
-export const autoscalerStateKey = 'fib:autoscaler';
 
 /**
  * Runs the scaling loops against injected parts (so tests can drive it with fake workers).
@@ -203,29 +198,22 @@ function writeJsonAtomically(path, value) {
  * `<dataDir>/runtime.json` so `npm run loadtest` finds the API.
  */
 export async function startLocalAutoscaler({ root, dataDir, env, runtime, apiPort, startWorker, say }) {
-  const { parseRedisConnectionString } = await import(
-    pathToFileURL(join(root, 'dist', 'functions', 'src', 'redis', 'connection-string.js')).href
-  );
+  // The functions' own Redis factory and key names, from the build npm start just made.
+  const built = (path) => import(pathToFileURL(join(root, 'dist', 'functions', 'src', ...path)).href);
+  const [{ parseRedisConnectionString }, { createRedisClient }, { redisKeys }] = await Promise.all([
+    built(['redis', 'connection-string.js']),
+    built(['redis', 'client.js']),
+    built(['redis', 'keys.js']),
+  ]);
   const scaledObjectPath = resolve(root, env.KEDA_SCALEDOBJECT ?? join('keda', 'scaledobject.yaml'));
   const spec = parseScaledObject(readFileSync(scaledObjectPath, 'utf8'));
   const tasksKey = runtime.TASKS_KEY || spec.listName;
   if (tasksKey !== spec.listName)
     say(`TASKS_KEY is "${tasksKey}" but the ScaledObject watches "${spec.listName}"; scaling on "${tasksKey}"`);
   const endpoint = parseRedisConnectionString(runtime.REDIS_MASTER);
-  const redis = new Redis({
-    host: endpoint.host,
-    port: endpoint.port,
-    username: endpoint.username,
-    password: endpoint.password,
-    db: endpoint.db,
-    tls: endpoint.tls ? { servername: endpoint.host } : undefined,
-    connectTimeout: 2000,
-    commandTimeout: 2000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
-  redis.on('error', () => undefined); // reported once per outage by the scaler's measure()
-  const stateKey = `${runtime.REDIS_KEY_PREFIX ?? ''}${autoscalerStateKey}`;
+  // Outages are reported once by the scaler's measure(), not by the client.
+  const redis = createRedisClient(endpoint, { role: 'autoscaler', timeoutMs: 2000, log: () => undefined });
+  const stateKey = redisKeys(tasksKey, runtime.REDIS_KEY_PREFIX ?? '').autoscaler;
   mkdirSync(dataDir, { recursive: true });
   const stateFile = join(dataDir, 'autoscaler.json');
   writeJsonAtomically(join(dataDir, 'runtime.json'), {
