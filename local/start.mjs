@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { setPriority } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -267,6 +268,14 @@ async function main() {
       workerNumber += 1;
       const name = `worker-${workerNumber}`;
       const child = startChild(name, process.execPath, [host, '--quiet'], { env: { ...functionsEnv, ...selectFunctions(['fib-worker']) } });
+      // On one machine up to maxReplicaCount workers compete for the same few cores with Redis,
+      // Postgres and the API; as batch work they get a lower priority, so Redis keeps answering
+      // within its timeout (on AKS each pod has its own CPU request instead).
+      try {
+        setPriority(child.pid, 10);
+      } catch {
+        /* not permitted here: run at normal priority */
+      }
       return {
         name,
         // Scale-in: SIGTERM (the host finishes its batch, exits 0); this exit is intended, so it

@@ -48,4 +48,17 @@ describe('Batcher (group commit)', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(8);
   });
+
+  it('keeps a batch under maxBatchWeight, sending an oversized item on its own', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>(
+      (items) => {
+        batches.push(items);
+        return Promise.resolve(items);
+      },
+      { maxConcurrentBatches: 1, weigh: (item) => item, maxBatchWeight: 10 },
+    );
+    await Promise.all([1, 4, 4, 3, 25, 2].map((item) => batcher.submit(item)));
+    expect(batches).toEqual([[1], [4, 4], [3], [25], [2]]);
+  });
 });

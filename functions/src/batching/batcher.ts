@@ -4,11 +4,15 @@
 // completions.
 
 /** Options for {@link Batcher}. */
-export interface BatcherOptions {
+export interface BatcherOptions<Item = unknown> {
   /** Most items in one batch. @defaultValue 500 */
   maxBatchSize?: number;
   /** Batches in flight at once. @defaultValue 4 */
   maxConcurrentBatches?: number;
+  /** Size of an item (e.g. bytes), for {@link BatcherOptions.maxBatchWeight}. @defaultValue 1 per item */
+  weigh?: (item: Item) => number;
+  /** Most total weight in one batch; a single heavier item still goes alone. @defaultValue Infinity */
+  maxBatchWeight?: number;
 }
 
 interface Waiting<Item, Result> {
@@ -23,13 +27,17 @@ export class Batcher<Item, Result> {
   private inFlight = 0;
   private readonly maxBatchSize: number;
   private readonly maxConcurrentBatches: number;
+  private readonly weigh: (item: Item) => number;
+  private readonly maxBatchWeight: number;
 
   constructor(
     private readonly flush: (items: Item[]) => Promise<Result[]>,
-    options: BatcherOptions = {},
+    options: BatcherOptions<Item> = {},
   ) {
     this.maxBatchSize = options.maxBatchSize ?? 500;
     this.maxConcurrentBatches = options.maxConcurrentBatches ?? 4;
+    this.weigh = options.weigh ?? (() => 1);
+    this.maxBatchWeight = options.maxBatchWeight ?? Infinity;
   }
 
   /** Resolves with this item's result once its whole batch is committed; rejects if the batch failed. */
@@ -42,7 +50,15 @@ export class Batcher<Item, Result> {
 
   private drain(): void {
     while (this.inFlight < this.maxConcurrentBatches && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.maxBatchSize);
+      let count = 0;
+      let weight = 0;
+      while (count < this.waiting.length && count < this.maxBatchSize) {
+        const next = this.weigh((this.waiting[count] as Waiting<Item, Result>).item);
+        if (count > 0 && weight + next > this.maxBatchWeight) break;
+        weight += next;
+        count += 1;
+      }
+      const batch = this.waiting.splice(0, count);
       this.inFlight += 1;
       this.flush(batch.map((entry) => entry.item))
         .then(

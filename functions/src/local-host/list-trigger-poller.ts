@@ -29,7 +29,7 @@ export interface ListPoller {
 export function startListPoller(registration: RedisListRegistration, client: Redis, log: (line: LogLine) => void): ListPoller {
   const { key, maxBatchSize, pollingIntervalInMs } = registration.trigger;
   const stopping = new AbortController();
-  const invoke = async (entry: string): Promise<void> => {
+  const invoke = async (entry: string): Promise<string | undefined> => {
     const context = new azf.InvocationContext({
       functionName: registration.name,
       invocationId: randomUUID(),
@@ -38,12 +38,20 @@ export function startListPoller(registration: RedisListRegistration, client: Red
     });
     try {
       await registration.handler(toTriggerValue(entry), context);
+      return undefined;
     } catch (error) {
-      // The extension ignores the outcome; the host logs the failed invocation.
+      // The extension ignores the outcome (the host logs it); leases and the requeue timer retry.
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+  const runBatch = async (entries: string[]): Promise<void> => {
+    const failures = (await Promise.all(entries.map(invoke))).filter((failure) => failure !== undefined);
+    if (failures.length > 0) {
+      // One line per batch, not per invocation: a Redis outage would otherwise print thousands.
       log({
         level: 'error',
         source: registration.name,
-        message: `invocation failed: ${error instanceof Error ? error.message : String(error)}`,
+        message: `${failures.length} of ${entries.length} invocations failed (first: ${failures[0]}); their leases expire and the requeue timer retries them`,
       });
     }
   };
@@ -51,7 +59,7 @@ export function startListPoller(registration: RedisListRegistration, client: Red
     while (!stopping.signal.aborted) {
       try {
         const entries = await client.lpop(key, maxBatchSize);
-        if (entries && entries.length > 0) await Promise.all(entries.map(invoke));
+        if (entries && entries.length > 0) await runBatch(entries);
       } catch (error) {
         log({
           level: 'warning',

@@ -56,6 +56,10 @@ export class TaskQueue {
   private readonly completions = new Batcher<Completion, boolean>((items) => this.completeMany(items), {
     maxBatchSize: 100,
     maxConcurrentBatches: 2,
+    // Values of huge indices are hundreds of kB: keep each script call near 1 MB so Redis
+    // (single-threaded) never stalls other clients for long.
+    weigh: (completion) => completion.result.value.length,
+    maxBatchWeight: 1_000_000,
   });
 
   constructor(
