@@ -36,8 +36,11 @@ export function ensureDependencies() {
   }
 }
 
-/** Installs the missing Debian packages among `names` with apt when root; exits with advice otherwise. */
-export function ensureSystemPackages(names = systemPackages.map((p) => p.name)) {
+/**
+ * Installs the missing Debian packages among `names` with apt when root; otherwise exits
+ * naming them, plus `advice` (another way out) when given.
+ */
+export function ensureSystemPackages(names = systemPackages.map((p) => p.name), advice = '') {
   const missing = systemPackages.filter((p) => names.includes(p.name) && !p.present());
   if (missing.length === 0) return;
   const list = missing.map((p) => p.name);
@@ -52,6 +55,7 @@ export function ensureSystemPackages(names = systemPackages.map((p) => p.name)) 
   console.error('Missing system packages:');
   for (const p of missing) console.error(`  ${p.name}: ${p.why}`);
   console.error(`Install them (Debian/Ubuntu: sudo apt-get install ${list.join(' ')}) and run the command again.`);
+  if (advice) console.error(advice);
   process.exit(1);
 }
 

@@ -8,9 +8,9 @@ import { createConnection, createServer } from 'node:net';
 import { setPriority } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { ensureDependencies } from './ensure-deps.mjs';
+import { ensureDependencies, ensureSystemPackages, onPath } from './ensure-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -24,10 +24,6 @@ function say(message) {
 function fail(message) {
   console.error(`[start] ${message}`);
   void shutdown(1);
-}
-
-function onPath(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
 function run(command, args, options = {}) {
@@ -139,36 +135,20 @@ function newestMtime(directory) {
   return newest;
 }
 
-function ensureRedisServer() {
-  if (onPath('redis-server')) return;
-  if (process.getuid?.() === 0 && onPath('apt-get')) {
-    say('redis-server is not installed; installing it with apt-get…');
-    run('apt-get', ['update', '-qq']);
-    run('apt-get', ['install', '-y', '-qq', 'redis-server'], { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } });
-    return;
+/** Whether the replica on `port` has a live link to its master (INFO replication). */
+async function replicaLinked(port) {
+  // ioredis is installed by now (ensureDependencies ran first), so it is imported here.
+  const { Redis } = await import('ioredis');
+  const client = new Redis({ port, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.info('replication')).includes('master_link_status:up');
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
   }
-  console.error(
-    '[start] redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis)\n' +
-      '        or point REDIS_MASTER (and REDIS_REPLICA) at a Redis you run, e.g. REDIS_MASTER="127.0.0.1:6379,ssl=False".',
-  );
-  process.exit(1);
-}
-
-function redisInfo(port, section) {
-  return new Promise((resolveInfo) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    let text = '';
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.once('connect', () => socket.write(`INFO ${section}\r\n`));
-    socket.on('data', (chunk) => {
-      text += chunk.toString();
-      if (text.includes('\r\n\r\n') || text.length > 200) {
-        socket.end();
-      }
-    });
-    socket.on('close', () => resolveInfo(text));
-    socket.on('error', () => resolveInfo(''));
-  });
 }
 
 async function startRedis(dataDir, settings) {
@@ -184,7 +164,7 @@ async function startRedis(dataDir, settings) {
     startChild(role, 'redis-server', ['--port', String(port), '--dir', dir, ...common, ...extra], { quiet: (line) => !/error|fatal|can't|cannot/i.test(line) });
   }
   await waitFor('Redis master', () => portAnswers(masterPort), 15_000);
-  await waitFor('Redis replica link', async () => (await redisInfo(replicaPort, 'replication')).includes('master_link_status:up'), 30_000);
+  await waitFor('Redis replica link', () => replicaLinked(replicaPort), 30_000);
   return {
     REDIS_MASTER: `127.0.0.1:${masterPort},ssl=False,abortConnect=False`,
     REDIS_REPLICA: `127.0.0.1:${replicaPort},ssl=False,abortConnect=False`,
@@ -202,8 +182,6 @@ async function startPostgres(dataDir) {
   await waitFor('PGlite', () => portAnswers(port), 60_000);
   return `postgres://postgres@127.0.0.1:${port}/postgres`;
 }
-
-const apiFunctions = ['submit-value', 'current-values', 'recent-values', 'all-submissions', 'value-by-index', 'health', 'stats', 'requeue-expired'];
 
 function selectFunctions(names) {
   return Object.fromEntries(names.map((name, i) => [`AzureFunctionsJobHost__functions__${i}`, name]));
@@ -243,7 +221,10 @@ async function main() {
     say(`using the Redis at REDIS_MASTER${env.REDIS_REPLICA ? ' and REDIS_REPLICA' : ''}`);
     runtime.REDIS_REPLICA = env.REDIS_REPLICA ?? env.REDIS_MASTER;
   } else {
-    ensureRedisServer();
+    ensureSystemPackages(
+      ['redis-server'],
+      'Or point REDIS_MASTER (and REDIS_REPLICA) at a Redis you run, e.g. REDIS_MASTER="127.0.0.1:6379,ssl=False".',
+    );
     Object.assign(runtime, await startRedis(dataDir, settings));
   }
   if (env.DATABASE_URL) say('using the Postgres at DATABASE_URL');
@@ -257,6 +238,13 @@ async function main() {
   } else {
     say('Core Tools (func) not on PATH: running the local Functions host');
     const host = join(root, 'dist', 'functions', 'src', 'local-host', 'main.js');
+    // Like the `api` Deployment: every function but the list trigger, named from the app's
+    // own registrations (the build just made them).
+    const built = (...path) => import(pathToFileURL(join(root, 'dist', 'functions', 'src', ...path)).href);
+    const [{ loadConfig }, { buildRegistrations }] = await Promise.all([built('config.js'), built('registrations.js')]);
+    const apiFunctions = buildRegistrations(loadConfig(functionsEnv))
+      .filter((registration) => registration.kind !== 'redisList')
+      .map((registration) => registration.name);
     startChild('api', process.execPath, [host, '--port', String(apiPort)], { env: { ...functionsEnv, ...selectFunctions(apiFunctions) } });
     // --- worker processes (the local stand-in for the KEDA-scaled worker Deployment) ---
     // local/autoscaler.mjs applies KEDA's and the HPA's rules with the numbers in
