@@ -13,8 +13,16 @@ const installed = join(root, 'node_modules', '.package-lock.json');
 
 /** Debian package → how to tell it is there. */
 const systemPackages = [
-  { name: 'redis-server', present: () => onPath('redis-server'), why: 'integration tests start their own Redis master and replica' },
-  { name: 'kubernetes-client', present: () => onPath('kubectl'), why: 'deployment tests render the manifests with kubectl kustomize' },
+  {
+    name: 'redis-server',
+    present: () => onPath('redis-server'),
+    why: 'integration tests start their own Redis master and replica',
+  },
+  {
+    name: 'kubernetes-client',
+    present: () => onPath('kubectl'),
+    why: 'deployment tests render the manifests with kubectl kustomize',
+  },
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'end-to-end tests drive a real browser' },
 ];
 
@@ -48,7 +56,9 @@ export function ensureSystemPackages(names = systemPackages.map((p) => p.name), 
     console.log(`Installing ${list.join(', ')} with apt-get…`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...list], { stdio: 'inherit', env });
+    const install =
+      update.status === 0 &&
+      spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...list], { stdio: 'inherit', env });
     if (install && install.status === 0) return;
     console.error(`apt-get could not install ${list.join(', ')}.`);
   }

@@ -77,7 +77,12 @@ async function waitFor(what, check, timeoutMs) {
 
 /** Starts a child in its own process group, prefixing its output; its exit stops everything. */
 function startChild(name, command, args, options = {}) {
-  const child = spawn(command, args, { cwd: root, env: { ...env, ...options.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...env, ...options.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = (stream, target) => {
     let buffered = '';
     stream.on('data', (chunk) => {
@@ -161,7 +166,9 @@ async function startRedis(dataDir, settings) {
   ]) {
     const dir = join(dataDir, role);
     mkdirSync(dir, { recursive: true });
-    startChild(role, 'redis-server', ['--port', String(port), '--dir', dir, ...common, ...extra], { quiet: (line) => !/error|fatal|can't|cannot/i.test(line) });
+    startChild(role, 'redis-server', ['--port', String(port), '--dir', dir, ...common, ...extra], {
+      quiet: (line) => !/error|fatal|can't|cannot/i.test(line),
+    });
   }
   await waitFor('Redis master', () => portAnswers(masterPort), 15_000);
   await waitFor('Redis replica link', () => replicaLinked(replicaPort), 30_000);
@@ -178,7 +185,13 @@ function portOf(connectionString, fallback) {
 
 async function startPostgres(dataDir) {
   const port = await freePort(Number(env.PGLITE_PORT ?? 5433));
-  startChild('pglite', process.execPath, [join(root, 'local', 'pglite-server.mjs'), '--port', String(port), '--data', join(dataDir, 'pgdata')]);
+  startChild('pglite', process.execPath, [
+    join(root, 'local', 'pglite-server.mjs'),
+    '--port',
+    String(port),
+    '--data',
+    join(dataDir, 'pgdata'),
+  ]);
   await waitFor('PGlite', () => portAnswers(port), 60_000);
   return `postgres://postgres@127.0.0.1:${port}/postgres`;
 }
@@ -245,7 +258,9 @@ async function main() {
     const apiFunctions = buildRegistrations(loadConfig(functionsEnv))
       .filter((registration) => registration.kind !== 'redisList')
       .map((registration) => registration.name);
-    startChild('api', process.execPath, [host, '--port', String(apiPort)], { env: { ...functionsEnv, ...selectFunctions(apiFunctions) } });
+    startChild('api', process.execPath, [host, '--port', String(apiPort)], {
+      env: { ...functionsEnv, ...selectFunctions(apiFunctions) },
+    });
     // --- worker processes (the local stand-in for the KEDA-scaled worker Deployment) ---
     // local/autoscaler.mjs applies KEDA's and the HPA's rules with the numbers in
     // keda/scaledobject.yaml (0 workers while the queue is empty); WORKERS=N pins N workers.
@@ -255,7 +270,9 @@ async function main() {
       if (shuttingDown) return { name: 'none', stop: async () => undefined };
       workerNumber += 1;
       const name = `worker-${workerNumber}`;
-      const child = startChild(name, process.execPath, [host, '--quiet'], { env: { ...functionsEnv, ...selectFunctions(['fib-worker']) } });
+      const child = startChild(name, process.execPath, [host, '--quiet'], {
+        env: { ...functionsEnv, ...selectFunctions(['fib-worker']) },
+      });
       // On one machine up to maxReplicaCount workers compete for the same few cores with Redis,
       // Postgres and the API; as batch work they get a lower priority, so Redis keeps answering
       // within its timeout (on AKS each pod has its own CPU request instead).
@@ -297,7 +314,15 @@ async function main() {
         },
       };
     };
-    await startLocalAutoscaler({ root, dataDir, env, runtime: functionsEnv, apiPort, startWorker, say: (message) => console.log(`[autoscaler] ${message}`) });
+    await startLocalAutoscaler({
+      root,
+      dataDir,
+      env,
+      runtime: functionsEnv,
+      apiPort,
+      startWorker,
+      say: (message) => console.log(`[autoscaler] ${message}`),
+    });
     // --- end of worker processes ---
   }
   await waitFor('the functions (GET /api/health)', () => httpAnswers(`http://127.0.0.1:${apiPort}/api/health`), 60_000);
@@ -313,7 +338,9 @@ async function main() {
 
   console.log('');
   if (webPort) console.log(`  Web UI:   http://localhost:${webPort}`);
-  console.log(`  API:      http://localhost:${apiPort}/api  (try: curl -X POST localhost:${apiPort}/api/values -d '{"index":12}')`);
+  console.log(
+    `  API:      http://localhost:${apiPort}/api  (try: curl -X POST localhost:${apiPort}/api/values -d '{"index":12}')`,
+  );
   console.log(`  Redis:    master ${runtime.REDIS_MASTER.split(',')[0]}, replica ${runtime.REDIS_REPLICA.split(',')[0]}`);
   console.log(`  Postgres: ${runtime.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
   console.log('  READY — press Ctrl-C to stop everything started here.\n');
