@@ -250,7 +250,7 @@ async function main() {
     startChild('func', 'func', ['start', '--port', String(apiPort)], { env: functionsEnv });
   } else {
     say('Core Tools (func) not on PATH: running the local Functions host');
-    const host = join(root, 'dist', 'functions', 'src', 'local-host', 'main.js');
+    const host = join(root, 'dist', 'local', 'host', 'main.js');
     // Like the `api` Deployment: every function but the list trigger, named from the app's
     // own registrations (the build just made them).
     const built = (...path) => import(pathToFileURL(join(root, 'dist', 'functions', 'src', ...path)).href);

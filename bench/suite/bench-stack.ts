@@ -193,7 +193,7 @@ export async function startBenchStack(
       REDIS_REPLICA: `127.0.0.1:${replicaPort},ssl=False,abortConnect=False`,
       DATABASE_URL: databaseUrl,
     };
-    const host = join(root, 'dist', 'functions', 'src', 'local-host', 'main.js');
+    const host = join(root, 'dist', 'local', 'host', 'main.js');
     const apiPort = await freePort();
     const api = startProcess('api', process.execPath, [...nodeFlags, host, '--port', String(apiPort), '--quiet'], {
       ...env,

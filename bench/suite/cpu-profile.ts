@@ -34,7 +34,7 @@ function layerOf(url: string, functionName: string): string {
   if (url.includes('node_modules/@azure/functions')) return '@azure/functions';
   if (url.includes('node_modules/')) return 'other packages';
   if (url.includes('/dist/functions/src/fib/')) return 'app: fibonacci';
-  if (url.includes('/dist/functions/src/local-host/')) return 'app: local host';
+  if (url.includes('/dist/local/host/')) return 'app: local host';
   if (url.includes('/dist/functions/src/')) return 'app: other';
   if (url.startsWith('node:') || url === '') return 'node internals (net, http, timers, ...)';
   return 'other';

@@ -117,7 +117,7 @@ describe('faults', () => {
       WORKER_POLLING_INTERVAL_MS: '10',
       AzureFunctionsJobHost__functions__0: 'fib-worker',
     };
-    const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'functions/src/local-host/main.ts', '--quiet'], {
+    const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/host/main.ts', '--quiet'], {
       cwd: root,
       env,
       stdio: 'ignore',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../src/config.js';
-import { selectedFunctionNames } from '../src/local-host/function-selection.js';
+import { selectedFunctionNames } from '../../local/host/function-selection.js';
 import { buildRegistrations } from '../src/registrations.js';
 
 describe('registrations', () => {

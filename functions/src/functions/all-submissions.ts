@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import { parseCursor, parseLimit } from '../http/query-params.js';
 import { handleErrors, json } from '../http/responses.js';
-import type { Registration } from '../registrations.js';
+import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 
 /** `[{ number, id, submittedAt }]` (the workshop's shape plus cursor); `X-Next-Before` when more exist. */

@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import { parseLimit } from '../http/query-params.js';
 import { handleErrors, json } from '../http/responses.js';
-import type { Registration } from '../registrations.js';
+import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 
 /** `{"<index>": "<value or 'Nothing yet!'>"}`, huge values shortened; `?limit=` (default 100, max 1000). */

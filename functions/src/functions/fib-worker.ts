@@ -3,7 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 
 import type { Config } from '../config.js';
 import { processTask } from '../queue/process-task.js';
-import type { Registration } from '../registrations.js';
+import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 
 /** Handles one popped entry (already JSON-parsed by the Node worker: "42" arrives as 42). */

@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import { checkHealth } from '../health/check-health.js';
 import { handleErrors, json } from '../http/responses.js';
-import type { Registration } from '../registrations.js';
+import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 
 /** 200 when every part answers, else 503; the body says which part is down. */

@@ -4,7 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { RecentValuesPage } from '../http/api-types.js';
 import { parseCursor, parseLimit } from '../http/query-params.js';
 import { handleErrors, json } from '../http/responses.js';
-import type { Registration } from '../registrations.js';
+import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 
 /** `{ items: [{ index, status, value, digits, truncated, computedMs }], next }`; `?limit=&before=`. */

@@ -1,7 +1,7 @@
 // Every 5 s: requeue tasks whose worker died (lease expired), fail them after MAX_ATTEMPTS.
 import type { InvocationContext, Timer } from '@azure/functions';
 
-import type { Registration } from '../registrations.js';
+import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 
 const batchLimit = 1000;

@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import type { Stats } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
-import type { Registration } from '../registrations.js';
+import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 
 /** Figures for the UI's system panel and the load test, plus the `maxIndex` limit. */

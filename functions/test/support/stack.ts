@@ -7,9 +7,9 @@ import azf from '@azure/functions';
 import { Redis } from 'ioredis';
 
 import { type Config, loadConfig } from '../../src/config.js';
-import { startHttpServer } from '../../src/local-host/http-server.js';
-import { type ListPoller, startListPoller } from '../../src/local-host/list-trigger-poller.js';
-import type { LogLine } from '../../src/local-host/logging.js';
+import { startHttpServer } from '../../../local/host/http-server.js';
+import { type ListPoller, startListPoller } from '../../../local/host/list-trigger-poller.js';
+import type { LogLine } from '../../../local/host/logging.js';
 import { createRedisClient } from '../../src/redis/client.js';
 import {
   buildRegistrations,

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 import azf, { type HttpResponseInit } from '@azure/functions';
 
-import type { HttpRegistration } from '../registrations.js';
+import type { HttpRegistration } from '../../functions/src/registration-types.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
 interface Route {

@@ -4,15 +4,15 @@
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { loadConfig } from '../config.js';
-import { createRedisClient } from '../redis/client.js';
+import { loadConfig } from '../../functions/src/config.js';
+import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
   buildRegistrations,
   type HttpRegistration,
   type RedisListRegistration,
   type TimerRegistration,
-} from '../registrations.js';
-import { getServices } from '../services.js';
+} from '../../functions/src/registrations.js';
+import { getServices } from '../../functions/src/services.js';
 import { selectedFunctionNames } from './function-selection.js';
 import { startHttpServer } from './http-server.js';
 import { startListPoller } from './list-trigger-poller.js';

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import azf from '@azure/functions';
 import type { Redis } from 'ioredis';
 
-import type { RedisListRegistration } from '../registrations.js';
+import type { RedisListRegistration } from '../../functions/src/registration-types.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
 /** How the Node worker turns a string trigger value into the handler's argument (fromRpcTypedData). */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import azf, { type Timer } from '@azure/functions';
 import { Cron } from 'croner';
 
-import type { TimerRegistration } from '../registrations.js';
+import type { TimerRegistration } from '../../functions/src/registration-types.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
 /** Starts one timer; `protect` skips a tick while the previous run is still going, like the host's singleton. */
