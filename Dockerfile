@@ -8,8 +8,14 @@
 # (workspace `web`); `--workspaces=false` installs the Functions app's own dependencies
 # only, so none of the web app's packages reach this image.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
-ARG FUNCTIONS_IMAGE=mcr.microsoft.com/azure-functions/node:4-node20
+# Node 24 (LTS until 2028-04-30), the newest Node the Functions v4 Node model supports:
+# Azure/azure-functions-docker publishes mcr.microsoft.com/azure-functions/node:4-node24
+# (issue #1246 there, 2026-02; Microsoft Learn's Functions Node pages gained Node 24 notes,
+# MicrosoftDocs/azure-docs PR #128561, 2026-07). Node 20 reached end of life on 2026-04-30.
+# The build stages use the same Node major as the runtime. Either can be overridden with
+# --build-arg (az acr build accepts --build-arg too).
+ARG NODE_IMAGE=node:24.18.0-bookworm-slim
+ARG FUNCTIONS_IMAGE=mcr.microsoft.com/azure-functions/node:4-node24
 
 # --- build: all dependencies (typescript), compile to dist/ (also copies the .lua files)
 FROM ${NODE_IMAGE} AS build
