@@ -153,15 +153,17 @@ new_password() {
 }
 
 # --- 0. tools ---------------------------------------------------------------------------
-step "0. Tools (Azure CLI >= 2.86.0 for --enable-app-routing-istio, kubectl, curl, openssl)"
+step "0. Tools: az (2.86.0 or later for the gateway edge), kubectl, curl, openssl"
 echo "# resource group $resource_group, cluster $cluster in $location, registry $registry, tag $tag, edge $edge ($overlay)"
 if [ "$dry_run" = 0 ]; then
   for tool in az kubectl curl openssl git sha256sum; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is not on PATH (kubectl: az aks install-cli)"
   done
-  az_version=$(az version --query '"azure-cli"' -o tsv)
-  [ "$(printf '%s\n2.86.0\n' "$az_version" | sort -V | head -n1)" = 2.86.0 ] ||
-    die "Azure CLI $az_version is older than 2.86.0: az upgrade"
+  if [ "$edge" = gateway ]; then
+    az_version=$(az version --query '"azure-cli"' -o tsv)
+    [ "$(printf '%s\n2.86.0\n' "$az_version" | sort -V | head -n1)" = 2.86.0 ] ||
+      die "Azure CLI $az_version is older than 2.86.0, which --enable-app-routing-istio needs: az upgrade"
+  fi
   az account show --query name -o tsv >/dev/null || die "not logged in: az login"
 fi
 
