@@ -24,7 +24,7 @@ name=$(basename "$0")
 echo "$name $*" >> "$FAKE_LOG"
 [ "$FAKE_MODE" = exists ] || exit 97
 case "$name $*" in
-  "az version"*) echo 2.87.0 ;;
+  "az version"*) echo "\${FAKE_AZ_VERSION:-2.87.0}" ;;
   "az account show"*) echo subscription ;;
   "az aks show"*networkPolicy*) echo cilium ;;
   "kubectl "*jsonpath=*addresses*) printf 20.0.0.1 ;;
@@ -53,7 +53,8 @@ function kustomizationFiles(): Record<string, string> {
 }
 const kustomizationsBefore = kustomizationFiles();
 
-function provision(args: string[], mode: 'refuse' | 'exists', scriptTmp = path.join(root, 'tmp')) {
+function provision(args: string[], mode: 'refuse' | 'exists', extraEnv: Record<string, string> = {}) {
+  const scriptTmp = path.join(root, 'tmp');
   mkdirSync(scriptTmp, { recursive: true });
   writeFileSync(fakeLog, '');
   const result = spawnSync('bash', [script, ...args], {
@@ -67,6 +68,7 @@ function provision(args: string[], mode: 'refuse' | 'exists', scriptTmp = path.j
       RG: 'fib-test-rg',
       AKS: 'fib-test-aks',
       TAG: 'test-tag',
+      ...extraEnv,
     },
     timeout: 60_000,
   });
@@ -198,6 +200,13 @@ describe('scripts/aks/provision.sh', () => {
     const run = provision(['--dry-run', '--edge', 'traefik'], 'refuse');
     expect(run.status).not.toBe(0);
     expect(run.output).toMatch(/--edge must be gateway or nginx/);
+  });
+
+  it('stops before changing anything when the Azure CLI is too old for --enable-app-routing-istio', () => {
+    const run = provision([], 'exists', { FAKE_AZ_VERSION: '2.85.1' });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/older than 2\.86\.0/);
+    expect(run.calls.split('\n').filter((call) => call && !/^az (version|account show)/.test(call))).toEqual([]);
   });
 
   it('re-run against a cluster that has everything: creates nothing, rebuilds and re-applies, passes the smoke check', () => {
