@@ -78,7 +78,7 @@ function resolveIngress(list: (IIngress & RenderedObject)[], path: string): Reso
     best && {
       service: best.p.backend.service?.name ?? '',
       port: port?.name ?? port?.number ?? 0,
-      annotations: (best.ingress.metadata?.annotations ?? {}),
+      annotations: best.ingress.metadata?.annotations ?? {},
     }
   );
 }
