@@ -8,8 +8,17 @@
 # (workspace `web`); `--workspaces=false` installs the Functions app's own dependencies
 # only, so none of the web app's packages reach this image.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
-ARG FUNCTIONS_IMAGE=mcr.microsoft.com/azure-functions/node:4-node20
+# Node 24 (LTS until 2028-04-30): the newest Node with a published Functions v4 image and
+# documented support (checked 2026-11). Azure/azure-functions-docker publishes
+# mcr.microsoft.com/azure-functions/node:4-node24 (issue #1246 there, 2026-02), and
+# Microsoft Learn's Functions Node pages carry Node 24 notes (MicrosoftDocs/azure-docs
+# PR #128561, 2026-07). Node 26 support has landed in the Node worker
+# (Azure/azure-functions-nodejs-worker PR #809, 2026-05) but is still open in the library
+# (Azure/azure-functions-nodejs-library issue #443) and no 4-node26 image was found.
+# Node 20 reached end of life on 2026-04-30. The build stages use the same Node major as
+# the runtime. Either can be overridden with --build-arg (az acr build accepts it too).
+ARG NODE_IMAGE=node:24.18.0-bookworm-slim
+ARG FUNCTIONS_IMAGE=mcr.microsoft.com/azure-functions/node:4-node24
 
 # --- build: all dependencies (typescript), compile to dist/ (also copies the .lua files)
 FROM ${NODE_IMAGE} AS build

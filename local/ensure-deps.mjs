@@ -24,6 +24,7 @@ const systemPackages = [
     why: 'deployment tests render the manifests with kubectl kustomize',
   },
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'end-to-end tests drive a real browser' },
+  { name: 'shellcheck', present: () => onPath('shellcheck'), why: 'deployment tests lint scripts/aks/provision.sh' },
 ];
 
 export function onPath(command) {

@@ -1,10 +1,16 @@
 // Renders the kustomize overlays with `kubectl kustomize`, validates every object against
-// its kubernetes-models schema, and offers the lookups the deployment tests share.
+// its published schema (kubernetes-models; @kubernetes-models/keda for KEDA;
+// @kubernetes-models/gateway-api, Gateway API CRDs v1.5.1, for Gateway and HTTPRoute), and
+// offers the lookups the deployment tests share.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { IGateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
+import { Gateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
+import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import type { ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
@@ -32,7 +38,7 @@ import { parseAllDocuments } from 'yaml';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The overlays a cluster is deployed from; every test runs against each. */
-export const overlays = ['aks', 'local'] as const;
+export const overlays = ['aks', 'aks-nginx', 'local'] as const;
 export type OverlayName = (typeof overlays)[number];
 
 /** The namespace every object is deployed to (k8s/base/kustomization.yaml). */
@@ -66,6 +72,8 @@ const schemas: Record<string, (data: never) => Validatable> = {
   'policy/v1/PodDisruptionBudget': (data) => new PodDisruptionBudget(data),
   'keda.sh/v1alpha1/ScaledObject': (data) => new ScaledObject(data),
   'keda.sh/v1alpha1/TriggerAuthentication': (data) => new TriggerAuthentication(data),
+  'gateway.networking.k8s.io/v1/Gateway': (data) => new Gateway(data),
+  'gateway.networking.k8s.io/v1/HTTPRoute': (data) => new HTTPRoute(data),
 };
 
 /** Throws (with the object's kind and name) unless the object matches its schema. */
@@ -131,6 +139,8 @@ export const statefulSets = (objects: readonly RenderedObject[]) => ofKind<IStat
 export const services = (objects: readonly RenderedObject[]) => ofKind<IService>(objects, 'Service');
 export const configMaps = (objects: readonly RenderedObject[]) => ofKind<IConfigMap>(objects, 'ConfigMap');
 export const ingresses = (objects: readonly RenderedObject[]) => ofKind<IIngress>(objects, 'Ingress');
+export const gateways = (objects: readonly RenderedObject[]) => ofKind<IGateway>(objects, 'Gateway');
+export const httpRoutes = (objects: readonly RenderedObject[]) => ofKind<IHTTPRoute>(objects, 'HTTPRoute');
 export const networkPolicies = (objects: readonly RenderedObject[]) => ofKind<INetworkPolicy>(objects, 'NetworkPolicy');
 export const scaledObjects = (objects: readonly RenderedObject[]) => ofKind<IScaledObject>(objects, 'ScaledObject');
 export const triggerAuthentications = (objects: readonly RenderedObject[]) =>

@@ -1,6 +1,7 @@
 // NetworkPolicies, evaluated like a cluster would: which pod may open a TCP connection to
 // which pod and port. Only api and worker (and KEDA, and replication) reach Redis, only
-// api reaches Postgres, and from outside only web and api are reachable.
+// api reaches Postgres, and from outside only web and api are reachable, through the edge
+// each overlay uses (the Gateway's proxy pods on aks, the NGINX controller otherwise).
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { describe, expect, it } from 'vitest';
 
@@ -54,7 +55,28 @@ function connectionAllowed(policies: INetworkPolicy[], source: Pod, destination:
   );
 }
 
-const ingressControllerNamespace: Record<OverlayName, string> = { aks: 'app-routing-system', local: 'ingress-nginx' };
+/** The Gateway's proxy pods: in the app namespace, labelled by Istio's gateway template. */
+const gatewayProxy: Pod = {
+  namespace: appNamespace,
+  labels: {
+    'gateway.networking.k8s.io/gateway-name': 'fib',
+    'gateway.networking.k8s.io/gateway-class-name': 'approuting-istio',
+    'gateway.istio.io/managed': 'istio.io-gateway-controller',
+  },
+  ports: [
+    { name: 'http', containerPort: 80 },
+    { name: 'status-port', containerPort: 15021 },
+  ],
+};
+const nginxController = (namespace: string): Pod => ({ namespace, labels: { app: 'nginx' } });
+/** The pod that carries outside traffic into the app in each overlay. */
+const edgeProxy: Record<OverlayName, Pod> = {
+  aks: gatewayProxy,
+  'aks-nginx': nginxController('app-routing-system'),
+  local: nginxController('ingress-nginx'),
+};
+/** A client on the internet, as the proxy pods see it (no pod selector can match it). */
+const outsideClient: Pod = { namespace: '(internet)', labels: {} };
 
 describe.each(overlays)('overlay %s', (overlay) => {
   const objects = renderOverlay(overlay);
@@ -64,7 +86,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
     return { namespace: appNamespace, labels: w.podLabels, ports: w.pod.containers.flatMap((c) => c.ports ?? []) };
   };
   const [api, worker, web, redis, postgres] = ['api', 'worker', 'web', 'redis', 'postgres'].map(pod) as [Pod, Pod, Pod, Pod, Pod];
-  const ingressController: Pod = { namespace: ingressControllerNamespace[overlay], labels: { app: 'nginx' } };
+  const ingressController = edgeProxy[overlay];
   const kedaAddOn: Pod = { namespace: 'kube-system', labels: { app: 'keda-operator' } };
   const kedaHelm: Pod = { namespace: 'keda', labels: { app: 'keda-operator' } };
   const impostor: Pod = { namespace: 'default', labels: { app: 'keda-operator', 'app.kubernetes.io/name': 'api' } };
@@ -87,14 +109,14 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
-  it('lets the ingress controller reach web and api, and nothing else', () => {
+  it('lets the edge proxy reach web and api, and nothing else', () => {
     expect(allowed(ingressController, web, 3000)).toBe(true);
     expect(allowed(ingressController, api, 8080)).toBe(true);
     expect(allowed(ingressController, worker, 8080)).toBe(false);
     expect(allowed(ingressController, postgres, 5432)).toBe(false);
   });
 
-  it('admits nothing from other namespaces to web or api except the ingress controller', () => {
+  it('admits nothing from other namespaces to web or api except the edge proxy', () => {
     const outsider: Pod = { namespace: 'default', labels: { app: 'nginx' } };
     expect(allowed(outsider, web, 3000)).toBe(false);
     expect(allowed(outsider, api, 8080)).toBe(false);
@@ -110,6 +132,29 @@ describe.each(overlays)('overlay %s', (overlay) => {
     expect(allowed(api, redis, 5432)).toBe(false);
     expect(allowed(ingressController, web, 8080)).toBe(false);
   });
+
+  it('admits only the edge this overlay uses (the other edge gets nothing)', () => {
+    const otherEdge = overlay === 'aks' ? nginxController('app-routing-system') : gatewayProxy;
+    expect(allowed(otherEdge, web, 3000)).toBe(false);
+    expect(allowed(otherEdge, api, 8080)).toBe(false);
+  });
+
+  if (overlay === 'aks') {
+    it('lets clients reach the gateway proxy on its listener (:80) and status port (:15021) only', () => {
+      expect(allowed(outsideClient, gatewayProxy, 80)).toBe(true);
+      expect(allowed(outsideClient, gatewayProxy, 15021)).toBe(true);
+      expect(allowed(outsideClient, gatewayProxy, 15000)).toBe(false);
+    });
+
+    it('does not admit a gateway of another class that happens to be named fib', () => {
+      const meshGateway: Pod = {
+        ...gatewayProxy,
+        labels: { ...gatewayProxy.labels, 'gateway.networking.k8s.io/gateway-class-name': 'istio' },
+      };
+      expect(allowed(meshGateway, web, 3000)).toBe(false);
+      expect(allowed(meshGateway, api, 8080)).toBe(false);
+    });
+  }
 });
 
 describe('NetworkPolicy evaluation', () => {

@@ -1,16 +1,21 @@
-// Every overlay renders with `kubectl kustomize`, every object matches its schema, and
-// each overlay holds the objects the design asks for.
+// Every overlay renders with `kubectl kustomize`, every object matches its published schema
+// (Kubernetes, KEDA, Gateway API), and each overlay holds the objects the design asks for.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import {
   appNamespace,
   imageBaseName,
   named,
+  type OverlayName,
   overlays,
   parseManifests,
   persistentVolumeClaims,
   renderKustomization,
   renderOverlay,
+  repoRoot,
   validateObject,
   workloads,
 } from './manifests.js';
@@ -22,10 +27,14 @@ const countByKind = (objects: { kind: string }[]) =>
       .map((kind) => [kind, objects.filter((o) => o.kind === kind).length]),
   );
 
+/** Which edge each overlay uses: the Gateway API by default on AKS, NGINX Ingresses elsewhere. */
+const edgeOf: Record<OverlayName, 'gateway' | 'nginx'> = { aks: 'gateway', 'aks-nginx': 'nginx', local: 'nginx' };
+const aksOverlays = overlays.filter((overlay) => overlay.startsWith('aks'));
+
 describe.each(overlays)('overlay %s', (overlay) => {
   const objects = renderOverlay(overlay);
 
-  it('renders and every object passes its kubernetes-models / KEDA schema', () => {
+  it('renders and every object passes its Kubernetes / KEDA / Gateway API schema', () => {
     expect(objects.length).toBeGreaterThan(0);
     for (const object of objects) expect(() => validateObject(object)).not.toThrow();
   });
@@ -36,15 +45,26 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
-  it('has the design objects: redis StatefulSet of 3, api of 2, worker, web, postgres, one Ingress', () => {
+  it('has the design objects: redis StatefulSet of 3, api, worker, web, postgres', () => {
     const kinds = countByKind(objects);
-    expect(kinds).toMatchObject({ StatefulSet: 1, Deployment: 4, Ingress: 1, PersistentVolumeClaim: 1 });
+    expect(kinds).toMatchObject({ StatefulSet: 1, Deployment: 4, PersistentVolumeClaim: 1 });
     expect(named<{ spec: { replicas: number } }>(objects, 'StatefulSet', 'redis').spec.replicas).toBe(3);
     expect(
       workloads(objects)
         .map((w) => w.name)
         .sort(),
     ).toEqual(['api', 'postgres', 'redis', 'web', 'worker']);
+  });
+
+  it(`has exactly one edge: ${edgeOf[overlay] === 'gateway' ? 'a Gateway and its HTTPRoutes, no Ingress' : 'NGINX Ingresses, no Gateway API objects'}`, () => {
+    const kinds = countByKind(objects);
+    if (edgeOf[overlay] === 'gateway') {
+      expect(kinds).toMatchObject({ Gateway: 1, HTTPRoute: 2 });
+      expect(kinds).not.toHaveProperty('Ingress');
+    } else {
+      expect(kinds).toMatchObject({ Ingress: 3 });
+      expect(objects.filter((o) => o.apiVersion.startsWith('gateway.networking.k8s.io/'))).toEqual([]);
+    }
   });
 
   it('pins every image to an explicit tag (never :latest, never untagged)', () => {
@@ -62,8 +82,8 @@ describe.each(overlays)('overlay %s', (overlay) => {
   });
 });
 
-describe('overlay aks', () => {
-  const objects = renderOverlay('aks');
+describe.each(aksOverlays)('overlay %s', (overlay) => {
+  const objects = renderOverlay(overlay);
 
   it('includes the KEDA ScaledObject and TriggerAuthentication', () => {
     expect(countByKind(objects)).toMatchObject({ ScaledObject: 1, TriggerAuthentication: 1 });
@@ -88,6 +108,20 @@ describe('overlay aks', () => {
   });
 });
 
+describe('the aks overlays differ only in their edge', () => {
+  it('aks and aks-nginx render the same objects apart from Gateway API objects, Ingresses and edge NetworkPolicies', () => {
+    const isEdge = (o: { kind: string; metadata: { name: string } }) =>
+      ['Gateway', 'HTTPRoute', 'Ingress'].includes(o.kind) ||
+      (o.kind === 'NetworkPolicy' && /-from-(gateway|ingress-controller|anywhere)$/.test(o.metadata.name));
+    const core = (overlay: OverlayName) =>
+      renderOverlay(overlay)
+        .filter((o) => !isEdge(o))
+        .map((o) => JSON.stringify(o))
+        .sort();
+    expect(core('aks-nginx')).toEqual(core('aks'));
+  });
+});
+
 describe('overlay local', () => {
   const objects = renderOverlay('local');
 
@@ -106,12 +140,25 @@ describe('keda/ on its own', () => {
 });
 
 describe('schema validation', () => {
-  it('rejects a Deployment whose replicas is not an integer', () => {
-    const [broken] = parseManifests(
-      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replicas: two\n  selector: {matchLabels: {a: b}}\n' +
-        '  template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: "i:1"}]}}\n',
-    );
-    expect(() => validateObject(broken!)).toThrow(/replicas/);
+  const fixture = readFileSync(path.join(repoRoot, 'k8s/test/fixtures/broken-objects.yaml'), 'utf8');
+  /** The broken value in each fixture object, its field in the error, and the value that repairs it. */
+  const breakages = [
+    { kind: 'Gateway', broken: 'port: eighty', field: /listeners\/0\/port/, fixed: 'port: 80' },
+    { kind: 'HTTPRoute', broken: 'request: 1 hour', field: /timeouts\/request/, fixed: 'request: 1h' },
+    { kind: 'ScaledObject', broken: 'minReplicaCount: none', field: /minReplicaCount/, fixed: 'minReplicaCount: 0' },
+    { kind: 'Deployment', broken: 'replicas: two', field: /replicas/, fixed: 'replicas: 2' },
+  ];
+
+  it.each(breakages)('rejects the deliberately broken $kind fixture, naming the field', ({ kind, field }) => {
+    const object = parseManifests(fixture).find((o) => o.kind === kind);
+    expect(object).toBeDefined();
+    expect(() => validateObject(object!)).toThrow(field);
+  });
+
+  it.each(breakages)('accepts the $kind fixture once its broken value is fixed', ({ kind, broken, fixed }) => {
+    expect(fixture).toContain(broken);
+    const object = parseManifests(fixture.replace(broken, fixed)).find((o) => o.kind === kind);
+    expect(() => validateObject(object!)).not.toThrow();
   });
 
   it('rejects a kind it has no schema for', () => {

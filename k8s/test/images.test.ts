@@ -1,0 +1,40 @@
+// The images' Node: the Functions image on the official Azure Functions Node base, the web
+// image and both build stages on the same Node major, and that major a supported LTS
+// (Node 20 reached end of life on 2026-04-30; see the Dockerfile for where 24 was checked).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { repoRoot } from './manifests.js';
+
+/** Default values of the ARGs a Dockerfile declares. */
+function buildArgs(dockerfile: string): Record<string, string> {
+  const text = readFileSync(path.join(repoRoot, dockerfile), 'utf8');
+  const args: Record<string, string> = {};
+  for (const [, name = '', value = ''] of text.matchAll(/^ARG (\w+)=(\S+)$/gm)) args[name] = value;
+  return args;
+}
+
+const nodeMajor = (image: string) => Number(/^node:(\d+)\./.exec(image)?.[1]);
+
+describe('image bases', () => {
+  const functions = buildArgs('Dockerfile');
+  const web = buildArgs('web/Dockerfile');
+
+  it('runs the functions on the official Azure Functions v4 Node base, pinned to a Node major', () => {
+    expect(functions.FUNCTIONS_IMAGE).toMatch(/^mcr\.microsoft\.com\/azure-functions\/node:4-node\d+$/);
+  });
+
+  it('builds and runs on one supported Node major everywhere (not the end-of-life Node 20)', () => {
+    const runtimeMajor = Number(/4-node(\d+)$/.exec(functions.FUNCTIONS_IMAGE ?? '')?.[1]);
+    expect(runtimeMajor).toBeGreaterThanOrEqual(22);
+    expect(runtimeMajor % 2, 'an even (LTS) Node line').toBe(0);
+    expect(nodeMajor(functions.NODE_IMAGE ?? '')).toBe(runtimeMajor);
+    expect(nodeMajor(web.NODE_IMAGE ?? '')).toBe(runtimeMajor);
+  });
+
+  it('pins the build image to an exact Node version', () => {
+    for (const image of [functions.NODE_IMAGE, web.NODE_IMAGE]) expect(image).toMatch(/^node:\d+\.\d+\.\d+-[a-z]+-slim$/);
+  });
+});

@@ -1,0 +1,233 @@
+// scripts/aks/provision.sh: shellcheck-clean, its --dry-run prints the whole plan in order
+// without running a single az/kubectl/curl/openssl command, the overlay it applies points
+// at the registry and tag it built, the Secrets it creates are the ones the manifests use
+// (values never shown), and a re-run against a cluster that has everything creates nothing.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { imageBaseName, renderKustomization, repoRoot, triggerAuthentications, workloads } from './manifests.js';
+
+const script = path.join(repoRoot, 'scripts/aks/provision.sh');
+const root = mkdtempSync(path.join(tmpdir(), 'provision-test-'));
+const fakeLog = path.join(root, 'calls.log');
+
+/** az, kubectl, curl and openssl stand-ins that log every call; FAKE_MODE decides answers. */
+function installFakes(): string {
+  const bin = path.join(root, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const fake = `#!/usr/bin/env bash
+name=$(basename "$0")
+echo "$name $*" >> "$FAKE_LOG"
+[ "$FAKE_MODE" = exists ] || exit 97
+case "$name $*" in
+  "az version"*) echo "\${FAKE_AZ_VERSION:-2.87.0}" ;;
+  "az account show"*) echo subscription ;;
+  "az aks show"*networkPolicy*) echo cilium ;;
+  "kubectl "*jsonpath=*addresses*) printf 20.0.0.1 ;;
+  "curl "*"-X POST"*) echo '{"working":true,"index":12,"status":"done"}' ;;
+  "curl "*) echo '{"index":12,"status":"done","value":"144","digits":3}' ;;
+  "openssl "*) exit 98 ;;
+esac
+exit 0
+`;
+  for (const name of ['az', 'kubectl', 'curl', 'openssl']) {
+    writeFileSync(path.join(bin, name), fake);
+    chmodSync(path.join(bin, name), 0o755);
+  }
+  return bin;
+}
+const fakeBin = installFakes();
+
+/** Every kustomization file under k8s/, to show that the script edits none of them. */
+function kustomizationFiles(): Record<string, string> {
+  const listed = spawnSync('git', ['ls-files', 'k8s/**/kustomization.yaml', 'keda/kustomization.yaml'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  }).stdout;
+  const files = listed.split('\n').filter(Boolean);
+  return Object.fromEntries(files.map((file) => [file, readFileSync(path.join(repoRoot, file), 'utf8')]));
+}
+const kustomizationsBefore = kustomizationFiles();
+
+function provision(args: string[], mode: 'refuse' | 'exists', extraEnv: Record<string, string> = {}) {
+  const scriptTmp = path.join(root, 'tmp');
+  mkdirSync(scriptTmp, { recursive: true });
+  writeFileSync(fakeLog, '');
+  const result = spawnSync('bash', [script, ...args], {
+    encoding: 'utf8',
+    env: {
+      PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
+      HOME: root,
+      TMPDIR: scriptTmp,
+      FAKE_MODE: mode,
+      FAKE_LOG: fakeLog,
+      RG: 'fib-test-rg',
+      AKS: 'fib-test-aks',
+      TAG: 'test-tag',
+      ...extraEnv,
+    },
+    timeout: 60_000,
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}`, calls: readFileSync(fakeLog, 'utf8') };
+}
+
+/** Index of the first plan line matching each pattern, in the order given. */
+function positions(output: string, patterns: RegExp[]): number[] {
+  const lines = output.split('\n');
+  return patterns.map((pattern) => lines.findIndex((line) => pattern.test(line)));
+}
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('scripts/aks/provision.sh', () => {
+  it('is shellcheck-clean', () => {
+    const check = spawnSync('shellcheck', ['--shell=bash', script], { encoding: 'utf8' });
+    expect(check.error, 'shellcheck is not installed (npm test installs Debian shellcheck)').toBeUndefined();
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+  });
+
+  describe('--dry-run (gateway edge, the default)', () => {
+    const run = provision(['--dry-run'], 'refuse');
+
+    it('exits 0 and runs no az, kubectl, curl or openssl command', () => {
+      expect(run.status, run.output).toBe(0);
+      expect(run.calls).toBe('');
+    });
+
+    it('prints the whole plan in order, from resource group to smoke check', () => {
+      const order = positions(run.output, [
+        /^\+ az group create -n fib-test-rg/,
+        /^\+ az acr create -g fib-test-rg -n fib[0-9a-f]{12} --sku Basic/,
+        /^\+ az aks create -g fib-test-rg -n fib-test-aks .*--network-dataplane cilium .*--enable-keda --enable-gateway-api --enable-app-routing-istio --attach-acr fib[0-9a-f]{12}/,
+        /^\+ az aks get-credentials -g fib-test-rg -n fib-test-aks/,
+        /^\+ until GatewayClass approuting-istio exists/,
+        /^\+ az acr build -r fib[0-9a-f]{12} -t fib-functions:test-tag -f \S+\/Dockerfile /,
+        /^\+ az acr build -r fib[0-9a-f]{12} -t fib-web:test-tag -f \S+\/web\/Dockerfile /,
+        /^\+ kubectl create namespace fib$/,
+        /^\+ kubectl -n fib apply -f - <<< Secret\/redis-auth/,
+        /^\+ kubectl -n fib apply -f - <<< Secret\/postgres-auth/,
+        /^\+ kubectl apply -k /,
+        /^\+ kubectl -n fib rollout status statefulset\/redis/,
+        /^\+ kubectl -n fib rollout status deployment\/api/,
+        /^\+ kubectl -n fib rollout status deployment\/web/,
+        /^\+ kubectl -n fib wait --for=condition=Programmed gateways\.gateway\.networking\.k8s\.io\/fib/,
+        /^\+ until POST \/api\/values .* curl .*-X POST http:\/\/\\<gateway-address\\>\/api\/values/,
+        /^\+ until GET \/api\/values\/12 answers F\(12\) = 144 .* curl .*\/api\/values\/12$/,
+        /^Fibonacci service: http:\/\/<gateway-address>\//,
+      ]);
+      expect(
+        order.filter((index) => index < 0),
+        run.output,
+      ).toEqual([]);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    });
+
+    it('checks before every create (so a re-run skips what exists)', () => {
+      const lines = run.output.split('\n');
+      for (const [create, check] of [
+        [/^\+ az group create/, /^\? az group show/],
+        [/^\+ az acr create/, /^\? az acr show/],
+        [/^\+ az aks create/, /^\? az aks show/],
+        [/^\+ kubectl create namespace/, /^\? kubectl get namespace/],
+        [/Secret\/redis-auth/, /^\? kubectl -n fib get secret redis-auth/],
+      ] as const) {
+        const createAt = lines.findIndex((line) => create.test(line));
+        expect(createAt, String(create)).toBeGreaterThan(0);
+        expect(check.test(lines[createAt - 1] ?? ''), `${String(check)} right before ${String(create)}`).toBe(true);
+      }
+    });
+
+    it('creates exactly the Secrets and keys the manifests reference, and shows no value', () => {
+      const created = new Map(
+        [...run.output.matchAll(/<<< Secret\/([a-z-]+) with keys: ([^(]+)\(/g)].map(([, name, keys]) => [
+          name,
+          (keys ?? '').trim().split(/\s+/).sort(),
+        ]),
+      );
+      const objects = renderKustomization('k8s/overlays/aks');
+      const referenced = new Map<string, Set<string>>();
+      const refs = [
+        ...workloads(objects).flatMap((w) =>
+          [...(w.pod.initContainers ?? []), ...w.pod.containers].flatMap((c) =>
+            (c.env ?? []).flatMap((v) => (v.valueFrom?.secretKeyRef ? [v.valueFrom.secretKeyRef] : [])),
+          ),
+        ),
+        ...triggerAuthentications(objects).flatMap((auth) => auth.spec?.secretTargetRef ?? []),
+      ];
+      for (const { name, key } of refs) referenced.set(name ?? '', (referenced.get(name ?? '') ?? new Set()).add(key));
+      for (const [name, keys] of referenced) expect(created.get(name), name).toEqual(expect.arrayContaining([...keys]));
+      expect(run.output).not.toMatch(/password=[0-9a-f]{8}/);
+    });
+
+    it('applies the committed overlay with the images it built (registry and tag), changing no file', () => {
+      // The script writes its throwaway overlay under TMPDIR and prints it; rebuild it at the same depth.
+      const printed = run.output
+        .split('\n')
+        .filter((line) => line.startsWith('#   '))
+        .map((line) => line.slice(4))
+        .join('\n');
+      const copy = mkdtempSync(path.join(root, 'tmp', 'overlay-'));
+      writeFileSync(path.join(copy, 'kustomization.yaml'), `${printed}\n`);
+      const images = workloads(renderKustomization(path.relative(repoRoot, copy))).flatMap((w) =>
+        w.pod.containers.map((c) => c.image ?? ''),
+      );
+      const registry = /az acr create -g fib-test-rg -n (fib[0-9a-f]{12})/.exec(run.output)?.[1];
+      for (const name of ['fib-functions', 'fib-web']) {
+        expect(images.filter((image) => imageBaseName(image) === name)).toContain(`${registry}.azurecr.io/${name}:test-tag`);
+      }
+      expect(Object.keys(kustomizationsBefore).length).toBeGreaterThan(3);
+      expect(kustomizationFiles()).toEqual(kustomizationsBefore);
+    });
+  });
+
+  it('--edge nginx enables the app routing NGINX add-on and applies k8s/overlays/aks-nginx', () => {
+    const run = provision(['--dry-run', '--edge', 'nginx'], 'refuse');
+    expect(run.status, run.output).toBe(0);
+    expect(run.calls).toBe('');
+    expect(run.output).toMatch(/^\+ az aks create .*--enable-keda --enable-app-routing --attach-acr/m);
+    const commands = run.output.split('\n').filter((line) => /^[+?] /.test(line));
+    expect(commands.filter((line) => /gateway-api|app-routing-istio|gatewayclass/.test(line))).toEqual([]);
+    expect(run.output).toMatch(/^#\s+- \S*k8s\/overlays\/aks-nginx$/m);
+    expect(run.output).toMatch(/kubectl -n app-routing-system get service nginx/);
+  });
+
+  it('refuses an unknown edge', () => {
+    const run = provision(['--dry-run', '--edge', 'traefik'], 'refuse');
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/--edge must be gateway or nginx/);
+  });
+
+  it('stops before changing anything when the Azure CLI is too old for --enable-app-routing-istio', () => {
+    const run = provision([], 'exists', { FAKE_AZ_VERSION: '2.85.1' });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/older than 2\.86\.0/);
+    expect(run.calls.split('\n').filter((call) => call && !/^az (version|account show)/.test(call))).toEqual([]);
+  });
+
+  it('re-run against a cluster that has everything: creates nothing, rebuilds and re-applies, passes the smoke check', () => {
+    const run = provision([], 'exists');
+    expect(run.status, run.output).toBe(0);
+    const calls = run.calls.split('\n');
+    for (const creating of [
+      /^az group create/,
+      /^az acr create/,
+      /^az aks create/,
+      /create namespace/,
+      /^kubectl apply -f -$/,
+      /^openssl/,
+    ]) {
+      expect(
+        calls.filter((call) => creating.test(call)),
+        String(creating),
+      ).toEqual([]);
+    }
+    expect(calls.filter((call) => call.startsWith('az acr build'))).toHaveLength(2);
+    expect(calls.some((call) => /^kubectl apply -k /.test(call))).toBe(true);
+    expect(run.output).toMatch(/Fibonacci service: http:\/\/20\.0\.0\.1\//);
+  });
+});

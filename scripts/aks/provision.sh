@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# Provisions the Fibonacci service on AKS end to end, idempotently: resource group, registry,
+# cluster (KEDA, the application routing Gateway API implementation or its NGINX, Cilium for
+# NetworkPolicies, autoscaler, ACR pull), images built in ACR, Secrets from generated
+# passwords, the kustomize overlay, rollout, then the app's URL and a smoke check
+# (POST 12 -> F(12) = 144). Each step first checks whether its result exists and skips it if
+# so; re-running after a failure continues where it stopped. Passwords are generated here and
+# sent to the cluster on stdin: they are never written to a file or shown.
+#
+#   scripts/aks/provision.sh [--dry-run] [--edge gateway|nginx] [-g RG] [-n CLUSTER]
+#                            [-l LOCATION] [--acr NAME] [--tag TAG]
+#
+# --dry-run prints every command in order without running anything (a dry run assumes
+# nothing exists yet, so it prints the whole plan). The steps and the Microsoft docs they
+# follow: docs/deploy-aks.md.
+set -euo pipefail
+
+usage() {
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  cat <<'USAGE'
+Options (environment variables in brackets):
+  --dry-run            print the plan, run nothing
+  --edge gateway|nginx gateway (default): Gateway API via app routing (k8s/overlays/aks);
+                       nginx: the app routing add-on's NGINX Ingress (k8s/overlays/aks-nginx)
+  -g, --resource-group [RG]        default fib-rg
+  -n, --name           [AKS]       cluster name, default fib-aks
+  -l, --location       [LOCATION]  default westeurope
+  --acr                [ACR]       registry name, default derived from RG and cluster name
+  --tag                [TAG]       image tag, default the git commit
+  [NODE_COUNT] 3, [NODE_VM_SIZE] Standard_D4s_v5, [MAX_NODES] 6, [SMOKE_TIMEOUT] 300 (s)
+USAGE
+}
+
+die() {
+  echo "provision: $*" >&2
+  exit 1
+}
+
+dry_run=0
+edge=gateway
+resource_group=${RG:-fib-rg}
+cluster=${AKS:-fib-aks}
+location=${LOCATION:-westeurope}
+registry=${ACR:-}
+tag=${TAG:-}
+node_count=${NODE_COUNT:-3}
+node_vm_size=${NODE_VM_SIZE:-Standard_D4s_v5}
+max_nodes=${MAX_NODES:-6}
+smoke_timeout=${SMOKE_TIMEOUT:-300}
+# keda/scaledobject.yaml addresses redis-0.redis-headless.fib.svc.cluster.local: the
+# namespace is part of the manifests, not an option.
+namespace=fib
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry-run) dry_run=1 ;;
+    --edge) edge=${2:?--edge needs gateway or nginx}; shift ;;
+    --edge=*) edge=${1#*=} ;;
+    -g | --resource-group) resource_group=${2:?$1 needs a value}; shift ;;
+    -n | --name) cluster=${2:?$1 needs a value}; shift ;;
+    -l | --location) location=${2:?$1 needs a value}; shift ;;
+    --acr) registry=${2:?--acr needs a value}; shift ;;
+    --tag) tag=${2:?--tag needs a value}; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+  shift
+done
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+case "$edge" in
+  gateway) overlay=k8s/overlays/aks ;;
+  nginx) overlay=k8s/overlays/aks-nginx ;;
+  *) die "--edge must be gateway or nginx, not $edge" ;;
+esac
+# Registry names are global and 5-50 alphanumerics: derive a stable one from the resource
+# group and cluster, so a re-run finds the registry it created.
+if [ -z "$registry" ]; then
+  registry="fib$(printf '%s/%s' "$resource_group" "$cluster" | sha256sum | cut -c1-12)"
+fi
+if [ -z "$tag" ]; then
+  tag=$(git -C "$repo_root" rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+  git -C "$repo_root" diff --quiet HEAD 2>/dev/null || tag="$tag-dirty"
+fi
+
+# --- how commands run -----------------------------------------------------------------
+step() { printf '\n== %s\n' "$*"; }
+show() {
+  printf '+'
+  printf ' %q' "$@"
+  printf '\n'
+}
+# A command that changes something.
+run() {
+  show "$@"
+  if [ "$dry_run" = 0 ]; then "$@"; fi
+}
+# A read-only check deciding whether a step is needed. In a dry run nothing exists yet.
+exists() {
+  printf '?'
+  printf ' %q' "$@"
+  printf '\n'
+  if [ "$dry_run" = 1 ]; then return 1; fi
+  "$@" >/dev/null 2>&1
+}
+# Repeats a command every 5 s, for at most $1 seconds, until it succeeds and its output
+# matches the extended regular expression $3 ('' = any output, even none).
+wait_until() {
+  local seconds=$1 what=$2 pattern=$3
+  shift 3
+  printf '+ until %s (every 5 s, at most %ss):' "$what" "$seconds"
+  printf ' %q' "$@"
+  printf '\n'
+  if [ "$dry_run" = 1 ]; then return 0; fi
+  local deadline=$((SECONDS + seconds)) output
+  while :; do
+    if output=$("$@" 2>/dev/null) && { [ -z "$pattern" ] || printf '%s' "$output" | grep -Eq "$pattern"; }; then
+      return 0
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || die "$what: not reached within ${seconds}s"
+    sleep 5
+  done
+}
+# Prints a command's output (a value the next steps need); a placeholder in a dry run.
+capture() {
+  local placeholder=$1
+  shift
+  show "$@" >&2
+  if [ "$dry_run" = 1 ]; then
+    printf '%s' "$placeholder"
+  else
+    "$@"
+  fi
+}
+
+# Creates a Secret from key=value pairs, sending the manifest on stdin so that no value is
+# in an argument list, a file or the output.
+create_secret() {
+  local name=$1
+  shift
+  local keys="" data="" pair
+  for pair in "$@"; do
+    keys="$keys ${pair%%=*}"
+    data="$data\"${pair%%=*}\":\"${pair#*=}\","
+  done
+  printf '+ kubectl -n %s apply -f - <<< Secret/%s with keys:%s (generated values, not shown)\n' "$namespace" "$name" "$keys"
+  if [ "$dry_run" = 1 ]; then return 0; fi
+  printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"%s","namespace":"%s"},"type":"Opaque","stringData":{%s}}\n' \
+    "$name" "$namespace" "${data%,}" | kubectl apply -f -
+}
+new_password() {
+  if [ "$dry_run" = 1 ]; then printf '<generated>'; else openssl rand -hex 24; fi
+}
+
+# --- 0. tools ---------------------------------------------------------------------------
+step "0. Tools: az (2.86.0 or later for the gateway edge), kubectl, curl, openssl"
+echo "# resource group $resource_group, cluster $cluster in $location, registry $registry, tag $tag, edge $edge ($overlay)"
+if [ "$dry_run" = 0 ]; then
+  for tool in az kubectl curl openssl git sha256sum; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is not on PATH (kubectl: az aks install-cli)"
+  done
+  if [ "$edge" = gateway ]; then
+    az_version=$(az version --query '"azure-cli"' -o tsv)
+    [ "$(printf '%s\n2.86.0\n' "$az_version" | sort -V | head -n1)" = 2.86.0 ] ||
+      die "Azure CLI $az_version is older than 2.86.0, which --enable-app-routing-istio needs: az upgrade"
+  fi
+  az account show --query name -o tsv >/dev/null || die "not logged in: az login"
+fi
+
+# --- 1. resource group and registry ----------------------------------------------------
+step "1. Resource group and container registry"
+exists az group show -n "$resource_group" ||
+  run az group create -n "$resource_group" -l "$location" -o none
+exists az acr show -g "$resource_group" -n "$registry" ||
+  run az acr create -g "$resource_group" -n "$registry" --sku Basic -o none
+
+# --- 2. cluster ------------------------------------------------------------------------
+step "2. AKS cluster: KEDA, the $edge edge, Cilium (enforces NetworkPolicies), autoscaler, ACR pull"
+if [ "$edge" = gateway ]; then
+  # learn.microsoft.com/azure/aks/app-routing-gateway-api and
+  # .../app-routing-nginx-to-gateway-api-migration: the managed Gateway API CRDs plus the
+  # application routing Gateway API implementation (Istio control plane in aks-istio-system).
+  edge_flags=(--enable-gateway-api --enable-app-routing-istio)
+else
+  edge_flags=(--enable-app-routing)
+fi
+cluster_existed=0
+if exists az aks show -g "$resource_group" -n "$cluster"; then
+  cluster_existed=1
+else
+  run az aks create -g "$resource_group" -n "$cluster" -l "$location" \
+    --node-count "$node_count" --node-vm-size "$node_vm_size" \
+    --enable-cluster-autoscaler --min-count "$node_count" --max-count "$max_nodes" \
+    --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium \
+    --enable-keda "${edge_flags[@]}" \
+    --attach-acr "$registry" --generate-ssh-keys -o none
+fi
+run az aks get-credentials -g "$resource_group" -n "$cluster" --overwrite-existing
+
+if [ "$cluster_existed" = 1 ]; then
+  # An existing cluster gets what is missing, judged by what the cluster serves.
+  exists kubectl get crd scaledobjects.keda.sh ||
+    run az aks update -g "$resource_group" -n "$cluster" --enable-keda -o none
+  if [ "$edge" = gateway ]; then
+    exists kubectl get crd gateways.gateway.networking.k8s.io ||
+      run az aks update -g "$resource_group" -n "$cluster" --enable-gateway-api -o none
+    exists kubectl get gatewayclass approuting-istio ||
+      run az aks update -g "$resource_group" -n "$cluster" --enable-app-routing-istio -o none
+  else
+    exists kubectl get ingressclass webapprouting.kubernetes.azure.com ||
+      run az aks approuting enable -g "$resource_group" -n "$cluster" -o none
+  fi
+  # Idempotent: assigns AcrPull to the kubelet identity unless it has it.
+  run az aks update -g "$resource_group" -n "$cluster" --attach-acr "$registry" -o none
+  policy=$(capture cilium az aks show -g "$resource_group" -n "$cluster" --query networkProfile.networkPolicy -o tsv)
+  case "$policy" in
+    cilium | calico | azure) ;;
+    *) echo "warning: cluster $cluster enforces no NetworkPolicies (networkPolicy '$policy'); the manifests' policies will be ignored" >&2 ;;
+  esac
+fi
+
+wait_until 600 "KEDA's CRDs are served" '' kubectl get crd scaledobjects.keda.sh
+if [ "$edge" = gateway ]; then
+  wait_until 600 "GatewayClass approuting-istio exists" '' kubectl get gatewayclass approuting-istio
+  run kubectl -n aks-istio-system rollout status deployment/istiod --timeout=10m
+else
+  wait_until 600 "IngressClass webapprouting.kubernetes.azure.com exists" '' \
+    kubectl get ingressclass webapprouting.kubernetes.azure.com
+fi
+
+# --- 3. images -------------------------------------------------------------------------
+step "3. Images, built in ACR (no local Docker): fib-functions and fib-web at $tag"
+run az acr build -r "$registry" -t "fib-functions:$tag" -f "$repo_root/Dockerfile" "$repo_root"
+run az acr build -r "$registry" -t "fib-web:$tag" -f "$repo_root/web/Dockerfile" "$repo_root"
+
+# --- 4. namespace and Secrets ----------------------------------------------------------
+step "4. Namespace $namespace and Secrets (created once: Redis and Postgres keep the password they started with)"
+exists kubectl get namespace "$namespace" ||
+  run kubectl create namespace "$namespace"
+if ! exists kubectl -n "$namespace" get secret redis-auth; then
+  redis_password=$(new_password)
+  create_secret redis-auth \
+    "password=$redis_password" \
+    "master-connection=redis-0.redis-headless:6379,password=$redis_password,ssl=False,abortConnect=False" \
+    "replica-connection=redis-read:6379,password=$redis_password,ssl=False,abortConnect=False"
+  unset redis_password
+fi
+if ! exists kubectl -n "$namespace" get secret postgres-auth; then
+  postgres_password=$(new_password)
+  create_secret postgres-auth \
+    "password=$postgres_password" \
+    "database-url=postgres://fib:$postgres_password@postgres:5432/fib"
+  unset postgres_password
+fi
+
+# --- 5. manifests ----------------------------------------------------------------------
+step "5. Apply $overlay with the images from $registry.azurecr.io at $tag"
+# A throwaway overlay on top of the committed one sets the registry and tag, so no file in
+# the repository changes. Kustomize takes resources only by relative path.
+overlay_dir=$(mktemp -d)
+trap 'rm -rf "$overlay_dir"' EXIT
+cat >"$overlay_dir/kustomization.yaml" <<KUSTOMIZATION
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - $(realpath --relative-to="$overlay_dir" "$repo_root/$overlay")
+images:
+  - name: fibacr.azurecr.io/fib-functions
+    newName: $registry.azurecr.io/fib-functions
+    newTag: "$tag"
+  - name: fibacr.azurecr.io/fib-web
+    newName: $registry.azurecr.io/fib-web
+    newTag: "$tag"
+KUSTOMIZATION
+sed 's/^/#   /' "$overlay_dir/kustomization.yaml"
+run kubectl apply -k "$overlay_dir"
+
+# --- 6. rollout ------------------------------------------------------------------------
+step "6. Wait for the rollout (the worker stays at 0 pods until tasks are queued)"
+run kubectl -n "$namespace" rollout status statefulset/redis --timeout=10m
+run kubectl -n "$namespace" rollout status deployment/postgres --timeout=10m
+run kubectl -n "$namespace" rollout status deployment/api --timeout=10m
+run kubectl -n "$namespace" rollout status deployment/web --timeout=10m
+
+# --- 7. address and smoke check ---------------------------------------------------------
+step "7. Address and smoke check: POST 12, then GET /api/values/12 until it is 144"
+if [ "$edge" = gateway ]; then
+  run kubectl -n "$namespace" wait --for=condition=Programmed gateways.gateway.networking.k8s.io/fib --timeout=10m
+  address_command=(kubectl -n "$namespace" get gateways.gateway.networking.k8s.io fib
+    -o 'jsonpath={.status.addresses[0].value}')
+else
+  address_command=(kubectl -n app-routing-system get service nginx -o 'jsonpath={.status.loadBalancer.ingress[0].ip}')
+fi
+wait_until 600 "the $edge edge has a public address" '.' "${address_command[@]}"
+address=$(capture "<$edge-address>" "${address_command[@]}")
+app_url="http://$address"
+wait_until 120 "POST /api/values {\"index\": 12} answers 202" '"working": *true' \
+  curl -fsS --max-time 10 -X POST "$app_url/api/values" -H 'content-type: application/json' -d '{"index": 12}'
+# The first task wakes a worker from zero (KEDA polls every second, then the pod starts).
+wait_until "$smoke_timeout" "GET /api/values/12 answers F(12) = 144" '"value": *"144"' \
+  curl -fsS --max-time 10 "$app_url/api/values/12"
+
+step "Done"
+echo "Fibonacci service: $app_url/"
+echo "API:               $app_url/api/health"
