@@ -56,7 +56,9 @@ RUN groupadd --system --gid 10001 func \
 WORKDIR /home/site/wwwroot
 COPY --chown=10001:10001 host.json package.json ./
 COPY --chown=10001:10001 --from=prod-deps /src/node_modules ./node_modules
-COPY --chown=10001:10001 --from=build /src/dist ./dist
+# Only the Functions app: the build also compiles the local host (dist/local), which is for
+# `npm start` without Core Tools and never ships.
+COPY --chown=10001:10001 --from=build /src/dist/functions ./dist/functions
 
 USER 10001:10001
 EXPOSE 8080

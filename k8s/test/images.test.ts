@@ -37,4 +37,12 @@ describe('image bases', () => {
   it('pins the build image to an exact Node version', () => {
     for (const image of [functions.NODE_IMAGE, web.NODE_IMAGE]) expect(image).toMatch(/^node:\d+\.\d+\.\d+-[a-z]+-slim$/);
   });
+
+  it('ships only the Functions app, not the local host that npm start runs without Core Tools', () => {
+    const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    const copies = [...text.matchAll(/^COPY .*--from=build (\S+) (\S+)$/gm)].map(([, from = '', to = '']) => ({ from, to }));
+    expect(copies).toEqual([{ from: '/src/dist/functions', to: './dist/functions' }]);
+    const main = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string }).main;
+    expect(main.startsWith('dist/functions/')).toBe(true);
+  });
 });
