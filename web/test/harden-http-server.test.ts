@@ -3,8 +3,11 @@
 // cut off within the stated bound, unrouted methods get 405 JSON, X-Forwarded-* come from the socket.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -267,5 +270,55 @@ describe('web server settings', () => {
       connectListeners: 1,
       marked: true,
     });
+  });
+});
+
+describe('launcher (serve-standalone.mjs)', () => {
+  /** The image's layout: web/server.js with web/scripts/ beside it (see web/Dockerfile). */
+  function imageLayout(): { root: string; launcher: string } {
+    const root = mkdtempSync(join(tmpdir(), 'web-launcher-'));
+    mkdirSync(join(root, 'web', 'scripts'), { recursive: true });
+    for (const file of ['serve-standalone.mjs', 'harden-http-server.mjs']) {
+      copyFileSync(fileURLToPath(new URL(`../scripts/${file}`, import.meta.url)), join(root, 'web', 'scripts', file));
+    }
+    // Stands in for Next's server.js: creates its server the way start-server.js does and reports it.
+    writeFileSync(
+      join(root, 'web', 'server.js'),
+      `const http = require('http');
+       const server = http.createServer(() => {});
+       console.log(JSON.stringify({ headersTimeout: server.headersTimeout, requestTimeout: server.requestTimeout,
+         idle: server.timeout, host: process.env.HOSTNAME, port: process.env.PORT }));`,
+    );
+    return { root, launcher: join(root, 'web', 'scripts', 'serve-standalone.mjs') };
+  }
+
+  it("launcher: beside server.js (the image) it runs that server.js with the limits installed before Next's server is created", async () => {
+    const { root, launcher } = imageLayout();
+    try {
+      const { PORT: _port, ...env } = process.env;
+      const { stdout } = await promisify(execFile)(process.execPath, [launcher], {
+        env: { ...env, HOSTNAME: 'web-7d9f-abcde', WEB_REQUEST_TIMEOUT_MS: '20000' },
+      });
+      expect(JSON.parse(stdout)).toEqual({
+        headersTimeout: defaultServerLimits.headersTimeoutMs,
+        requestTimeout: 20_000,
+        idle: defaultServerLimits.idleTimeoutMs,
+        // A pod's HOSTNAME is its name, not an address: all interfaces.
+        host: '0.0.0.0',
+        port: '3000',
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('launcher: refuses to start on a bad limit, naming the variable', async () => {
+    const { root, launcher } = imageLayout();
+    try {
+      const run = promisify(execFile)(process.execPath, [launcher], { env: { ...process.env, WEB_HEADERS_TIMEOUT_MS: '10s' } });
+      await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('WEB_HEADERS_TIMEOUT_MS') as unknown });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
