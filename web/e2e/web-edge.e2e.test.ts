@@ -80,7 +80,10 @@ describe('web edge in Chromium (real stack)', () => {
     const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
     const scripts = await page.evaluate(() => [...document.scripts].map((script) => script.nonce));
     expect(scripts.length).toBeGreaterThan(0);
-    expect(scripts.every((scriptNonce) => scriptNonce === nonce)).toBe(true);
+    expect(
+      scripts.every((scriptNonce) => scriptNonce === nonce),
+      "scripts without the response's nonce: the page was prerendered (app/layout.tsx needs export const dynamic = 'force-dynamic')",
+    ).toBe(true);
 
     // The app works: hydrated, submits through /api, shows the value.
     const box = page.getByRole('textbox', { name: 'Enter your index' });

@@ -1,6 +1,8 @@
 // @vitest-environment node
 // The security headers: the page's nonce CSP (proxy.ts), the no-content CSP and the headers on
 // every response (next.config.ts), and exactly one CSP for every kind of path.
+import { readFileSync } from 'node:fs';
+
 import { unstable_doesMiddlewareMatch, unstable_getResponseFromNextConfig } from 'next/experimental/testing/server';
 import { NextRequest } from 'next/server';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +70,16 @@ describe('security headers', () => {
     expect(first.headers.get('x-middleware-request-x-nonce')).toBe(nonce);
     expect(first.headers.get('x-middleware-request-content-security-policy')).toBe(policy);
     expect(second.headers.get('content-security-policy')).not.toBe(policy);
+  });
+
+  it('security headers: the pages render per request, so the nonce reaches their inline scripts', () => {
+    // A prerendered page's inline scripts carry no nonce and the CSP blocks them: the app never
+    // hydrates. Next's CSP guide: nonces require dynamic rendering.
+    const layout = readFileSync(new URL('../app/layout.tsx', import.meta.url), 'utf8');
+    expect(
+      /export const dynamic = 'force-dynamic'|await connection\(\)/.test(layout),
+      "app/layout.tsx must render per request: export const dynamic = 'force-dynamic' (or await connection())",
+    ).toBe(true);
   });
 
   it('security headers: every response gets nosniff, X-Frame-Options DENY, a same-origin Referrer-Policy and COOP', async () => {
