@@ -1,5 +1,6 @@
-// `npm run start`: serves the standalone build (.next/standalone/web/server.js) as the container
-// does, after putting the static assets where the standalone server looks for them.
+// `npm run start` (and the web image's command): serves the standalone build as the container
+// does, with the server limits of harden-http-server.mjs, after putting the static assets where
+// the standalone server looks for them.
 // Next's standalone output leaves .next/static and public/ for the deployer to copy:
 // https://nextjs.org/docs/app/api-reference/config/next-config-js/output#automatically-copying-traced-files
 import { cpSync, existsSync } from 'node:fs';
@@ -7,8 +8,13 @@ import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { installServerLimits, readServerLimits } from './harden-http-server.mjs';
+
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
-const standalone = join(web, '.next', 'standalone', 'web');
+// In the image this script sits beside server.js (web/scripts/ inside the standalone tree, static
+// assets already copied there); in a checkout the build is under .next/standalone/web.
+const insideStandalone = existsSync(join(web, 'server.js'));
+const standalone = insideStandalone ? web : join(web, '.next', 'standalone', 'web');
 const server = join(standalone, 'server.js');
 
 if (!existsSync(server)) {
@@ -16,13 +22,24 @@ if (!existsSync(server)) {
   process.exit(1);
 }
 
-cpSync(join(web, '.next', 'static'), join(standalone, '.next', 'static'), { recursive: true });
-if (existsSync(join(web, 'public'))) cpSync(join(web, 'public'), join(standalone, 'public'), { recursive: true });
+if (!insideStandalone) {
+  cpSync(join(web, '.next', 'static'), join(standalone, '.next', 'static'), { recursive: true });
+  if (existsSync(join(web, 'public'))) cpSync(join(web, 'public'), join(standalone, 'public'), { recursive: true });
+}
 
 // The standalone server binds to $HOSTNAME, which many shells and containers set to the machine's
 // name; only an address or "localhost" is taken as a bind address, anything else means all interfaces.
 const host = process.env.HOSTNAME;
 process.env.HOSTNAME = host && (isIP(host) !== 0 || host === 'localhost') ? host : '0.0.0.0';
 process.env.PORT ??= '3000';
+
+let limits;
+try {
+  limits = readServerLimits(process.env);
+} catch (error) {
+  console.error(`[web] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+installServerLimits(limits);
 
 await import(server);

@@ -1,71 +1,124 @@
 // Local stand-in for the ingress: forwards same-origin /api/* to API_URL, read per request
-// (not at build time), with a timeout and a JSON 503/504 when the API is down or slow.
-// On AKS the ingress sends /api to the api service, so this route never runs there.
+// (not at build time): an allow-list of request headers, a body limit enforced while reading,
+// a timeout until the API answers, and server-sent events passed through unbuffered.
+// On AKS the Gateway sends /api to the api service, so this route never runs there.
+import { readBoundedBody } from './bounded-body';
+import { forwardedRequestHeaders, responseHeadersFromApi } from './proxy-headers';
 
 /** Where the API listens when API_URL is not set (`func start`'s default port). */
 export const defaultApiUrl = 'http://127.0.0.1:7071';
 
 /**
- * How long to wait for the API before answering 504; overridable with API_TIMEOUT_MS.
+ * How long to wait for the API's answer before answering 504 (for an event stream: until its
+ * headers; the stream itself then lasts as long as the client stays); API_TIMEOUT_MS overrides.
  * @defaultValue 10000
  */
 export const defaultTimeoutMs = 10_000;
 
-// Hop-by-hop headers, and ones fetch sets itself, are not forwarded.
-const droppedRequestHeaders = ['host', 'connection', 'content-length', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect'];
-const droppedResponseHeaders = ['connection', 'content-encoding', 'content-length', 'keep-alive', 'transfer-encoding'];
+/**
+ * Largest request body forwarded, in bytes; a larger one gets 413 before it is read whole.
+ * The API's own limit for POST /api/values is 10 000 bytes, so its 413 message still reaches
+ * bodies between the two; API_MAX_BODY_BYTES overrides.
+ * @defaultValue 65536
+ */
+export const defaultMaxBodyBytes = 64 * 1024;
 
-function jsonError(status: number, error: string): Response {
-  return Response.json({ error }, { status, headers: { 'cache-control': 'no-store' } });
+/** Methods the proxy forwards; any other gets 405 with this list in `Allow`. */
+export const forwardedMethods = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
+export const allowHeader = forwardedMethods.join(', ');
+
+function jsonError(status: number, error: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error }, { status, headers: { 'cache-control': 'no-store', ...headers } });
 }
 
-function timeoutMs(): number {
-  const configured = Number(process.env.API_TIMEOUT_MS);
-  return Number.isFinite(configured) && configured > 0 ? configured : defaultTimeoutMs;
+function positiveSetting(name: string, fallback: number): number {
+  const configured = Number(process.env[name]);
+  return Number.isFinite(configured) && configured > 0 ? configured : fallback;
+}
+
+/** 405 for a method the proxy does not forward (Next routes TRACE etc. never reach here: see web/scripts). */
+export function methodNotAllowed(request: Request): Response {
+  return jsonError(405, `method ${request.method} is not allowed on /api`, { allow: allowHeader });
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'TimeoutError';
+}
+
+function isEventStream(answer: Response): boolean {
+  return (answer.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
 }
 
 /** Forwards one request to the API; never throws. */
 export async function forwardToApi(request: Request): Promise<Response> {
+  if (!(forwardedMethods as readonly string[]).includes(request.method)) return methodNotAllowed(request);
+
   const apiUrl = (process.env.API_URL ?? defaultApiUrl).replace(/\/+$/, '');
   const incoming = new URL(request.url);
   const target = `${apiUrl}${incoming.pathname}${incoming.search}`;
+  const timeoutMs = positiveSetting('API_TIMEOUT_MS', defaultTimeoutMs);
+  const maxBodyBytes = positiveSetting('API_MAX_BODY_BYTES', defaultMaxBodyBytes);
+  const timedOut = () => jsonError(504, `API did not answer within ${timeoutMs / 1000} s`);
 
-  const headers = new Headers(request.headers);
-  for (const name of droppedRequestHeaders) headers.delete(name);
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  let body: Uint8Array<ArrayBuffer> | undefined;
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    let read;
+    try {
+      read = await readBoundedBody(request, maxBodyBytes);
+    } catch {
+      // The client went away or the server cut it off (its request timeout) mid-body.
+      return jsonError(400, 'request body could not be read', { connection: 'close' });
+    }
+    if (read.tooLarge) {
+      // The rest of the body is never read: close the connection after answering, or the
+      // socket would sit with unread bytes until the server's request timeout.
+      return jsonError(413, `request body is larger than ${maxBodyBytes} bytes`, { connection: 'close' });
+    }
+    body = read.body;
+  }
+
+  // The timer covers the wait for the API's answer; it is cleared once an event stream starts.
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(new DOMException('API timeout', 'TimeoutError')), timeoutMs);
+  // request.signal aborts when the client goes away (Next ties it to the response's 'close').
+  const signal = AbortSignal.any([timer.signal, request.signal]);
 
   let answer: Response;
   try {
     answer = await fetch(target, {
       method: request.method,
-      headers,
-      body: hasBody ? await request.arrayBuffer() : undefined,
+      headers: forwardedRequestHeaders(request.headers),
+      body,
       redirect: 'manual',
       cache: 'no-store',
-      signal: AbortSignal.timeout(timeoutMs()),
+      signal,
     });
   } catch (error) {
-    if (error instanceof DOMException && error.name === 'TimeoutError') {
-      return jsonError(504, `API did not answer within ${timeoutMs() / 1000} s`);
-    }
-    return jsonError(503, 'API unreachable');
+    clearTimeout(timeout);
+    return isTimeout(error) || timer.signal.aborted ? timedOut() : jsonError(503, 'API unreachable');
   }
 
-  const responseHeaders = new Headers(answer.headers);
-  for (const name of droppedResponseHeaders) responseHeaders.delete(name);
-  // Read the body here so a stalled stream cannot hang the response without a status.
-  let body: ArrayBuffer;
-  try {
-    body = await answer.arrayBuffer();
-  } catch (error) {
-    if (error instanceof DOMException && error.name === 'TimeoutError') {
-      return jsonError(504, `API did not answer within ${timeoutMs() / 1000} s`);
-    }
-    return jsonError(503, 'API unreachable');
+  const headers = responseHeadersFromApi(answer.headers);
+  const noBody = request.method === 'HEAD' || answer.status === 204 || answer.status === 304;
+
+  if (isEventStream(answer) && !noBody) {
+    clearTimeout(timeout);
+    // Unbuffered: each chunk goes out as it comes. no-transform keeps Next's gzip (which
+    // would hold chunks back) off the stream; X-Accel-Buffering does the same for nginx.
+    headers.set('cache-control', 'no-cache, no-transform');
+    headers.set('x-accel-buffering', 'no');
+    return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers });
   }
-  return new Response(answer.status === 204 || answer.status === 304 ? null : body, {
-    status: answer.status,
-    statusText: answer.statusText,
-    headers: responseHeaders,
-  });
+
+  // Anything else is read here, within the same timeout, so a stalled API cannot hold a
+  // response that already has its status.
+  let payload: ArrayBuffer;
+  try {
+    payload = await answer.arrayBuffer();
+  } catch (error) {
+    return isTimeout(error) || timer.signal.aborted ? timedOut() : jsonError(503, 'API unreachable');
+  } finally {
+    clearTimeout(timeout);
+  }
+  return new Response(noBody ? null : payload, { status: answer.status, statusText: answer.statusText, headers });
 }
