@@ -4,6 +4,10 @@ import './globals.css';
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 
+// Render per request: the CSP nonce that proxy.ts puts on each response must reach Next's
+// inline scripts, and a prerendered page's scripts carry no nonce.
+export const dynamic = 'force-dynamic';
+
 export const metadata: Metadata = {
   title: 'Fibonacci calculator',
   description: 'Submit an index, watch the workers compute its Fibonacci number.',
