@@ -70,10 +70,13 @@ describe('home: live stream', () => {
     const recentCalls = counted('/api/values/recent', () => HttpResponse.json({ items: sampleRecent, next: null }));
     const statsCalls = counted('/api/stats', () => HttpResponse.json(sampleStats));
     const stream = eventStream();
-    // Would poll every 20 ms if polling went on.
-    render(<Dashboard liveIntervalMs={20} logIntervalMs={20} topologyIntervalMs={20} />);
+    // Would poll every 20 ms if polling went on (and no stale-stream check on a loaded machine).
+    render(<Dashboard liveIntervalMs={20} logIntervalMs={20} topologyIntervalMs={20} streamStaleAfterMs={60_000} />);
     await screen.findByText('Updates: pushed by the server (live stream)');
     await screen.findByText('144');
+    // One more event, so a poll that was already on its way when the stream opened is counted.
+    stream.send({ event: 'stats', data: { ...sampleStats, queueLength: 100, time: sampleStats.time + 100 } });
+    await waitFor(() => expect(systemFigure('Queue length')).toBe('100'));
     const [recentBefore, statsBefore] = [recentCalls.count, statsCalls.count];
 
     // Index 21 is in no polled page: only the stream can bring it.
@@ -97,7 +100,7 @@ describe('home: live stream', () => {
 
   it('home: reconnects after the stream drops and resumes with Last-Event-ID', async () => {
     const stream = eventStream();
-    render(<Dashboard />);
+    render(<Dashboard streamStaleAfterMs={60_000} />);
     await screen.findByText('Updates: pushed by the server (live stream)');
     stream.send({ id: '7-0', event: 'value', data: queued(30) });
     await screen.findByText('F(30)');

@@ -1,7 +1,7 @@
 // Polls an API read on an interval while the tab is visible; keeps the last good answer on errors.
 'use client';
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { ApiError } from './api-client';
 
@@ -56,7 +56,8 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
     intervalRef.current = intervalMs;
   });
 
-  useEffect(() => {
+  // A layout effect, so no poll slips in between the render that pauses and the pause itself.
+  useLayoutEffect(() => {
     if (pausedRef.current === paused) return;
     pausedRef.current = paused;
     if (paused) cancelRef.current();

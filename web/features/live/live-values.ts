@@ -106,5 +106,5 @@ export function mergeValues(
       return update && wins(update, item) ? update.value : item;
     });
   const merged = [...top, ...rest];
-  return options.firstPage ? merged.slice(0, Math.max(options.pageSize, page.items.length)) : merged;
+  return options.firstPage ? merged.slice(0, options.pageSize) : merged;
 }
