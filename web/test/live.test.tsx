@@ -96,7 +96,8 @@ describe('home: live stream', () => {
     }
     expect(recentCalls.count).toBe(recentBefore);
     expect(statsCalls.count).toBe(statsBefore);
-  });
+    // Eleven round trips through msw and React: slow on a loaded machine, so a longer bound.
+  }, 20_000);
 
   it('home: reconnects after the stream drops and resumes with Last-Event-ID', async () => {
     const stream = eventStream();
