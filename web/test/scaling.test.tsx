@@ -84,9 +84,9 @@ describe('home: scaling panel', () => {
     render(<Dashboard liveIntervalMs={30} />);
     const panel = screen.getByRole('region', { name: 'Scaling' });
     const line = () => panel.querySelector('.chart-line-solid')?.getAttribute('points') ?? '';
-    await waitFor(() => expect(line()).not.toBe(''));
+    await waitFor(() => expect(line()).not.toBe(''), { timeout: 5_000 });
     const first = line();
-    await waitFor(() => expect(line()).not.toBe(first));
+    await waitFor(() => expect(line()).not.toBe(first), { timeout: 5_000 });
     expect(panel).toHaveTextContent(/completions per second 500 now/);
   });
 
@@ -96,7 +96,7 @@ describe('home: scaling panel', () => {
     server.use(http.get('/api/stats', () => HttpResponse.json({ ...sampleStats, time: (time += 1_000) })));
     render(<Dashboard liveIntervalMs={30} scalerIntervalMs={30} />);
     const panel = screen.getByRole('region', { name: 'Scaling' });
-    await waitFor(() => expect(panel).toHaveTextContent(/desired by the scaler 8 now/));
+    await waitFor(() => expect(panel).toHaveTextContent(/desired by the scaler 8 now/), { timeout: 5_000 });
     expect(within(panel).getByText('Core cap:')).toBeInTheDocument();
   });
 });

@@ -126,31 +126,34 @@ export function ScalingPanel({ samples, windowMs: maxWindowMs = scalingWindowMs 
           </div>
           <details className="chart-table">
             <summary>The figures as a table</summary>
-            <table>
-              <caption className="visually-hidden">Scaling figures, newest first, one row per 30 seconds</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Queue</th>
-                  <th scope="col">Pending</th>
-                  <th scope="col">Workers</th>
-                  {local ? <th scope="col">Desired</th> : null}
-                  <th scope="col">Done/s</th>
-                </tr>
-              </thead>
-              <tbody>
-                {tableRows(samples).map((s) => (
-                  <tr key={s.time}>
-                    <th scope="row">{s.time === end ? 'now' : `−${span(end - s.time)}`}</th>
-                    <td>{formatFigure(s.queueLength)}</td>
-                    <td>{formatFigure(s.pending)}</td>
-                    <td>{formatFigure(s.workers)}</td>
-                    {local ? <td>{s.desired === null ? '–' : formatFigure(s.desired)}</td> : null}
-                    <td>{s.completionsPerSecond === null ? '–' : formatFigure(s.completionsPerSecond)}</td>
+            {/* Scrolls sideways on narrow screens; focusable so a keyboard can scroll it too. */}
+            <div className="table-scroll" role="region" aria-label="Scaling figures" tabIndex={0}>
+              <table>
+                <caption className="visually-hidden">Scaling figures, newest first, one row per 30 seconds</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Time</th>
+                    <th scope="col">Queue</th>
+                    <th scope="col">Pending</th>
+                    <th scope="col">Workers</th>
+                    {local ? <th scope="col">Desired</th> : null}
+                    <th scope="col">Done/s</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {tableRows(samples).map((s) => (
+                    <tr key={s.time}>
+                      <th scope="row">{s.time === end ? 'now' : `−${span(end - s.time)}`}</th>
+                      <td>{formatFigure(s.queueLength)}</td>
+                      <td>{formatFigure(s.pending)}</td>
+                      <td>{formatFigure(s.workers)}</td>
+                      {local ? <td>{s.desired === null ? '–' : formatFigure(s.desired)}</td> : null}
+                      <td>{s.completionsPerSecond === null ? '–' : formatFigure(s.completionsPerSecond)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </details>
         </>
       )}
