@@ -121,7 +121,7 @@ describe('live view (real browser, real stack)', () => {
     await openLivePage();
     const panel = page.getByRole('region', { name: 'Scaling' });
     await panel.getByRole('group', { name: 'Scaling charts' }).waitFor({ timeout: 15_000 });
-    const queueLine = panel.locator('.chart').first().locator('.chart-line-solid').last();
+    const queueLine = panel.locator('.chart').first().locator('.chart-plot polyline.chart-line-solid').last();
     const before = await queueLine.getAttribute('points');
     // A small load: 400 fresh indices, 20 requests at a time.
     const base = 600_000 + Math.floor(Math.random() * 300_000);
