@@ -103,7 +103,7 @@ describe('live view (real browser, real stack)', () => {
     await openLivePage();
     const master = redisNode('master');
     const replica = redisNode('replica');
-    await master.getByText('Up', { exact: false }).first().waitFor();
+    await master.locator('.node-state', { hasText: 'Up' }).waitFor();
     await replica.locator('.node-state', { hasText: 'Up' }).waitFor();
     await stack.stopReplica();
     try {

@@ -1,6 +1,6 @@
 // Fixed API answers for browser tests that must not depend on live data (accessibility, README
 // screenshots): every status, a master and a replica (one resyncing), a scaler, a busy queue.
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { Page, Route } from 'playwright-core';
@@ -91,12 +91,26 @@ export function stubScaler(stats: Stats): ScalerState {
 /** A local server of `/api/events` that sends `stats` every second and `topology` every two. */
 export interface StubEventServer {
   url: string;
+  /** Sends a `value` event (with the next id) to every open stream. */
+  pushValue: (value: RecentValue) => void;
+  /** The Last-Event-ID (header or query) each connection came with. */
+  lastEventIds: (string | null)[];
+  /** Ends every open stream (the browser then reconnects). */
+  dropStreams: () => Promise<void>;
   close: () => Promise<void>;
 }
 
 export async function startStubEvents(startedAt: number): Promise<StubEventServer> {
   const timers = new Set<ReturnType<typeof setInterval>>();
+  const streams = new Set<ServerResponse>();
+  const lastEventIds: (string | null)[] = [];
+  let nextId = 1;
   const server = createServer((request, response) => {
+    const header = request.headers['last-event-id'];
+    lastEventIds.push(
+      (typeof header === 'string' ? header : null) ?? new URL(request.url ?? '/', 'http://x').searchParams.get('lastEventId'),
+    );
+    streams.add(response);
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
     response.write('retry: 2000\n\n');
     let tick = 0;
@@ -111,12 +125,22 @@ export async function startStubEvents(startedAt: number): Promise<StubEventServe
     request.on('close', () => {
       clearInterval(timer);
       timers.delete(timer);
+      streams.delete(response);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/api/events`,
+    lastEventIds,
+    pushValue: (value) => {
+      const id = `${Date.now()}-${nextId++}`;
+      for (const stream of streams) stream.write(`event: value\nid: ${id}\ndata: ${JSON.stringify(value)}\n\n`);
+    },
+    dropStreams: async () => {
+      for (const stream of streams) stream.end();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     close: async () => {
       for (const timer of timers) clearInterval(timer);
       server.closeAllConnections();
@@ -133,6 +157,8 @@ export interface StubApiOptions {
   events?: StubEventServer;
   /** Start of the stubbed figures' one-minute wave (the event server's too). @defaultValue 40 s ago */
   startedAt?: number;
+  /** Called for each accepted `POST /api/values` (answered 202 queued). */
+  onSubmit?: (index: number) => void;
 }
 
 /** Answers /api/* and /local/scaler in the browser (page.route), never reaching a server. */
@@ -148,6 +174,15 @@ export async function stubApi(page: Page, options: StubApiOptions = {}): Promise
   await page.route('**/api/**', (route) => {
     const url = new URL(route.request().url());
     const now = Date.now();
+    if (route.request().method() === 'POST' && url.pathname === '/api/values') {
+      const { index } = route.request().postDataJSON() as { index: number };
+      options.onSubmit?.(index);
+      return route.fulfill({
+        status: 202,
+        contentType: 'application/json',
+        body: JSON.stringify({ working: true, index, status: 'queued' }),
+      });
+    }
     switch (url.pathname) {
       case '/api/stats':
         return json(route, stubStats(now, startedAt));
