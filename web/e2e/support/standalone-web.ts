@@ -39,6 +39,11 @@ export async function startStandaloneWeb(env: Record<string, string> = {}): Prom
   };
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
+    if (server.exitCode !== null) {
+      throw new Error(
+        `the standalone web server exited (code ${server.exitCode}): is the app built (npm run build --workspace web)?`,
+      );
+    }
     const up = await fetch(url).then(
       (response) => response.ok,
       () => false,
