@@ -2,6 +2,7 @@
 import { http, HttpResponse } from 'msw';
 
 import type { Health, RecentValue, RecentValuesPage, Stats, Submission } from '../features/api/api-types';
+import type { RedisTopology, ScalerState } from '../features/live/live-types';
 
 /** 100000's preview as the API sends it in lists. */
 export const bigPreview = '25974069347221724166…49895374653428746875 (20899 digits)';
@@ -14,7 +15,8 @@ export const sampleRecent: RecentValue[] = [
   { index: 77, status: 'failed', value: null, digits: null, truncated: false, computedMs: null },
 ];
 
-export const sampleStats: Stats = {
+// No `autoscaler` (being removed from /api/stats); cast so the type fits before and after.
+export const sampleStats = {
   queueLength: 3,
   queued: 4,
   computing: 1,
@@ -22,9 +24,32 @@ export const sampleStats: Stats = {
   done: 10,
   failed: 1,
   workers: { active: 2, heartbeats: [] },
-  autoscaler: null,
   maxIndex: 1_000_000,
   time: 1_764_050_000_000,
+} as Partial<Stats> as Stats;
+
+export const sampleTopology: RedisTopology = {
+  nodes: [
+    { name: 'master', role: 'master', up: true, link: null, offset: 5000, lagBytes: null, servesReads: false, downSince: null },
+    { name: 'replica', role: 'replica', up: true, link: 'up', offset: 4990, lagBytes: 10, servesReads: true, downSince: null },
+  ],
+  readsFrom: 'replica',
+  time: 1_764_050_000_000,
+};
+
+export const sampleScaler: ScalerState = {
+  mode: 'keda',
+  desired: 8,
+  running: 2,
+  cap: 2,
+  capReason: '2 CPU cores',
+  queueLength: 7500,
+  active: true,
+  reason: 'HPA: ceil(7500 / 1000) = 8, scale-up policy allows 4',
+  minReplicaCount: 0,
+  maxReplicaCount: 10,
+  listLength: 1000,
+  updatedAt: 1_764_050_000_000,
 };
 
 export const sampleHealth: Health = {
@@ -40,7 +65,14 @@ export const sampleSubmissions: Submission[] = [
 export const handlers = [
   http.get('/api/stats', () => HttpResponse.json(sampleStats)),
   http.get('/api/health', () => HttpResponse.json(sampleHealth)),
-  http.get('/api/values/recent', () => HttpResponse.json<RecentValuesPage>({ items: sampleRecent, next: null })),
+  http.get('/api/values/recent', () =>
+    HttpResponse.json<RecentValuesPage>({ items: sampleRecent, next: null }, { headers: { 'x-served-by': 'replica' } }),
+  ),
+  // No stream by default (the page polls); tests that use it install an sse() handler.
+  http.get('/api/events', () => HttpResponse.json({ error: 'not found' }, { status: 404 })),
+  http.get('/api/topology', () => HttpResponse.json(sampleTopology)),
+  // No local runtime by default (as on AKS).
+  http.get('/local/scaler', () => HttpResponse.json({ error: 'no local runtime here' }, { status: 404 })),
   http.get('/api/values/all', () => HttpResponse.json(sampleSubmissions)),
   http.post('/api/values', async ({ request }) => {
     const body = (await request.json()) as { index: number };

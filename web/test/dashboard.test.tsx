@@ -5,7 +5,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 
 import { Dashboard } from '../features/dashboard/dashboard';
-import { sampleHealth, sampleStats, sampleSubmissions } from '../mocks/handlers';
+import { sampleHealth, sampleScaler, sampleStats, sampleSubmissions } from '../mocks/handlers';
 import { server } from '../mocks/node';
 
 function apiDown() {
@@ -109,37 +109,27 @@ describe('home: system panel', () => {
     expect(figure('Active workers')).toBe('3');
   });
 
-  it('home: shows the local autoscaler replicas when /api/stats has them', async () => {
-    server.use(
-      http.get('/api/stats', () =>
-        HttpResponse.json({
-          ...sampleStats,
-          autoscaler: {
-            mode: 'keda',
-            replicas: 4,
-            running: 4,
-            proposal: 8,
-            active: true,
-            queueLength: 7500,
-            reason: 'HPA: ceil(7500 / 1000) = 8, scale-up policy allows 4',
-            minReplicaCount: 0,
-            maxReplicaCount: 10,
-            listLength: 1000,
-            updatedAt: 1_764_050_000_000,
-          },
-        }),
-      ),
-    );
+  it('home: shows the local scaler (desired, running, cap and why) from /local/scaler, not /api/stats', async () => {
+    server.use(http.get('/local/scaler', () => HttpResponse.json(sampleScaler)));
     render(<Dashboard />);
-    const line = await screen.findByLabelText('Autoscaler');
-    expect(line).toHaveTextContent('Autoscaler (KEDA rules): 4 of 10 workers');
+    const line = await screen.findByLabelText('Local scaler');
+    expect(line).toHaveTextContent(
+      'Local scaler (KEDA rules): 2 running, 8 desired (min 0, max 10); cap 2 — capped (2 CPU cores)',
+    );
     expect(line).toHaveTextContent('scale-up policy allows 4');
   });
 
-  it('home: shows no autoscaler line when none runs (AKS)', async () => {
+  it('home: shows no scaler line when /local/scaler answers 404 (AKS), even if /api/stats still has autoscaler', async () => {
+    server.use(
+      http.get('/api/stats', () =>
+        HttpResponse.json({ ...sampleStats, autoscaler: { mode: 'keda', replicas: 4, maxReplicaCount: 10, reason: 'x' } }),
+      ),
+    );
     render(<Dashboard />);
     await screen.findByText('Queue length');
-    expect(screen.queryByLabelText('Autoscaler')).not.toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole('region', { name: 'System' })).toHaveTextContent('Active workers2'));
+    expect(screen.queryByLabelText('Local scaler')).not.toBeInTheDocument();
+    expect(screen.queryByText(/Autoscaler/)).not.toBeInTheDocument();
   });
 
   it('home: the figures move while a load test runs', async () => {

@@ -1,4 +1,5 @@
 // Browser calls to the same-origin API (/api/*), each with a timeout and typed errors.
+import { noteServedBy } from '../live/served-by';
 import type { Health, RecentValuesPage, Stats, SubmissionsPage, SubmitAnswer, ValueDetail } from './api-types';
 
 /** How long the UI waits for any API answer before calling the API slow. */
@@ -39,6 +40,7 @@ async function request(
     if (timeout.aborted) throw new ApiError(`the API did not answer within ${requestTimeoutMs / 1000} s`, 0);
     throw new ApiError('the API cannot be reached', 0);
   }
+  noteServedBy(response, path);
   if (!response.ok && !acceptedStatuses.includes(response.status)) {
     throw new ApiError(await errorText(response), response.status);
   }
@@ -57,7 +59,8 @@ async function errorText(response: Response): Promise<string> {
   return `the API answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+/** GET `path` (same origin) as JSON; throws {@link ApiError}. */
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const response = await request(path, {}, signal);
   return (await response.json()) as T;
 }

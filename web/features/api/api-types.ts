@@ -1,8 +1,7 @@
 // Shapes of the API's JSON answers: the API's own definitions (functions/src/http/api-types.ts),
-// plus what the UI derives from them.
+// plus what the UI derives from them. (The live view's types are in ../live/live-types.ts for now.)
 
 export type {
-  AutoscalerState,
   HealthReport as Health,
   IndexStatus,
   RecentValue,

@@ -1,7 +1,7 @@
 // Polls an API read on an interval while the tab is visible; keeps the last good answer on errors.
 'use client';
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { ApiError } from './api-client';
 
@@ -16,6 +16,12 @@ export interface PollOptions {
    * @defaultValue 5000
    */
   maxBackoffMs?: number;
+  /**
+   * While true no reload is scheduled (e.g. while the live stream brings the same data); the
+   * first load and `refresh()` still run. Turning it off loads at once and polls again.
+   * @defaultValue false
+   */
+  paused?: boolean;
 }
 
 /** What {@link usePoll} returns: the last good answer, the last error (cleared on success). */
@@ -37,16 +43,26 @@ function toApiError(error: unknown): ApiError {
  * document is hidden (it reloads as soon as the tab is visible again).
  */
 export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: PollOptions): PollState<T> {
-  const { intervalMs, key = '', maxBackoffMs = 5_000 } = options;
+  const { intervalMs, key = '', maxBackoffMs = 5_000, paused = false } = options;
   const [state, setState] = useState<Omit<PollState<T>, 'refresh'>>({ data: undefined, error: undefined, loading: true });
   const loadRef = useRef(load);
   const intervalRef = useRef(intervalMs);
   const refreshRef = useRef<() => void>(() => undefined);
+  const pausedRef = useRef(paused);
+  const cancelRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     loadRef.current = load;
     intervalRef.current = intervalMs;
   });
+
+  // A layout effect, so no poll slips in between the render that pauses and the pause itself.
+  useLayoutEffect(() => {
+    if (pausedRef.current === paused) return;
+    pausedRef.current = paused;
+    if (paused) cancelRef.current();
+    else refreshRef.current();
+  }, [paused]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -56,7 +72,7 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
     setState({ data: undefined, error: undefined, loading: true });
 
     const schedule = () => {
-      if (stopped || document.hidden) return;
+      if (stopped || document.hidden || pausedRef.current) return;
       const interval = typeof intervalRef.current === 'function' ? intervalRef.current() : intervalRef.current;
       const delay = failures === 0 ? interval : Math.min(interval * 2 ** failures, Math.max(maxBackoffMs, interval));
       timer = setTimeout(() => void run(), delay);
@@ -85,12 +101,16 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
       if (document.hidden) {
         clearTimeout(timer);
         timer = undefined;
-      } else {
+      } else if (!pausedRef.current) {
         void run();
       }
     };
 
     refreshRef.current = () => void run();
+    cancelRef.current = () => {
+      clearTimeout(timer);
+      timer = undefined;
+    };
     document.addEventListener('visibilitychange', onVisibilityChange);
     void run();
     return () => {

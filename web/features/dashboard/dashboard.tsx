@@ -1,15 +1,24 @@
-// The whole page's live state: polls the API, wires the form, results, log, system panel and banner.
+// The whole page's live state: the event stream (polling while it is down), the form, results,
+// log, system, scaling and Redis panels, and the banner.
 'use client';
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { ApiBanner } from '../api/api-banner';
 import { fetchHealth, fetchRecentValues, fetchStats, fetchSubmissions, submitIndex } from '../api/api-client';
-import type { RecentValue, SubmitAnswer } from '../api/api-types';
+import type { RecentValue, Stats, SubmitAnswer } from '../api/api-types';
 import { usePoll } from '../api/use-poll';
+import { fetchScaler, fetchTopology } from '../live/live-client';
+import type { RedisTopology } from '../live/live-types';
+import { applySubmitted, applyValueEvents, type FetchedPage, mergeValues, type ValueUpdate } from '../live/live-values';
+import { useServedBy } from '../live/served-by';
+import { useLiveEvents } from '../live/use-live-events';
 import { useCursorPages } from '../paging/use-cursor-pages';
+import { RedisPanel } from '../redis/redis-panel';
 import { ResultsList } from '../results/results-list';
 import { formatDigits } from '../results/value-view';
+import { useScalingHistory } from '../scaling/scaling-history';
+import { ScalingPanel } from '../scaling/scaling-panel';
 import { SeenIndexes } from '../submissions/seen-indexes';
 import { SubmitForm } from '../submit/submit-form';
 import { SystemPanel } from '../system/system-panel';
@@ -17,7 +26,7 @@ import { SystemPanel } from '../system/system-panel';
 /** Props of {@link Dashboard}; intervals are shortened in tests. */
 export interface DashboardProps {
   /**
-   * How often results and stats refresh (the issue asks for at most 1 s).
+   * How often results and stats are polled while the live stream is down (the issue asks for at most 1 s).
    * @defaultValue 1000
    */
   liveIntervalMs?: number;
@@ -25,15 +34,24 @@ export interface DashboardProps {
   logIntervalMs?: number;
   /** @defaultValue 5000 */
   healthIntervalMs?: number;
+  /** How often the Redis topology is polled while the live stream is down. @defaultValue 2000 */
+  topologyIntervalMs?: number;
+  /** How often /local/scaler is read (every 30 s once it answered 404). @defaultValue 1000 */
+  scalerIntervalMs?: number;
   /** @defaultValue 20 */
   resultsPageSize?: number;
   /** @defaultValue 60 */
   logPageSize?: number;
+  /** Tuning of the stream (tests). */
+  streamStaleAfterMs?: number;
+  streamRetryMs?: number;
 }
 
-/** While an index submitted here is pending, results refresh this often (for at most `fastPollingMs`). */
+/** While an index submitted here is pending and the stream is down, results refresh this often (for at most `fastPollingMs`). */
 const fastIntervalMs = 100;
 const fastPollingMs = 10_000;
+/** Value events are applied in batches at most this often (a load test sends thousands a second). */
+const valueBatchMs = 30;
 
 function announcement(item: RecentValue): string {
   if (item.status === 'failed') return `F(${item.index}) failed`;
@@ -41,15 +59,78 @@ function announcement(item: RecentValue): string {
   return `F(${item.index}) = ${item.value ?? ''}`;
 }
 
+function newest<T extends { time: number }>(a: T | undefined, b: T | undefined): T | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.time > a.time ? b : a;
+}
+
 export function Dashboard({
   liveIntervalMs = 1_000,
   logIntervalMs = 2_000,
   healthIntervalMs = 5_000,
+  topologyIntervalMs = 2_000,
+  scalerIntervalMs = 1_000,
   resultsPageSize = 20,
   logPageSize = 60,
+  streamStaleAfterMs,
+  streamRetryMs,
 }: DashboardProps) {
-  // Indices submitted from this tab and not yet done: their results are polled faster for a
-  // short while, so a quick result shows in well under a second without every tab polling fast.
+  // Updates from the stream and from this page's submits, laid over the last fetched page.
+  const [updates, setUpdates] = useState<ReadonlyMap<number, ValueUpdate>>(() => new Map());
+  const valueBatch = useRef<RecentValue[]>([]);
+  const valueTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const [streamStats, setStreamStats] = useState<Stats>();
+  const [streamTopology, setStreamTopology] = useState<RedisTopology>();
+  const logRefreshAt = useRef(0);
+  const logTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const refreshLogRef = useRef<() => void>(() => undefined);
+
+  // The submissions log is not on the stream: a queued index refreshes it, at most every logIntervalMs.
+  const refreshLogSoon = useCallback(() => {
+    if (logTimer.current !== undefined) return;
+    const wait = Math.max(0, logRefreshAt.current + logIntervalMs - Date.now());
+    logTimer.current = setTimeout(() => {
+      logTimer.current = undefined;
+      logRefreshAt.current = Date.now();
+      refreshLogRef.current();
+    }, wait);
+  }, [logIntervalMs]);
+
+  const onValue = useCallback(
+    (value: RecentValue) => {
+      valueBatch.current.push(value);
+      if (value.status === 'queued') refreshLogSoon();
+      if (valueTimer.current !== undefined) return;
+      valueTimer.current = setTimeout(() => {
+        valueTimer.current = undefined;
+        const batch = valueBatch.current;
+        valueBatch.current = [];
+        setUpdates((previous) => applyValueEvents(previous, batch, Date.now()));
+      }, valueBatchMs);
+    },
+    [refreshLogSoon],
+  );
+
+  useEffect(
+    () => () => {
+      clearTimeout(valueTimer.current);
+      clearTimeout(logTimer.current);
+    },
+    [],
+  );
+
+  const live = useLiveEvents({
+    onValue,
+    onStats: setStreamStats,
+    onTopology: setStreamTopology,
+    staleAfterMs: streamStaleAfterMs,
+    retryStreamMs: streamRetryMs,
+  });
+  const streaming = live.healthy;
+
+  // Indices submitted from this tab and not yet done: without the stream their results are
+  // polled faster for a short while, so a quick result shows in well under a second.
   const ownPending = useRef(new Set<number>());
   const fastUntil = useRef(0);
   const resultsInterval = useCallback(
@@ -61,37 +142,50 @@ export function Dashboard({
   const resultPages = useCursorPages();
   const logPages = useCursorPages();
 
-  const stats = usePoll(fetchStats, { intervalMs: liveIntervalMs });
+  const stats = usePoll(fetchStats, { intervalMs: liveIntervalMs, paused: streaming });
   const health = usePoll(fetchHealth, { intervalMs: healthIntervalMs });
-  const recent = usePoll((signal) => fetchRecentValues(resultsPageSize, resultPages.before, signal), {
-    intervalMs: resultsInterval,
-    key: resultPages.before ?? '',
-  });
+  const recent = usePoll(
+    async (signal): Promise<FetchedPage & { next: string | null }> => {
+      const startedAt = Date.now();
+      const page = await fetchRecentValues(resultsPageSize, resultPages.before, signal);
+      return { items: page.items, next: page.next, startedAt };
+    },
+    { intervalMs: resultsInterval, key: resultPages.before ?? '', paused: streaming },
+  );
   const log = usePoll((signal) => fetchSubmissions(logPageSize, logPages.before, signal), {
     intervalMs: logIntervalMs,
     key: logPages.before ?? '',
+    paused: streaming,
   });
+  const topology = usePoll(fetchTopology, { intervalMs: topologyIntervalMs, paused: streaming });
+  const scalerMissing = useRef(false);
+  const scaler = usePoll(fetchScaler, { intervalMs: () => (scalerMissing.current ? 30_000 : scalerIntervalMs) });
+  useEffect(() => {
+    scalerMissing.current = scaler.data === null;
+  }, [scaler.data]);
 
-  // Indices submitted here but not yet in a fetched page: shown at once as queued.
-  const [optimistic, setOptimistic] = useState<RecentValue[]>([]);
-  const watched = useRef(new Map<number, string>());
+  const { refresh: refreshLog } = log;
+  useEffect(() => {
+    refreshLogRef.current = refreshLog;
+  }, [refreshLog]);
+
+  const currentStats = newest(stats.data, streamStats);
+  const currentTopology = newest(topology.data, streamTopology);
+  const samples = useScalingHistory(currentStats, scaler.data);
+  const servedBy = useServedBy();
+
   const [announce, setAnnounce] = useState('');
+  const watched = useRef(new Map<number, string>());
 
-  const fetchedItems = recent.data?.items;
-  const items = useMemo(() => {
-    if (fetchedItems === undefined || resultPages.page !== 1) return fetchedItems;
-    const missing = optimistic.filter((entry) => !fetchedItems.some((item) => item.index === entry.index));
-    return [...missing, ...fetchedItems];
-  }, [fetchedItems, optimistic, resultPages.page]);
+  const items = useMemo(
+    () => mergeValues(recent.data, updates, { firstPage: resultPages.page === 1, pageSize: resultsPageSize }),
+    [recent.data, updates, resultPages.page, resultsPageSize],
+  );
 
   useEffect(() => {
-    if (!fetchedItems) return;
-    setOptimistic((entries) => {
-      const left = entries.filter((entry) => !fetchedItems.some((item) => item.index === entry.index));
-      return left.length === entries.length ? entries : left;
-    });
+    if (!items) return;
     const news: string[] = [];
-    for (const item of fetchedItems) {
+    for (const item of items) {
       if (item.status === 'done' || item.status === 'failed') ownPending.current.delete(item.index);
       const previous = watched.current.get(item.index);
       if (previous === undefined || previous === item.status) continue;
@@ -99,12 +193,12 @@ export function Dashboard({
       if (item.status === 'done' || item.status === 'failed') news.push(announcement(item));
     }
     if (news.length > 0) setAnnounce(news.join('. '));
-  }, [fetchedItems]);
+  }, [items]);
 
   const { refresh: refreshStats } = stats;
   const { refresh: refreshRecent } = recent;
-  const { refresh: refreshLog } = log;
   const { refresh: refreshHealth } = health;
+  const { refresh: refreshTopology } = topology;
   const { first: firstResultPage } = resultPages;
   const { first: firstLogPage } = logPages;
 
@@ -113,24 +207,16 @@ export function Dashboard({
       watched.current.set(answer.index, 'submitted');
       ownPending.current.add(answer.index);
       fastUntil.current = Date.now() + fastPollingMs;
-      setOptimistic((entries) => [
-        {
-          index: answer.index,
-          status: 'queued',
-          value: null,
-          digits: null,
-          truncated: false,
-          computedMs: null,
-        },
-        ...entries.filter((entry) => entry.index !== answer.index),
-      ]);
+      setUpdates((previous) => applySubmitted(previous, answer.index, Date.now()));
       firstResultPage();
       firstLogPage();
-      refreshRecent();
-      refreshStats();
       refreshLog();
+      // With the stream up, the new index's events bring its status and value; a value that was
+      // already known has no event, so it is read once.
+      if (!streaming || answer.status === 'done') refreshRecent();
+      if (!streaming) refreshStats();
     },
-    [firstResultPage, firstLogPage, refreshRecent, refreshStats, refreshLog],
+    [firstResultPage, firstLogPage, refreshRecent, refreshStats, refreshLog, streaming],
   );
 
   const onRetryIndex = useCallback(
@@ -145,7 +231,8 @@ export function Dashboard({
     refreshRecent();
     refreshLog();
     refreshHealth();
-  }, [refreshStats, refreshRecent, refreshLog, refreshHealth]);
+    refreshTopology();
+  }, [refreshStats, refreshRecent, refreshLog, refreshHealth, refreshTopology]);
 
   const downError = [stats.error, recent.error, log.error, health.error].find((error) => error?.unavailable);
   const recentNext = recent.data?.next ?? null;
@@ -157,7 +244,7 @@ export function Dashboard({
       <div className="layout">
         <div className="main-column">
           <section className="panel" aria-label="Submit an index">
-            <SubmitForm maxIndex={stats.data?.maxIndex} onSubmitted={onSubmitted} />
+            <SubmitForm maxIndex={currentStats?.maxIndex} onSubmitted={onSubmitted} />
           </section>
           <ResultsList
             items={items}
@@ -170,7 +257,13 @@ export function Dashboard({
           />
         </div>
         <aside className="side-column">
-          <SystemPanel stats={stats.data} health={health.data} />
+          <SystemPanel stats={currentStats} health={health.data} scaler={scaler.data} stream={live.status} />
+          <ScalingPanel samples={samples} />
+          <RedisPanel
+            topology={currentTopology}
+            loadError={currentTopology ? undefined : topology.error?.message}
+            servedBy={servedBy}
+          />
           <SeenIndexes
             items={log.data?.items}
             loadError={log.error?.message}

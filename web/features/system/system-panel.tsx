@@ -1,8 +1,10 @@
 // The system panel: queue, pending, done, failed and active workers (/api/stats), the local
-// autoscaler's replica count when npm start runs one, and health.
+// runtime's scaler (/local/scaler) when npm start runs one, how the page gets updates, and health.
 'use client';
 
 import type { Health, Stats } from '../api/api-types';
+import type { ScalerState } from '../live/live-types';
+import type { StreamStatus } from '../live/use-live-events';
 
 const checkNames: Record<string, string> = {
   redisMaster: 'Redis master',
@@ -10,10 +12,21 @@ const checkNames: Record<string, string> = {
   postgres: 'Postgres',
 };
 
+const streamText: Record<StreamStatus, string> = {
+  connecting: 'connecting to the live stream…',
+  live: 'pushed by the server (live stream)',
+  reconnecting: 'reconnecting to the live stream; polling meanwhile',
+  polling: 'polled every second (live stream unavailable)',
+};
+
 /** Props of {@link SystemPanel}. */
 export interface SystemPanelProps {
   stats: Stats | undefined;
   health: Health | undefined;
+  /** The local runtime's scaler; null or undefined where none runs (AKS). */
+  scaler?: ScalerState | null | undefined;
+  /** How the figures and results reach the page. */
+  stream?: StreamStatus | undefined;
 }
 
 function Figure({ label, value, tone }: { label: string; value: number | undefined; tone?: string }) {
@@ -25,7 +38,19 @@ function Figure({ label, value, tone }: { label: string; value: number | undefin
   );
 }
 
-export function SystemPanel({ stats, health }: SystemPanelProps) {
+function ScalerLine({ scaler }: { scaler: ScalerState }) {
+  const capped = scaler.cap < scaler.desired;
+  return (
+    <p className="scaler" aria-label="Local scaler">
+      Local scaler ({scaler.mode === 'fixed' ? 'fixed count' : 'KEDA rules'}): {scaler.running} running, {scaler.desired} desired
+      (min {scaler.minReplicaCount}, max {scaler.maxReplicaCount}); cap {scaler.cap}
+      {capped ? ' — capped' : ''} ({scaler.capReason})
+      {scaler.reason ? <span className="check-ms"> — {scaler.reason}</span> : null}
+    </p>
+  );
+}
+
+export function SystemPanel({ stats, health, scaler, stream }: SystemPanelProps) {
   return (
     <section className="panel system" aria-labelledby="system-title">
       <h2 id="system-title">System</h2>
@@ -37,11 +62,10 @@ export function SystemPanel({ stats, health }: SystemPanelProps) {
         <Figure label="Failed" value={stats?.failed} tone="bad" />
         <Figure label="Active workers" value={stats?.workers.active} />
       </dl>
-      {stats?.autoscaler ? (
-        <p className="autoscaler" aria-label="Autoscaler">
-          Autoscaler ({stats.autoscaler.mode === 'fixed' ? 'fixed count' : 'KEDA rules'}): {stats.autoscaler.replicas} of{' '}
-          {stats.autoscaler.maxReplicaCount} worker{stats.autoscaler.maxReplicaCount === 1 ? '' : 's'}
-          {stats.autoscaler.reason ? <span className="check-ms"> — {stats.autoscaler.reason}</span> : null}
+      {scaler ? <ScalerLine scaler={scaler} /> : null}
+      {stream ? (
+        <p className="stream-status" aria-label="Updates">
+          Updates: {streamText[stream]}
         </p>
       ) : null}
       {health ? (
