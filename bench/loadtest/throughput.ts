@@ -132,7 +132,7 @@ export function loadTestGoals(drain: DrainFigures, rates: readonly RateAtWorkers
     {
       goal: 'no worker count slower than one worker',
       figure: one
-        ? `${byWorkers}${slower.length > 0 ? ` (slower: ${slower.map((r) => r.workers).join(', ')} workers)` : ''}`
+        ? `${byWorkers}${slower.length > 0 ? ` (slower: ${slower.map((r) => r.workers).join(', ')} workers)` : ''}${rates.length === 1 ? ' (no other worker count ran)' : ''}`
         : `no backlogged interval with exactly 1 worker${byWorkers ? ` (${byWorkers})` : ''}`,
       met: one ? slower.length === 0 : null,
     },

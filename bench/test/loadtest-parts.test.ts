@@ -235,6 +235,12 @@ describe('throughput figures and goals', () => {
       'no worker count slower than one worker: no backlogged interval with exactly 1 worker (2: 500/s) — NOT MEASURED',
     );
     expect(goalLines(summary)[0]).toMatch(/— MET$/);
+    const oneOnly = series([sample(0, 900, 900, 1, { done: 0 }), sample(1, 800, 800, 1, { done: 300 })]);
+    expect(loadTestGoals(drainFigures(oneOnly, 0, null), ratesByWorkers(oneOnly))[3]).toEqual({
+      goal: 'no worker count slower than one worker',
+      figure: '1: 300/s (no other worker count ran)',
+      met: true,
+    });
   });
 
   it('reports what the machine cap held back, and nothing when KEDA asked for no more than the cap', () => {
