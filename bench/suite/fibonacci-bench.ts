@@ -110,21 +110,29 @@ export interface EngineRow {
   /** Median of the timed runs, ms; null when the engine is unavailable. */
   medianMs: number | null;
   minMs: number | null;
+  /** Median CPU time of this process per run, ms: close to the wall time on an idle machine, and
+   * much less inflated than it when other processes compete for the cores. */
+  cpuMs: number | null;
   runs: number;
   /** Why the engine could not run. */
   unavailable?: string;
 }
 
-function timings(work: () => string, runs: number): { medianMs: number; minMs: number; value: string } {
+function timings(work: () => string, runs: number): { medianMs: number; minMs: number; cpuMs: number; value: string } {
   let value = work(); // warm-up
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let run = 0; run < runs; run += 1) {
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     value = work();
     times.push(performance.now() - started);
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return { medianMs: times[Math.floor(times.length / 2)] ?? NaN, minMs: times[0] ?? NaN, value };
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+  const medianMs = median(times);
+  return { medianMs, minMs: times[0] ?? NaN, cpuMs: median(cpu), value };
 }
 
 /** Times both engines at 10^5 and 10^6 and checks they give the same digits. */
@@ -139,11 +147,18 @@ export function runEngineBench(): EngineRow[] {
     if (gmp.ok) {
       const native = timings(() => gmp.decimal(n), gmpRuns);
       if (native.value !== bigint.value) throw new Error(`F(${n}) differs between GMP and BigInt`);
-      rows.push({ engine: 'gmp', n, medianMs: native.medianMs, minMs: native.minMs, runs: gmpRuns });
+      rows.push({ engine: 'gmp', n, medianMs: native.medianMs, minMs: native.minMs, cpuMs: native.cpuMs, runs: gmpRuns });
     } else {
-      rows.push({ engine: 'gmp', n, medianMs: null, minMs: null, runs: 0, unavailable: gmp.reason });
+      rows.push({ engine: 'gmp', n, medianMs: null, minMs: null, cpuMs: null, runs: 0, unavailable: gmp.reason });
     }
-    rows.push({ engine: 'bigint', n, medianMs: bigint.medianMs, minMs: bigint.minMs, runs: bigintRuns });
+    rows.push({
+      engine: 'bigint',
+      n,
+      medianMs: bigint.medianMs,
+      minMs: bigint.minMs,
+      cpuMs: bigint.cpuMs,
+      runs: bigintRuns,
+    });
   }
   return rows;
 }
