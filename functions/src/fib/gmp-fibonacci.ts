@@ -1,7 +1,9 @@
 // F(n) by fast doubling on GMP integers through the mpzjs N-API binding, when it loads.
 //
-// mpzjs ships a prebuilt N-API binary (prebuilds/linux-x64/node.napi.node, N-API <= 6, so one
-// build serves every Node release since 12) linked against the system's libgmp.so.10; npm
+// mpzjs ships a prebuilt N-API binary (prebuilds/linux-x64/node.napi.node; the newest N-API
+// function it imports is napi_get_instance_data, N-API 6, so the one file serves Node 20, 22
+// and 24 alike) linked against the system's libgmp.so.10 (checked with objdump/ldd on 0.7.1;
+// the package is unmaintained since 2020, its prebuild covers linux-x64 and darwin-x64); npm
 // never runs its install script here (package.json "allowScripts": { "mpzjs": false }), and
 // node-gyp-build picks the prebuilt file when the module is required. It fails to load on
 // platforms without a prebuild (arm64, Windows) or without libgmp10; the caller falls back.
