@@ -20,10 +20,9 @@ interface Mpz {
 export interface MpzModule {
   (value?: number | string): Mpz;
   set(result: Mpz, value: number | Mpz): void;
-  add(result: Mpz, a: Mpz, b: Mpz): void;
-  sub(result: Mpz, a: Mpz, b: Mpz): void;
+  add(result: Mpz, a: Mpz, b: Mpz | number): void;
+  sub(result: Mpz, a: Mpz, b: Mpz | number): void;
   mul(result: Mpz, a: Mpz, b: Mpz): void;
-  addMul(result: Mpz, a: Mpz, b: Mpz): void;
   shiftLeft(result: Mpz, value: Mpz, shift: number): void;
 }
 
@@ -36,41 +35,45 @@ export type GmpLoadResult = { ok: true; decimal: (n: number) => string } | { ok:
 const selfCheck = { n: 100, value: '354224848179261915075' };
 
 /**
- * Returns F(n) → decimal string on GMP. Four GMP integers are allocated once and reused by
- * every call (the computation is synchronous, so calls never overlap): mpzjs does not tell V8
- * how much native memory an integer holds, so fresh ones per call would pile up until a GC.
+ * Returns F(n) → decimal string on GMP. Each doubling step takes two squarings, as GMP's own
+ * mpz_fib_ui does (mpzjs does not expose it): from F(k) and F(k−1),
+ * F(2k+1) = 4·F(k)² − F(k−1)² + 2·(−1)^k, F(2k−1) = F(k)² + F(k−1)², F(2k) = F(2k+1) − F(2k−1).
+ * Four GMP integers are allocated once and reused by every call (the computation is
+ * synchronous, so calls never overlap): mpzjs does not tell V8 how much native memory an
+ * integer holds, so fresh ones per call would pile up until a GC.
  */
 export function createGmpFibonacci(MPZ: MpzModule): (n: number) => string {
-  const pool = [MPZ(), MPZ(), MPZ(), MPZ()] as const;
+  const pool = [MPZ(), MPZ(), MPZ()] as const;
+  const scratch = MPZ();
   return (n: number): string => {
     assertFibonacciIndex(n);
-    const bits = n.toString(2);
-    let [a, b, t, u] = pool; // a = F(k), b = F(k+1); t and u are scratch
-    MPZ.set(a, 0);
-    MPZ.set(b, 1);
-    for (let i = 0; i < bits.length - 1; i += 1) {
-      MPZ.shiftLeft(t, b, 1);
-      MPZ.sub(t, t, a);
-      MPZ.mul(t, t, a); // F(2k) = F(k)·(2·F(k+1) − F(k))
-      MPZ.mul(u, a, a);
-      MPZ.addMul(u, b, b); // F(2k+1) = F(k)² + F(k+1)²
-      if (bits[i] === '1') {
-        MPZ.add(t, t, u); // F(2k+2)
-        [a, b, t, u] = [u, t, a, b];
-      } else {
-        [a, b, t, u] = [t, u, a, b];
+    if (n === 0) return '0';
+    const bits = n.toString(2); // starts with 1: k = 1
+    let [f1, f0, square] = pool; // f1 = F(k), f0 = F(k−1)
+    MPZ.set(f1, 1);
+    MPZ.set(f0, 0);
+    for (let i = 1; i < bits.length; i += 1) {
+      const kIsOdd = bits[i - 1] === '1';
+      if (i === bits.length - 1 && bits[i] === '0') {
+        // The last step needs F(2k) alone: F(k)·(F(k) + 2·F(k−1)), one multiplication.
+        MPZ.shiftLeft(scratch, f0, 1);
+        MPZ.add(scratch, scratch, f1);
+        MPZ.mul(scratch, scratch, f1);
+        return scratch.toString();
       }
+      MPZ.mul(square, f1, f1); // F(k)²
+      MPZ.mul(scratch, f0, f0); // F(k−1)²
+      MPZ.add(f0, square, scratch); // F(2k−1)
+      MPZ.shiftLeft(f1, square, 2);
+      MPZ.sub(f1, f1, scratch);
+      MPZ.add(f1, f1, kIsOdd ? -2 : 2); // F(2k+1)
+      if (i === bits.length - 1) return f1.toString();
+      MPZ.sub(square, f1, f0); // F(2k)
+      // Next k is 2k+1 (bit 1): F(2k+1), F(2k); or 2k (bit 0): F(2k), F(2k−1). Freed ones become scratch.
+      if (bits[i] === '1') [f0, square] = [square, f0];
+      else [f1, square] = [square, f1];
     }
-    // The last step needs only the number it returns.
-    if (bits.endsWith('1')) {
-      MPZ.mul(u, a, a);
-      MPZ.addMul(u, b, b);
-      return u.toString();
-    }
-    MPZ.shiftLeft(t, b, 1);
-    MPZ.sub(t, t, a);
-    MPZ.mul(t, t, a);
-    return t.toString();
+    return f1.toString(); // n = 1
   };
 }
 
