@@ -325,7 +325,7 @@ async function main(): Promise<void> {
 function postComparisonTable(comparison: PostComparison, seconds: number): string[] {
   const lines = [
     table(
-      `2. POST /api/values against the workshop server (autocannon, 50 connections, ${seconds} s, body {"index":"0".."29"}, no workers)`,
+      `POST /api/values against the workshop server (issue 11 goals; autocannon, 50 connections, ${seconds} s, body {"index":"0".."29"}, no workers)`,
       ['server', 'database', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'load (1 min)'],
       comparison.rows.map((r) => [
         r.server,
