@@ -42,10 +42,13 @@ async function main(): Promise<void> {
       'skip-build': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'workshop-dir': { type: 'string' },
+      rounds: { type: 'string', default: '1' },
     },
   });
   const only = values.only?.split(',') ?? ['fib', 'post', 'http', 'e2e', 'drain', 'layers'];
   const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1, got "${values.rounds}"`);
   const results: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     node: process.version,
@@ -113,7 +116,11 @@ async function main(): Promise<void> {
     if (build.status !== 0) throw new Error('npm run build failed');
   }
   if (only.includes('post')) {
-    const comparison = await comparePost(root, log, { seconds, workshopDir: values['workshop-dir'] });
+    const comparison = await comparePost(root, log, {
+      seconds,
+      rounds,
+      workshopDir: values['workshop-dir'],
+    });
     results.postComparison = comparison;
     output.push(...postComparisonTable(comparison, seconds));
   }

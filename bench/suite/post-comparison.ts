@@ -34,8 +34,8 @@ function bodies(): () => string {
   return () => `{"index":"${next++ % 30}"}`;
 }
 
-async function measure(url: string, seconds: number): Promise<Omit<PostRow, 'server' | 'database'>> {
-  await runAutocannon({ name: 'warm-up', url, method: 'POST', body: bodies(), durationSeconds: 2 });
+async function measure(url: string, seconds: number, warmUp: boolean): Promise<Omit<PostRow, 'server' | 'database'>> {
+  if (warmUp) await runAutocannon({ name: 'warm-up', url, method: 'POST', body: bodies(), durationSeconds: 2 });
   const loadBefore = loadavg()[0] ?? 0;
   const row = await runAutocannon({ name: 'POST', url, method: 'POST', body: bodies(), durationSeconds: seconds });
   return {
@@ -68,42 +68,69 @@ async function startStackOn(kind: 'pglite' | 'server', root: string, log: (m: st
   }
 }
 
-/** Runs the workshop server (when `workshopDir` is given), then ours on PGlite and on the Postgres server. */
+/** A server under test and how to stop it. */
+interface Target {
+  server: PostRow['server'];
+  database: PostRow['database'];
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The row with the median req/s of one target's rounds. */
+export function medianRow(rounds: readonly PostRow[]): PostRow | undefined {
+  const sorted = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/**
+ * Starts the workshop server (when `workshopDir` is given) and ours on PGlite and on the
+ * Postgres server, all at once (idle, they cost next to nothing), then measures them in turn
+ * for `rounds` rounds, so that a change in the machine's load falls on all of them alike; each
+ * server's row is its median round.
+ */
 export async function comparePost(
   root: string,
   log: (message: string) => void,
-  options: { seconds: number; workshopDir?: string; adminUrl?: string },
+  options: { seconds: number; rounds?: number; workshopDir?: string; adminUrl?: string },
 ): Promise<PostComparison> {
   const adminUrl = options.adminUrl ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const rows: PostRow[] = [];
+  const rounds = Math.max(1, options.rounds ?? 1);
   const notes: string[] = [];
-  if (options.workshopDir) {
-    log('POST comparison: the workshop server…');
-    const workshop = await startWorkshopServer(options.workshopDir, root, adminUrl, log);
-    try {
-      rows.push({
+  const targets: Target[] = [];
+  try {
+    if (options.workshopDir) {
+      log('POST comparison: starting the workshop server…');
+      const workshop = await startWorkshopServer(options.workshopDir, root, adminUrl, log);
+      targets.push({
         server: 'workshop (Express)',
         database: workshop.databaseKind,
-        ...(await measure(`${workshop.url}/values`, options.seconds)),
+        url: `${workshop.url}/values`,
+        stop: () => workshop.stop(),
       });
-    } finally {
-      await workshop.stop();
+    } else {
+      notes.push(`the workshop server was not run: ${workshopCheckoutHelp}`);
     }
-  } else {
-    notes.push(`the workshop server was not run: ${workshopCheckoutHelp}`);
-  }
-  const serverAnswers = await postgresAnswers(adminUrl);
-  if (!serverAnswers) notes.push(`no Postgres server answers at ${adminUrl}: ours ran on PGlite only`);
-  for (const kind of serverAnswers ? (['pglite', 'server'] as const) : (['pglite'] as const)) {
-    log(`POST comparison: ours on ${kind}…`);
-    const stack = await startStackOn(kind, root, log);
-    try {
-      rows.push({ server: 'ours', database: kind, ...(await measure(`${stack.apiUrl}/api/values`, options.seconds)) });
-    } finally {
-      await stack.stop();
+    const serverAnswers = await postgresAnswers(adminUrl);
+    if (!serverAnswers) notes.push(`no Postgres server answers at ${adminUrl}: ours ran on PGlite only`);
+    for (const kind of serverAnswers ? (['pglite', 'server'] as const) : (['pglite'] as const)) {
+      log(`POST comparison: starting ours on ${kind}…`);
+      const stack = await startStackOn(kind, root, log);
+      targets.push({ server: 'ours', database: kind, url: `${stack.apiUrl}/api/values`, stop: () => stack.stop() });
     }
+    const measured = targets.map(() => [] as PostRow[]);
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const [i, target] of targets.entries()) {
+        log(`POST comparison: round ${round}/${rounds}, ${target.server} on ${target.database}…`);
+        const figures = await measure(target.url, options.seconds, round === 1);
+        measured[i]?.push({ server: target.server, database: target.database, ...figures });
+      }
+    }
+    if (rounds > 1) notes.push(`each row is the median of ${rounds} interleaved rounds by req/s`);
+    const rows = measured.map(medianRow).filter((row): row is PostRow => row !== undefined);
+    return { rows, notes };
+  } finally {
+    for (const target of targets.reverse()) await target.stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
   }
-  return { rows, notes };
 }
 
 /** A goal with its figure; `met` null when a side was not measured. */

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 import { freePort } from '../../functions/test/support/free-port.js';
-import { postGoals, type PostRow } from '../suite/post-comparison.js';
+import { medianRow, postGoals, type PostRow } from '../suite/post-comparison.js';
 import { resolveWorkshopServerDir } from '../suite/workshop-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,6 +38,15 @@ describe('POST goals', () => {
     expect(goals[0]).toMatchObject({ figure: 'workshop not measured (--workshop-dir DIR)', met: null });
     expect(goals[1]).toMatchObject({ figure: 'ours not measured', met: null });
     expect(goals[2]?.met).toBe(true);
+  });
+});
+
+describe('rounds', () => {
+  it("takes each server's median round by req/s", () => {
+    const rounds = [row('ours', 'server', 900, 80), row('ours', 'server', 300, 400), row('ours', 'server', 1200, 60)];
+    expect(medianRow(rounds)).toBe(rounds[0]);
+    expect(medianRow(rounds.slice(0, 2))).toBe(rounds[1]);
+    expect(medianRow([])).toBeUndefined();
   });
 });
 
