@@ -22,7 +22,10 @@ export interface PostRow {
 }
 
 export interface PostComparison {
+  /** One row per server: its median round. */
   rows: PostRow[];
+  /** Every round of every server (in bench/results JSON). */
+  rounds?: PostRow[][];
   notes: string[];
 }
 
@@ -127,7 +130,7 @@ export async function comparePost(
     }
     if (rounds > 1) notes.push(`each row is the median of ${rounds} interleaved rounds by req/s`);
     const rows = measured.map(medianRow).filter((row): row is PostRow => row !== undefined);
-    return { rows, notes };
+    return { rows, rounds: measured, notes };
   } finally {
     for (const target of targets.reverse()) await target.stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
   }
