@@ -3,6 +3,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { goalLines, throughputLines } from './loadtest/chart.js';
 import { parseLoadTestOptions, usage } from './loadtest/options.js';
 import { runLoadTest } from './loadtest/run-load-test.js';
 
@@ -36,6 +37,9 @@ async function main(): Promise<void> {
     [
       `submitted ${s.tasks} in ${s.submitSeconds} s (202: ${s.accepted}, already done: ${s.alreadyDone}, errors: ${s.errors})`,
       `peak queue ${s.peakQueue}, peak workers ${s.peakWorkers} (${s.workerSource}); first worker at ${at(s.firstWorkerAt)}, drained at ${at(s.drainedAt)}, workers back to 0 at ${at(s.zeroAt)}; stopped: ${result.stoppedBy}`,
+      ...throughputLines(s),
+      'goals:',
+      ...goalLines(s).map((line) => `  ${line}`),
       `CSV:   ${result.csvPath}`,
       `chart: ${result.htmlPath}`,
     ].join('\n'),

@@ -3,17 +3,19 @@
 // bench/results/bench-<time>.json. Numbers only: it never fails on speed.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { currentFibonacciEngine } from '../functions/src/fib/fibonacci-engine.js';
 import { startBenchStack } from './suite/bench-stack.js';
 import { summarizeDirectory } from './suite/cpu-profile.js';
-import { runFibonacciBench } from './suite/fibonacci-bench.js';
+import { millionGoalMs, runEngineBench, runFibonacciBench } from './suite/fibonacci-bench.js';
 import { type HttpRow, runAutocannon } from './suite/http-bench.js';
 import { runLayers } from './suite/layers-bench.js';
 import { runDrain, runEndToEnd } from './suite/pipeline-bench.js';
+import { comparePost, type PostComparison, postGoals } from './suite/post-comparison.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -30,7 +32,7 @@ function table(title: string, header: string[], rows: string[][]): string {
   return [`\n${title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -39,10 +41,14 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10' },
       'skip-build': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'workshop-dir': { type: 'string' },
+      rounds: { type: 'string', default: '1' },
     },
   });
-  const only = values.only?.split(',') ?? ['fib', 'http', 'e2e', 'drain', 'layers'];
+  const only = values.only?.split(',') ?? ['fib', 'post', 'http', 'e2e', 'drain', 'layers'];
   const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1, got "${values.rounds}"`);
   const results: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     node: process.version,
@@ -74,17 +80,51 @@ async function main(): Promise<void> {
     );
     if (million) {
       const total = million.computeMs + (million.decimalMs ?? 0);
-      output.push(`   target F(10^6) with its decimal string <= 40 ms: ${f(total, 1)} ms — ${verdict(total <= 40)}`);
+      output.push(`   BigInt F(10^6) compute + decimal string: ${f(total, 1)} ms`);
     }
+    const engines = runEngineBench();
+    results.fibonacciEngines = engines;
+    const inUse = currentFibonacciEngine().name;
+    output.push(
+      table(
+        `   F(n) with its decimal string per engine (ms of wall time, CPU time beside it; load ${f(loadavg()[0], 1)} on ${cpus().length} CPUs; the worker uses ${inUse}: FIB_ENGINE=${process.env.FIB_ENGINE ?? 'auto'})`,
+        ['engine', 'n', 'median', 'min', 'CPU (median)', 'runs', 'goal', ''],
+        engines.map((r) => {
+          const goal = r.n === 1_000_000;
+          return [
+            r.engine,
+            int(r.n),
+            r.medianMs === null ? `unavailable: ${r.unavailable ?? '?'}` : f(r.medianMs, 1),
+            f(r.minMs, 1),
+            f(r.cpuMs, 1),
+            String(r.runs),
+            goal ? `<= ${millionGoalMs} ms` : '',
+            goal
+              ? `${verdict(r.medianMs !== null && r.medianMs <= millionGoalMs)} (by CPU time: ${verdict(r.cpuMs !== null && r.cpuMs <= millionGoalMs)})`
+              : '',
+          ];
+        }),
+      ),
+    );
   }
 
   const needsStack = only.some((name) => ['http', 'e2e', 'drain', 'layers'].includes(name));
-  if (!needsStack) return finish();
+  if (!needsStack && !only.includes('post')) return finish();
   if (!values['skip-build']) {
     log('building the functions (npm run build)…');
     const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
+  if (only.includes('post')) {
+    const comparison = await comparePost(root, log, {
+      seconds,
+      rounds,
+      workshopDir: values['workshop-dir'],
+    });
+    results.postComparison = comparison;
+    output.push(...postComparisonTable(comparison, seconds));
+  }
+  if (!needsStack) return finish();
   const profileDirectory = values.profile ? join(root, 'bench', 'results', `profiles-${Date.now()}`) : undefined;
   if (profileDirectory) mkdirSync(profileDirectory, { recursive: true });
   const stack = await startBenchStack(root, log, { cpuProfileDirectory: profileDirectory });
@@ -287,6 +327,30 @@ async function main(): Promise<void> {
       `\n${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}; total ${totalSeconds} s; results: ${file}`,
     );
   }
+}
+
+function postComparisonTable(comparison: PostComparison, seconds: number): string[] {
+  const lines = [
+    table(
+      `POST /api/values against the workshop server (issue 11 goals; autocannon, 50 connections, ${seconds} s, body {"index":"0".."29"}, no workers)`,
+      ['server', 'database', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'load (1 min)'],
+      comparison.rows.map((r) => [
+        r.server,
+        r.database,
+        int(r.requestsPerSecond),
+        f(r.p50Ms, 0),
+        f(r.p99Ms, 0),
+        String(r.non2xx),
+        String(r.errors),
+        f(r.loadBefore, 1),
+      ]),
+    ),
+    ...comparison.notes.map((note) => `   note: ${note}`),
+  ];
+  for (const goal of postGoals(comparison)) {
+    lines.push(`   goal: ${goal.goal}: ${goal.figure} — ${goal.met === null ? 'NOT MEASURED' : verdict(goal.met)}`);
+  }
+  return lines;
 }
 
 main().catch((error: unknown) => {

@@ -25,14 +25,17 @@ export interface LoadTestOptions {
   /** Requests in flight at most. @defaultValue 32 */
   concurrency: number;
   outDir: string;
-  /** Local scaler state file (from runtime.json), read when /api/stats has no `autoscaler`. */
+  /** Older local runtimes: the scaler state file (from runtime.json), read when /api/stats has no `autoscaler`. */
   autoscalerStateFile: string | undefined;
+  /** The local runtime's status server (runtime.json `runtimeUrl`); its GET /scaler gives desired, running and cap. */
+  runtimeUrl?: string;
   /** Print the live progress line. @defaultValue true */
   progress: boolean;
 }
 
 export const usage = `npm run loadtest -- [options]
   --url URL           API base (default: the API npm start wrote to .local/runtime.json, else http://127.0.0.1:7071)
+  --runtime-url URL   the local runtime's status server, for GET /scaler (default: runtimeUrl in .local/runtime.json)
   --tasks N           submissions to send (default 20000; with --duration and no --tasks: rate x duration)
   --rate R            submissions per second (default 1000)
   --duration S        spread the submissions over S seconds (sets the rate when --tasks is given)
@@ -53,18 +56,30 @@ function positive(value: string | undefined, name: string, fallback: number, all
   return number;
 }
 
+/** A runtime status URL without a trailing slash; a malformed one throws. */
+function runtimeUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  new URL(value);
+  return value.replace(/\/+$/, '');
+}
+
 /** The URL `npm start` wrote, if its process is still running. */
 export function discoverLocalRuntime(
   root: string,
   env: NodeJS.ProcessEnv = process.env,
-): { apiUrl: string; autoscalerStateFile?: string } | undefined {
+): { apiUrl: string; autoscalerStateFile?: string; runtimeUrl?: string } | undefined {
   const file = join(resolve(root, env.LOCAL_DATA_DIR ?? '.local'), 'runtime.json');
   if (!existsSync(file)) return undefined;
   try {
-    const runtime = JSON.parse(readFileSync(file, 'utf8')) as { apiUrl?: string; autoscalerStateFile?: string; pid?: number };
+    const runtime = JSON.parse(readFileSync(file, 'utf8')) as {
+      apiUrl?: string;
+      autoscalerStateFile?: string;
+      runtimeUrl?: string;
+      pid?: number;
+    };
     if (!runtime.apiUrl || !runtime.pid) return undefined;
     process.kill(runtime.pid, 0); // throws when that npm start is gone
-    return { apiUrl: runtime.apiUrl, autoscalerStateFile: runtime.autoscalerStateFile };
+    return { apiUrl: runtime.apiUrl, autoscalerStateFile: runtime.autoscalerStateFile, runtimeUrl: runtime.runtimeUrl };
   } catch {
     return undefined;
   }
@@ -75,6 +90,7 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
     args: argv,
     options: {
       url: { type: 'string' },
+      'runtime-url': { type: 'string' },
       tasks: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
@@ -111,6 +127,7 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
     concurrency: Math.floor(positive(values.concurrency, 'concurrency', 32)),
     outDir: resolve(root, values.out ?? join('bench', 'results')),
     autoscalerStateFile: local?.autoscalerStateFile,
+    runtimeUrl: runtimeUrl(values['runtime-url'] ?? local?.runtimeUrl),
     progress: true,
   };
 }

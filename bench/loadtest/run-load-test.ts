@@ -21,11 +21,12 @@ export interface LoadTestResult {
 function progressLine(sample: Sample, tasks: number, counters: SubmitCounters): string {
   const n = (value: number | null) => (value === null ? '?' : value.toLocaleString('en-US'));
   const workers = workersOf(sample);
-  const desired = sample.desired ?? sample.kubeHpaDesired;
+  const desired = sample.workersDesired ?? sample.kubeHpaDesired;
+  const cap = sample.workersCap !== null && desired !== null && desired > sample.workersCap ? `, cap ${sample.workersCap}` : '';
   return (
     `t=${Math.round(sample.t)}s sent ${n(counters.submitted)}/${n(tasks)} (202 ${n(counters.accepted)}, err ${counters.errors}) | ` +
     `queue ${n(sample.queueLength)} pending ${n(sample.pending)} done ${n(sample.done)} failed ${n(sample.failed)} | ` +
-    `workers ${n(workers)}${desired !== null ? ` (proposal ${desired})` : ''}`
+    `${n(sample.completionsPerSecond)}/s | workers ${n(workers)}${desired !== null && desired !== workers ? ` (desired ${desired}${cap})` : ''}`
   );
 }
 
@@ -38,6 +39,7 @@ export async function runLoadTest(
     kube: options.kube,
     kubeNamespace: options.kubeNamespace,
     autoscalerStateFile: options.autoscalerStateFile,
+    runtimeUrl: options.runtimeUrl,
   });
   const indices = generateIndices(options.indices, options.tasks);
   const counters: SubmitCounters = { submitted: 0, accepted: 0, alreadyDone: 0, errors: 0, lastError: undefined };
@@ -77,7 +79,7 @@ export async function runLoadTest(
     }
     if (submitSeconds !== undefined) {
       const drained = sample.queueLength === 0 && sample.pending === 0;
-      const knowsReplicas = sample.workersScaler !== null || sample.kubeReplicas !== null;
+      const knowsReplicas = sample.workersRunning !== null || sample.workersDesired !== null || sample.kubeReplicas !== null;
       if (drained && (!options.waitForZero || !knowsReplicas)) {
         stoppedBy = 'drained';
         break;

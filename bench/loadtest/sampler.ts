@@ -1,10 +1,26 @@
 // Samples the system once per interval: /api/stats (queue, pending, done, failed, worker
-// heartbeats, the local scaler's replica count) and, with --kube, the worker Deployment/HPA.
+// heartbeats, throughput counters), the local runtime's scaler (GET <runtimeUrl>/scaler, or
+// the older stats.autoscaler / state file) and, with --kube, the worker Deployment/HPA.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
+/** Totals the API counts since its Redis data began (CONTRACTS.md; absent fields read as 0). */
+export interface ThroughputCounters {
+  leaseExpired: number;
+  invocationFailed: number;
+  givenBack: number;
+  retried: number;
+}
+
+export const counterNames = [
+  'leaseExpired',
+  'invocationFailed',
+  'givenBack',
+  'retried',
+] as const satisfies readonly (keyof ThroughputCounters)[];
+
 /** One row of the load test's time series (also one CSV line). */
-export interface Sample {
+export interface Sample extends ThroughputCounters {
   /** Seconds since the run started. */
   t: number;
   time: string;
@@ -15,20 +31,55 @@ export interface Sample {
   pending: number | null;
   done: number | null;
   failed: number | null;
+  /** Completions per second since the previous sample (delta of `done`). */
+  completionsPerSecond: number | null;
+  /** {@link completionsPerSecond} per running worker. */
+  completionsPerWorker: number | null;
   /** Workers with a heartbeat in the last 15 s (from /api/stats). */
   workersHeartbeat: number | null;
-  /** Replicas the (local) scaler has set, when known. */
-  workersScaler: number | null;
-  /** The scaler's current metric proposal (HPA desired before limits). */
-  desired: number | null;
+  /** Workers KEDA's/the HPA's rules ask for (ScalerState.desired; older runtimes: autoscaler.replicas). */
+  workersDesired: number | null;
+  /** Worker processes actually running, per the local scaler. */
+  workersRunning: number | null;
+  /** The local runtime's cap on workers (the machine's cores), when it has one. */
+  workersCap: number | null;
+  capReason: string | null;
   kubeReplicas: number | null;
   kubeReady: number | null;
   kubeHpaDesired: number | null;
+  /** Whether /api/stats carried `counters` (else the four counters read as 0). */
+  countersReported: boolean;
 }
 
-/** The best worker count of a sample: kubectl, else the scaler, else heartbeats. */
+/** Running workers of a sample: ready pods (kubectl), else the scaler's running/desired, else heartbeats. */
 export function workersOf(sample: Sample): number | null {
-  return sample.kubeReplicas ?? sample.workersScaler ?? sample.workersHeartbeat;
+  return sample.kubeReady ?? sample.workersRunning ?? sample.workersDesired ?? sample.workersHeartbeat;
+}
+
+/** Fills the rate fields of `current` from the change of `done` since `previous`. */
+export function withCompletionRates(previous: Sample | undefined, current: Sample): Sample {
+  const seconds = previous ? current.t - previous.t : 0;
+  const completed = previous && previous.done !== null && current.done !== null ? current.done - previous.done : null;
+  // A negative delta means the Redis data was reset mid-run; no rate for that interval.
+  const perSecond = completed !== null && completed >= 0 && seconds > 0 ? completed / seconds : null;
+  const workers = workersOf(current);
+  return {
+    ...current,
+    completionsPerSecond: perSecond === null ? null : round(perSecond),
+    completionsPerWorker: perSecond === null || !workers ? null : round(perSecond / workers),
+  };
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;
+
+/** The local runtime's scaler state, new (CONTRACTS.md ScalerState) or old (stats.autoscaler) shape. */
+interface ScalerBody {
+  desired?: unknown;
+  running?: unknown;
+  cap?: unknown;
+  capReason?: unknown;
+  /** Older local autoscaler: the replica count its KEDA rules set. */
+  replicas?: unknown;
 }
 
 interface StatsBody {
@@ -37,7 +88,8 @@ interface StatsBody {
   done?: number;
   failed?: number;
   workers?: { active?: number };
-  autoscaler?: { replicas?: number | string; proposal?: number | string; desired?: number | string };
+  autoscaler?: ScalerBody | null;
+  counters?: Partial<Record<keyof ThroughputCounters, unknown>>;
 }
 
 /** Options for {@link Sampler}. */
@@ -45,7 +97,10 @@ export interface SamplerOptions {
   url: string;
   kube?: boolean;
   kubeNamespace?: string;
+  /** Older local runtimes: the autoscaler's state file (from runtime.json). */
   autoscalerStateFile?: string;
+  /** The local runtime's status server (runtime.json `runtimeUrl`): GET /scaler. */
+  runtimeUrl?: string;
   /** Request timeout per sample, ms. @defaultValue 2000 */
   timeoutMs?: number;
 }
@@ -69,19 +124,33 @@ function kubectlJson(args: string[], namespace: string | undefined): Promise<Rec
   });
 }
 
+async function getJson<T>(url: string, timeoutMs: number): Promise<T | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) return undefined;
+    return (await response.json()) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads one sample's worth of figures; every source is optional and bounded in time. */
 export class Sampler {
   private readonly started = performance.now();
+  private previous: Sample | undefined;
   constructor(private readonly options: SamplerOptions) {}
 
   async sample(counters: { submitted: number; accepted: number; errors: number }): Promise<Sample> {
-    const [stats, kube, scalerFile] = await Promise.all([
-      this.stats(),
+    const timeoutMs = this.options.timeoutMs ?? 2000;
+    const [stats, kube, runtimeScaler, scalerFile] = await Promise.all([
+      getJson<StatsBody>(`${this.options.url}/api/stats`, timeoutMs),
       this.options.kube ? this.kube() : undefined,
+      this.options.runtimeUrl ? getJson<ScalerBody>(`${this.options.runtimeUrl}/scaler`, timeoutMs) : undefined,
       this.scalerFile(),
     ]);
-    const scaler = stats?.autoscaler ?? scalerFile;
-    return {
+    const scaler = runtimeScaler ?? stats?.autoscaler ?? scalerFile;
+    const capReason = scaler?.capReason;
+    const sample = withCompletionRates(this.previous, {
       t: Math.round((performance.now() - this.started) / 100) / 10,
       time: new Date().toISOString(),
       ...counters,
@@ -89,31 +158,27 @@ export class Sampler {
       pending: numberOrNull(stats?.pending),
       done: numberOrNull(stats?.done),
       failed: numberOrNull(stats?.failed),
+      completionsPerSecond: null,
+      completionsPerWorker: null,
       workersHeartbeat: numberOrNull(stats?.workers?.active),
-      workersScaler: numberOrNull(scaler?.replicas),
-      desired: numberOrNull(scaler?.proposal ?? scaler?.desired),
+      workersDesired: numberOrNull(scaler?.desired ?? scaler?.replicas),
+      workersRunning: numberOrNull(scaler?.running),
+      workersCap: numberOrNull(scaler?.cap),
+      capReason: typeof capReason === 'string' && capReason !== '' ? capReason : null,
       kubeReplicas: kube?.replicas ?? null,
       kubeReady: kube?.ready ?? null,
       kubeHpaDesired: kube?.hpaDesired ?? null,
-    };
+      countersReported: stats?.counters !== undefined && stats.counters !== null,
+      ...readCounters(stats?.counters),
+    });
+    this.previous = sample;
+    return sample;
   }
 
-  private async stats(): Promise<StatsBody | undefined> {
-    try {
-      const response = await fetch(`${this.options.url}/api/stats`, {
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000),
-      });
-      if (!response.ok) return undefined;
-      return (await response.json()) as StatsBody;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private async scalerFile(): Promise<StatsBody['autoscaler'] | undefined> {
+  private async scalerFile(): Promise<ScalerBody | undefined> {
     if (!this.options.autoscalerStateFile) return undefined;
     try {
-      return JSON.parse(await readFile(this.options.autoscalerStateFile, 'utf8')) as StatsBody['autoscaler'];
+      return JSON.parse(await readFile(this.options.autoscalerStateFile, 'utf8')) as ScalerBody;
     } catch {
       return undefined;
     }
@@ -134,4 +199,15 @@ export class Sampler {
       hpaDesired: numberOrNull(hpaStatus?.desiredReplicas),
     };
   }
+}
+
+/** The stats `counters` object with every absent or malformed field read as 0. */
+export function readCounters(counters: StatsBody['counters'] | null | undefined): ThroughputCounters {
+  const read = (name: keyof ThroughputCounters) => numberOrNull(counters?.[name]) ?? 0;
+  return {
+    leaseExpired: read('leaseExpired'),
+    invocationFailed: read('invocationFailed'),
+    givenBack: read('givenBack'),
+    retried: read('retried'),
+  };
 }

@@ -1,6 +1,9 @@
 // Benchmark 1: our fast-doubling Fibonacci vs a naive recursive baseline and a BigInt loop,
-// with compute and decimal conversion timed separately.
+// with compute and decimal conversion timed separately; and F(n) with its decimal string on
+// each engine the worker can use (GMP through mpzjs, BigInt) against the issue-11 goal.
+import { bigintFibonacciDecimal } from '../../functions/src/fib/bigint-fibonacci.js';
 import { fibonacci } from '../../functions/src/fib/fibonacci.js';
+import { loadGmpFibonacci } from '../../functions/src/fib/gmp-fibonacci.js';
 
 /** The textbook exponential recursion (Number; exact up to n = 78). */
 export function naiveFibonacci(n: number): number {
@@ -92,6 +95,69 @@ export function runFibonacciBench(): FibRow[] {
       baselineComputeMs: loop.ms,
       baselineDecimalMs: loopDecimal.ms,
       baseline: 'BigInt loop',
+    });
+  }
+  return rows;
+}
+
+/** F(10^6) with its decimal string must take at most this long (1.5x C GMP here; issue 11). */
+export const millionGoalMs = 15;
+
+/** F(n) including its decimal string on one engine. */
+export interface EngineRow {
+  engine: 'gmp' | 'bigint';
+  n: number;
+  /** Median of the timed runs, ms; null when the engine is unavailable. */
+  medianMs: number | null;
+  minMs: number | null;
+  /** Median CPU time of this process per run, ms: close to the wall time on an idle machine, and
+   * much less inflated than it when other processes compete for the cores. */
+  cpuMs: number | null;
+  runs: number;
+  /** Why the engine could not run. */
+  unavailable?: string;
+}
+
+function timings(work: () => string, runs: number): { medianMs: number; minMs: number; cpuMs: number; value: string } {
+  let value = work(); // warm-up
+  const times: number[] = [];
+  const cpu: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    value = work();
+    times.push(performance.now() - started);
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+  const medianMs = median(times);
+  return { medianMs, minMs: times[0] ?? NaN, cpuMs: median(cpu), value };
+}
+
+/** Times both engines at 10^5 and 10^6 and checks they give the same digits. */
+export function runEngineBench(): EngineRow[] {
+  const gmp = loadGmpFibonacci();
+  const rows: EngineRow[] = [];
+  for (const [n, gmpRuns, bigintRuns] of [
+    [100_000, 50, 20],
+    [1_000_000, 21, 7],
+  ] as const) {
+    const bigint = timings(() => bigintFibonacciDecimal(n), bigintRuns);
+    if (gmp.ok) {
+      const native = timings(() => gmp.decimal(n), gmpRuns);
+      if (native.value !== bigint.value) throw new Error(`F(${n}) differs between GMP and BigInt`);
+      rows.push({ engine: 'gmp', n, medianMs: native.medianMs, minMs: native.minMs, cpuMs: native.cpuMs, runs: gmpRuns });
+    } else {
+      rows.push({ engine: 'gmp', n, medianMs: null, minMs: null, cpuMs: null, runs: 0, unavailable: gmp.reason });
+    }
+    rows.push({
+      engine: 'bigint',
+      n,
+      medianMs: bigint.medianMs,
+      minMs: bigint.minMs,
+      cpuMs: bigint.cpuMs,
+      runs: bigintRuns,
     });
   }
   return rows;

@@ -1,0 +1,181 @@
+// POST /api/values side by side with the workshop's Express server, in one run and with the
+// same autocannon settings: ours on the default stack (PGlite) and on a Postgres server, the
+// workshop's on its own redis-server and a fresh database. Issue 11's goals: >= 1x the
+// workshop on the default stack, >= 2x with a Postgres server, p99 <= 50 ms at 50 connections.
+import { loadavg } from 'node:os';
+
+import { type BenchStack, startBenchStack } from './bench-stack.js';
+import { runAutocannon } from './http-bench.js';
+import { postgresAnswers, startWorkshopServer, workshopCheckoutHelp } from './workshop-server.js';
+
+/** One server's figures. */
+export interface PostRow {
+  server: 'workshop (Express)' | 'ours';
+  database: 'server' | 'pglite';
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  /** 1-minute load average just before this measurement (2 cores here: above 2 means contention). */
+  loadBefore: number;
+}
+
+export interface PostComparison {
+  /** One row per server: its median round. */
+  rows: PostRow[];
+  /** Every round of every server (in bench/results JSON). */
+  rounds?: PostRow[][];
+  notes: string[];
+}
+
+export const postGoalsTargets = { defaultStackRatio: 1, serverRatio: 2, p99Ms: 50 } as const;
+
+/** The workshop's client sends the index as a string; 0..29 repeat, as in issue 11. */
+function bodies(): () => string {
+  let next = 0;
+  return () => `{"index":"${next++ % 30}"}`;
+}
+
+async function measure(url: string, seconds: number, warmUp: boolean): Promise<Omit<PostRow, 'server' | 'database'>> {
+  if (warmUp) await runAutocannon({ name: 'warm-up', url, method: 'POST', body: bodies(), durationSeconds: 2 });
+  const loadBefore = loadavg()[0] ?? 0;
+  const row = await runAutocannon({ name: 'POST', url, method: 'POST', body: bodies(), durationSeconds: seconds });
+  return {
+    requestsPerSecond: row.requestsPerSecond,
+    p50Ms: row.p50Ms,
+    p99Ms: row.p99Ms,
+    non2xx: row.non2xx,
+    errors: row.errors,
+    loadBefore,
+  };
+}
+
+// bench-stack.ts (runtime stream) uses the server at BENCH_DATABASE_URL when it answers, else
+// PGlite; an address where nothing listens therefore selects PGlite, the `npm start` default.
+const nowhere = 'postgres://postgres@127.0.0.1:1/postgres';
+
+async function startStackOn(kind: 'pglite' | 'server', root: string, log: (m: string) => void): Promise<BenchStack> {
+  const saved = process.env.BENCH_DATABASE_URL;
+  if (kind === 'pglite') process.env.BENCH_DATABASE_URL = nowhere;
+  try {
+    const stack = await startBenchStack(root, kind === 'pglite' ? () => undefined : log);
+    if (stack.databaseKind !== kind) {
+      await stack.stop();
+      throw new Error(`asked for a stack on ${kind}, got ${stack.databaseKind}`);
+    }
+    return stack;
+  } finally {
+    if (saved === undefined) delete process.env.BENCH_DATABASE_URL;
+    else process.env.BENCH_DATABASE_URL = saved;
+  }
+}
+
+/** A server under test and how to stop it. */
+interface Target {
+  server: PostRow['server'];
+  database: PostRow['database'];
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The row with the median req/s of one target's rounds. */
+export function medianRow(rounds: readonly PostRow[]): PostRow | undefined {
+  const sorted = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/**
+ * Starts the workshop server (when `workshopDir` is given) and ours on PGlite and on the
+ * Postgres server, all at once (idle, they cost next to nothing), then measures them in turn
+ * for `rounds` rounds, so that a change in the machine's load falls on all of them alike; each
+ * server's row is its median round.
+ */
+export async function comparePost(
+  root: string,
+  log: (message: string) => void,
+  options: { seconds: number; rounds?: number; workshopDir?: string; adminUrl?: string },
+): Promise<PostComparison> {
+  const adminUrl = options.adminUrl ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const rounds = Math.max(1, options.rounds ?? 1);
+  const notes: string[] = [];
+  const targets: Target[] = [];
+  try {
+    if (options.workshopDir) {
+      log('POST comparison: starting the workshop server…');
+      const workshop = await startWorkshopServer(options.workshopDir, root, adminUrl, log);
+      targets.push({
+        server: 'workshop (Express)',
+        database: workshop.databaseKind,
+        url: `${workshop.url}/values`,
+        stop: () => workshop.stop(),
+      });
+    } else {
+      notes.push(`the workshop server was not run: ${workshopCheckoutHelp}`);
+    }
+    const serverAnswers = await postgresAnswers(adminUrl);
+    if (!serverAnswers) notes.push(`no Postgres server answers at ${adminUrl}: ours ran on PGlite only`);
+    for (const kind of serverAnswers ? (['pglite', 'server'] as const) : (['pglite'] as const)) {
+      log(`POST comparison: starting ours on ${kind}…`);
+      const stack = await startStackOn(kind, root, log);
+      targets.push({ server: 'ours', database: kind, url: `${stack.apiUrl}/api/values`, stop: () => stack.stop() });
+    }
+    const measured = targets.map(() => [] as PostRow[]);
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const [i, target] of targets.entries()) {
+        log(`POST comparison: round ${round}/${rounds}, ${target.server} on ${target.database}…`);
+        const figures = await measure(target.url, options.seconds, round === 1);
+        measured[i]?.push({ server: target.server, database: target.database, ...figures });
+      }
+    }
+    if (rounds > 1) notes.push(`each row is the median of ${rounds} interleaved rounds by req/s`);
+    const rows = measured.map(medianRow).filter((row): row is PostRow => row !== undefined);
+    return { rows, rounds: measured, notes };
+  } finally {
+    for (const target of targets.reverse()) await target.stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+  }
+}
+
+/** A goal with its figure; `met` null when a side was not measured. */
+export interface PostGoal {
+  goal: string;
+  figure: string;
+  met: boolean | null;
+}
+
+export function postGoals(comparison: PostComparison): PostGoal[] {
+  const workshop = comparison.rows.find((r) => r.server === 'workshop (Express)');
+  const ours = (database: PostRow['database']) => comparison.rows.find((r) => r.server === 'ours' && r.database === database);
+  const ratio = (row: PostRow | undefined, goal: string, target: number): PostGoal => {
+    if (!row || !workshop) {
+      return { goal, figure: !row ? 'ours not measured' : 'workshop not measured (--workshop-dir DIR)', met: null };
+    }
+    const times = row.requestsPerSecond / Math.max(workshop.requestsPerSecond, 1e-9);
+    return {
+      goal,
+      figure: `${times.toFixed(2)}x (${Math.round(row.requestsPerSecond)} vs ${Math.round(workshop.requestsPerSecond)} req/s)`,
+      met: times >= target,
+    };
+  };
+  const goals = [
+    ratio(
+      ours('pglite'),
+      `ours on the default stack (PGlite) >= ${postGoalsTargets.defaultStackRatio}x the workshop`,
+      postGoalsTargets.defaultStackRatio,
+    ),
+    ratio(
+      ours('server'),
+      `ours with a Postgres server >= ${postGoalsTargets.serverRatio}x the workshop`,
+      postGoalsTargets.serverRatio,
+    ),
+  ];
+  for (const database of ['pglite', 'server'] as const) {
+    const row = ours(database);
+    goals.push({
+      goal: `ours p99 <= ${postGoalsTargets.p99Ms} ms at 50 connections (${database})`,
+      figure: row ? `${row.p99Ms} ms` : 'not measured',
+      met: row ? row.p99Ms <= postGoalsTargets.p99Ms : null,
+    });
+  }
+  return goals;
+}

@@ -1,0 +1,70 @@
+// Which arithmetic computes F(n): GMP (native, fast) or BigInt (always there), from FIB_ENGINE.
+import { z } from 'zod';
+
+import { ConfigError } from '../errors.js';
+import { bigintFibonacciDecimal } from './bigint-fibonacci.js';
+import { loadGmpFibonacci, type RequireModule } from './gmp-fibonacci.js';
+
+/**
+ * `FIB_ENGINE`: `auto` uses GMP when the mpzjs binding loads and BigInt otherwise; `gmp`
+ * requires the binding (start fails without it); `bigint` never loads it.
+ * @defaultValue 'auto'
+ */
+export const fibEngineSetting = z.enum(['auto', 'gmp', 'bigint']);
+export type FibEngineSetting = z.infer<typeof fibEngineSetting>;
+
+/** Reads FIB_ENGINE (unset or empty is `auto`); a bad value throws a ConfigError naming it. */
+export function parseFibEngineSetting(value: string | undefined): FibEngineSetting {
+  if (value === undefined || value === '') return 'auto';
+  const parsed = fibEngineSetting.safeParse(value);
+  if (!parsed.success) {
+    throw new ConfigError(`FIB_ENGINE must be one of ${fibEngineSetting.options.join(', ')}; got "${value}"`);
+  }
+  return parsed.data;
+}
+
+/** The arithmetic in use. */
+export interface FibonacciEngine {
+  name: 'gmp' | 'bigint';
+  /** F(n) as its exact decimal string. */
+  decimal: (n: number) => string;
+  /** Why `auto` fell back to BigInt, when it did. */
+  fallbackReason?: string;
+}
+
+/** Options for {@link selectFibonacciEngine}. */
+export interface SelectEngineOptions {
+  /** How mpzjs is required; tests pass one that fails. @defaultValue Node's require */
+  requireModule?: RequireModule;
+  /** Told once when `auto` falls back to BigInt. @defaultValue console.warn */
+  warn?: (message: string) => void;
+}
+
+/** Resolves a setting to an engine; `gmp` without a working binding throws a ConfigError. */
+export function selectFibonacciEngine(setting: FibEngineSetting, options: SelectEngineOptions = {}): FibonacciEngine {
+  if (setting === 'bigint') return { name: 'bigint', decimal: bigintFibonacciDecimal };
+  const gmp = loadGmpFibonacci(options.requireModule);
+  if (gmp.ok) return { name: 'gmp', decimal: gmp.decimal };
+  if (setting === 'gmp') {
+    throw new ConfigError(`FIB_ENGINE=gmp but the GMP binding is unavailable (${gmp.reason}); use auto or bigint`);
+  }
+  (options.warn ?? console.warn)(`FIB_ENGINE=auto: ${gmp.reason}; computing with BigInt (about 4x slower at F(10^6))`);
+  return { name: 'bigint', decimal: bigintFibonacciDecimal, fallbackReason: gmp.reason };
+}
+
+let current: FibonacciEngine | undefined;
+
+/**
+ * Chooses the engine for {@link currentFibonacciEngine}; call it at start with the validated
+ * setting so that `FIB_ENGINE=gmp` on a machine without libgmp fails there, not at the first task.
+ */
+export function useFibonacciEngine(setting: FibEngineSetting, options: SelectEngineOptions = {}): FibonacciEngine {
+  current = selectFibonacciEngine(setting, options);
+  return current;
+}
+
+/** The engine in use; on first use without {@link useFibonacciEngine}, from FIB_ENGINE. */
+export function currentFibonacciEngine(): FibonacciEngine {
+  current ??= selectFibonacciEngine(parseFibEngineSetting(process.env.FIB_ENGINE));
+  return current;
+}
