@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../src/config.js';
 import { selectedFunctionNames } from '../../local/host/function-selection.js';
+import { loadConfig } from '../src/config.js';
 import { buildRegistrations } from '../src/registrations.js';
 
 describe('registrations', () => {
@@ -34,6 +34,7 @@ describe('registrations', () => {
         'GET values/recent',
         'GET values/{index}',
         'POST values',
+        'GET worker/live',
       ].sort(),
     );
     expect(new Set(registrations.map((r) => r.name)).size).toBe(registrations.length);
