@@ -13,8 +13,19 @@ import { registration as stats } from './functions/stats.js';
 import { registration as submitValue } from './functions/submit-value.js';
 import { registration as valueByIndex } from './functions/value-by-index.js';
 import { registration as workerLiveness } from './functions/worker-liveness.js';
+import { withBrowserPolicy } from './http/browser-policy.js';
 import { recordWorkerInvocation } from './live/worker-invocations.js';
 import type { Registration } from './registration-types.js';
+
+/** Every HTTP function gets the browser policy (CORS, origin-checked JSON writes, nosniff). */
+function withPolicy(registration: Registration, config: Readonly<Config>): Registration {
+  if (registration.kind !== 'http') return registration;
+  return {
+    ...registration,
+    methods: [...registration.methods, 'OPTIONS'],
+    handler: withBrowserPolicy(registration.handler, { methods: registration.methods, allowedOrigins: config.allowedOrigins }),
+  };
+}
 
 /** Every list-trigger invocation is recorded here, under the real host and the local one alike. */
 function withInvocationRecord(registration: Registration): Registration {
@@ -42,7 +53,7 @@ export function buildRegistrations(config: Readonly<Config>): Registration[] {
     fibWorker,
     requeueExpired,
     workerLiveness,
-  ].map((register) => withInvocationRecord(register(config)));
+  ].map((register) => withPolicy(withInvocationRecord(register(config)), config));
 }
 
 export type { HttpRegistration, RedisListRegistration, Registration, TimerRegistration } from './registration-types.js';
