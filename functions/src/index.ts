@@ -7,6 +7,10 @@ import { buildRegistrations } from './registrations.js';
 // @azure/functions is CommonJS; under ESM its classes come from the default export.
 const { app, trigger } = azf;
 
+// HTTP streams: GET /api/events returns a ReadableStream body (server-sent events). Needs
+// @azure/functions >= 4.3 and Functions runtime >= 4.28 (learn.microsoft.com/azure/azure-functions/node-http-stream).
+app.setup({ enableHttpStream: true });
+
 for (const registration of buildRegistrations(loadConfig())) {
   switch (registration.kind) {
     case 'http':

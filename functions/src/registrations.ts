@@ -5,9 +5,11 @@ import type { InvocationContext } from '@azure/functions';
 import type { Config } from './config.js';
 import { registration as allSubmissions } from './functions/all-submissions.js';
 import { registration as currentValues } from './functions/current-values.js';
+import { registration as events } from './functions/events.js';
 import { registration as fibWorker } from './functions/fib-worker.js';
 import { registration as health } from './functions/health.js';
 import { registration as recentValues } from './functions/recent-values.js';
+import { registration as redisTopology } from './functions/redis-topology.js';
 import { registration as requeueExpired } from './functions/requeue-expired.js';
 import { registration as stats } from './functions/stats.js';
 import { registration as submitValue } from './functions/submit-value.js';
@@ -53,6 +55,8 @@ export function buildRegistrations(config: Readonly<Config>): Registration[] {
     fibWorker,
     requeueExpired,
     workerLiveness,
+    events,
+    redisTopology,
   ].map((register) => withPolicy(withInvocationRecord(register(config)), config));
 }
 

@@ -37,6 +37,8 @@ describe('registrations', () => {
         'GET values/{index}',
         'POST values',
         'GET worker/live',
+        'GET events',
+        'GET topology',
       ].sort(),
     );
     expect(new Set(registrations.map((r) => r.name)).size).toBe(registrations.length);
