@@ -2,6 +2,7 @@
 import azf from '@azure/functions';
 
 import { loadConfig } from './config.js';
+import { stopEventHub } from './functions/events.js';
 import { buildRegistrations } from './registrations.js';
 
 // @azure/functions is CommonJS; under ESM its classes come from the default export.
@@ -33,3 +34,6 @@ for (const registration of buildRegistrations(loadConfig())) {
       break;
   }
 }
+
+// Under the real host, stop the shared event reader when the app shuts down.
+app.hook.appTerminate(() => stopEventHub());

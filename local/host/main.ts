@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import { loadConfig } from '../../functions/src/config.js';
+import { stopEventHub } from '../../functions/src/functions/events.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
   buildRegistrations,
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
     await closed;
+    await stopEventHub();
     await pollerClient?.quit().catch(() => undefined);
     await services.close();
     process.exit(0);

@@ -53,6 +53,13 @@ export function eventHub(services: Services = getServices()): EventHub {
   return hub.hub;
 }
 
+/** Stops the process's hub, if one runs (host shutdown). */
+export async function stopEventHub(): Promise<void> {
+  const current = hub;
+  hub = undefined;
+  await current?.hub.stop();
+}
+
 /** Replaces the hub and stream timings (tests); undefined restores the defaults. */
 export function configureEvents(options?: { hub?: EventHub; services?: Services; stream?: Partial<EventStreamOptions> }): void {
   if (options?.hub && options.services) hub = { services: options.services, hub: options.hub };
