@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configureEvents, eventHub } from '../src/functions/events.js';
 import { eventsStreamKey } from '../src/live/event-hub.js';
 import type { RedisTopology } from '../src/live/live-types.js';
-import { addIndexEvent, type EventStreamReader,openEventStream } from './support/event-stream.js';
+import { addIndexEvent, type EventStreamReader, openEventStream } from './support/event-stream.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
 

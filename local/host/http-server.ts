@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import azf, { type HttpResponseInit } from '@azure/functions';
 
 import type { HttpRegistration } from '../../functions/src/registration-types.js';
+import { LocalHttpRequest } from './local-http-request.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
 interface Route {
@@ -117,13 +118,18 @@ async function send(response: ServerResponse, init: HttpResponseInit): Promise<v
   const headers = new Headers(init.headers);
   const status = init.status ?? 200;
   const body: unknown = init.body;
-  if (init.jsonBody !== undefined) {
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
+  if (init.jsonBody !== undefined || typeof body === 'string' || body instanceof Uint8Array) {
+    let payload: string | Uint8Array;
+    if (init.jsonBody !== undefined) {
+      payload = JSON.stringify(init.jsonBody);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
+    } else {
+      payload = body as string | Uint8Array;
+    }
+    // A known length: one write, no chunked framing (writeHead fixes the headers before end()).
+    headers.set('content-length', String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength));
     response.writeHead(status, Object.fromEntries(headers.entries()));
-    response.end(JSON.stringify(init.jsonBody));
-  } else if (typeof body === 'string' || body instanceof Uint8Array) {
-    response.writeHead(status, Object.fromEntries(headers.entries()));
-    response.end(body);
+    response.end(payload);
   } else if (body instanceof ReadableStream) {
     response.writeHead(status, Object.fromEntries(headers.entries()));
     const reader = (body as ReadableStream<Uint8Array | string>).getReader();
@@ -237,13 +243,13 @@ export async function startHttpServer(
     } catch {
       return sendHostError(response, 400, 'the Host header is malformed');
     }
-    const httpRequest = new azf.HttpRequest({
+    const httpRequest = new LocalHttpRequest({
       method,
       url: requestUrl,
       headers,
-      query: Object.fromEntries(url.searchParams.entries()),
+      query: new URLSearchParams(url.search),
       params,
-      body: body.length > 0 ? { bytes: body } : undefined,
+      body: body.length > 0 ? body : undefined,
     });
     const name = found.route.registration.name;
     const context = new azf.InvocationContext({

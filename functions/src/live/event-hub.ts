@@ -154,7 +154,7 @@ export class EventHub {
           lastId = newest[0]?.[0] ?? '0-0';
           markPositioned();
         }
-        const answer = (await reader.xread('COUNT', 500, 'BLOCK', this.options.blockMs, 'STREAMS', this.key, lastId));
+        const answer = await reader.xread('COUNT', 500, 'BLOCK', this.options.blockMs, 'STREAMS', this.key, lastId);
         const entries = answer?.[0]?.[1] ?? [];
         if (entries.length === 0) continue;
         lastId = entries[entries.length - 1]?.[0] ?? lastId;
