@@ -73,19 +73,37 @@ export async function runBatch(
  */
 export function startListPoller(registration: RedisListRegistration, client: Redis, log: (line: LogLine) => void): ListPoller {
   const { key, maxBatchSize, pollingIntervalInMs } = registration.trigger;
+  // `client` is the poller's own connection. An LPOP that timed out during an outage must never
+  // run later: ioredis would otherwise keep it in its offline queue, or resend it after the
+  // reconnect, and pop entries whose promise was already rejected (no invocation ever sees them).
+  client.options.enableOfflineQueue = false;
+  client.options.autoResendUnfulfilledCommands = false;
   const stopping = new AbortController();
   const invoke = createInvoker(registration, log);
+  let failingSince: number | undefined;
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
         const entries = await client.lpop(key, maxBatchSize);
+        if (failingSince !== undefined) {
+          log({
+            level: 'information',
+            source: registration.name,
+            message: `polling again after ${Date.now() - failingSince} ms of failed polls`,
+          });
+          failingSince = undefined;
+        }
         if (entries && entries.length > 0) await runBatch(registration, invoke, entries, log);
       } catch (error) {
-        log({
-          level: 'warning',
-          source: registration.name,
-          message: `poll failed: ${error instanceof Error ? error.message : String(error)}`,
-        });
+        // One line per outage, not one per poll.
+        if (failingSince === undefined) {
+          failingSince = Date.now();
+          log({
+            level: 'warning',
+            source: registration.name,
+            message: `poll failed: ${error instanceof Error ? error.message : String(error)}; retrying every ${pollingIntervalInMs} ms`,
+          });
+        }
       }
       await sleep(pollingIntervalInMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
