@@ -46,6 +46,36 @@ export const settingsSchema = z.object({
   REDIS_TIMEOUT_MS: wholeNumber(50, 60_000).default(2000),
   /** Timeout of every Postgres connect and query. @defaultValue 3000 */
   DATABASE_TIMEOUT_MS: wholeNumber(50, 60_000).default(3000),
+  /**
+   * Origins besides the API's own that may write (POST) from a browser, comma-separated
+   * (`https://fib.example.com,http://localhost:3000`); no wildcard. @defaultValue "" (same origin only)
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const origins = text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0);
+      for (const origin of origins) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${origin}" is not an origin like https://fib.example.com (no path, no wildcard)`,
+          });
+        }
+      }
+      return origins;
+    }),
+  /** Concurrent `GET /api/events` streams one process serves; past it, 503. @defaultValue 100 */
+  MAX_EVENT_STREAMS: wholeNumber(1, 10_000).default(100),
 });
 
 /** Names the platform (Functions host, Kubernetes, node-postgres) reads; not ours to validate. */
@@ -85,6 +115,8 @@ export interface Config {
   workerPollingIntervalMs: number;
   redisTimeoutMs: number;
   databaseTimeoutMs: number;
+  allowedOrigins: readonly string[];
+  maxEventStreams: number;
 }
 
 /** Validates `env` and returns a frozen Config, or throws a ConfigError naming each bad variable. */
@@ -114,5 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     workerPollingIntervalMs: settings.WORKER_POLLING_INTERVAL_MS,
     redisTimeoutMs: settings.REDIS_TIMEOUT_MS,
     databaseTimeoutMs: settings.DATABASE_TIMEOUT_MS,
+    allowedOrigins: Object.freeze(settings.ALLOWED_ORIGINS),
+    maxEventStreams: settings.MAX_EVENT_STREAMS,
   });
 }

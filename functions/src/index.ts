@@ -2,10 +2,15 @@
 import azf from '@azure/functions';
 
 import { loadConfig } from './config.js';
+import { stopEventHub } from './functions/events.js';
 import { buildRegistrations } from './registrations.js';
 
 // @azure/functions is CommonJS; under ESM its classes come from the default export.
 const { app, trigger } = azf;
+
+// HTTP streams: GET /api/events returns a ReadableStream body (server-sent events). Needs
+// @azure/functions >= 4.3 and Functions runtime >= 4.28 (learn.microsoft.com/azure/azure-functions/node-http-stream).
+app.setup({ enableHttpStream: true });
 
 for (const registration of buildRegistrations(loadConfig())) {
   switch (registration.kind) {
@@ -29,3 +34,6 @@ for (const registration of buildRegistrations(loadConfig())) {
       break;
   }
 }
+
+// Under the real host, stop the shared event reader when the app shuts down.
+app.hook.appTerminate(() => stopEventHub());

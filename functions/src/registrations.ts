@@ -1,22 +1,63 @@
 // The one list of functions: index.ts registers it with the Functions host, the local host
 // (local/host/) serves the same handlers, and tests call them directly.
+import type { InvocationContext } from '@azure/functions';
+
 import type { Config } from './config.js';
 import { registration as allSubmissions } from './functions/all-submissions.js';
 import { registration as currentValues } from './functions/current-values.js';
+import { registration as events } from './functions/events.js';
 import { registration as fibWorker } from './functions/fib-worker.js';
 import { registration as health } from './functions/health.js';
 import { registration as recentValues } from './functions/recent-values.js';
+import { registration as redisTopology } from './functions/redis-topology.js';
 import { registration as requeueExpired } from './functions/requeue-expired.js';
 import { registration as stats } from './functions/stats.js';
 import { registration as submitValue } from './functions/submit-value.js';
 import { registration as valueByIndex } from './functions/value-by-index.js';
+import { registration as workerLiveness } from './functions/worker-liveness.js';
+import { withBrowserPolicy } from './http/browser-policy.js';
+import { recordWorkerInvocation } from './live/worker-invocations.js';
 import type { Registration } from './registration-types.js';
+
+/** Every HTTP function gets the browser policy (CORS, origin-checked JSON writes, nosniff). */
+function withPolicy(registration: Registration, config: Readonly<Config>): Registration {
+  if (registration.kind !== 'http') return registration;
+  return {
+    ...registration,
+    methods: [...registration.methods, 'OPTIONS'],
+    handler: withBrowserPolicy(registration.handler, { methods: registration.methods, allowedOrigins: config.allowedOrigins }),
+  };
+}
+
+/** Every list-trigger invocation is recorded here, under the real host and the local one alike. */
+function withInvocationRecord(registration: Registration): Registration {
+  if (registration.kind !== 'redisList') return registration;
+  const { handler } = registration;
+  return {
+    ...registration,
+    handler: (entry: unknown, context: InvocationContext) => {
+      recordWorkerInvocation();
+      return handler(entry, context);
+    },
+  };
+}
 
 /** Every function of the app, configured from the validated settings. */
 export function buildRegistrations(config: Readonly<Config>): Registration[] {
-  return [submitValue, currentValues, recentValues, allSubmissions, valueByIndex, health, stats, fibWorker, requeueExpired].map(
-    (register) => register(config),
-  );
+  return [
+    submitValue,
+    currentValues,
+    recentValues,
+    allSubmissions,
+    valueByIndex,
+    health,
+    stats,
+    fibWorker,
+    requeueExpired,
+    workerLiveness,
+    events,
+    redisTopology,
+  ].map((register) => withPolicy(withInvocationRecord(register(config)), config));
 }
 
 export type { HttpRegistration, RedisListRegistration, Registration, TimerRegistration } from './registration-types.js';

@@ -37,6 +37,9 @@ describe('checkSubmissionBody', () => {
     ['{"index": "5abc"}', '"5abc"'],
     ['{"index": " 7"}', '" 7"'],
     ['{"index": "+7"}', '"+7"'],
+    ['{"index": "-0"}', '"-0": a sign on zero, like "+7"'],
+    ['{"index": "-000"}', '"-000"'],
+    ['{"index": -0}', '-0'],
     ['{"index": true}', 'true'],
   ])('rejects %s (%s) with 400 and a message', (body) => {
     const result = checkSubmissionBody(body, maxIndex);

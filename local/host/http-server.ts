@@ -1,11 +1,16 @@
 // Serves the registered HTTP functions on a plain Node http server, the way `func start`
-// would: same routes under /api, same HttpRequest/InvocationContext objects.
+// would: same routes under /api, same HttpRequest/InvocationContext objects. It adds only what
+// the real host and the edge do in front of a function: a request-body limit, connection
+// timeouts, routing answers (404/405 with Allow, 400 for a malformed path), and streamed
+// response bodies (HTTP streams, as with `app.setup({ enableHttpStream: true })`).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 
 import azf, { type HttpResponseInit } from '@azure/functions';
 
 import type { HttpRegistration } from '../../functions/src/registration-types.js';
+import { LocalHttpRequest } from './local-http-request.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
 interface Route {
@@ -15,7 +20,30 @@ interface Route {
   literal: boolean;
 }
 
-const maxRequestBytes = 1_000_000;
+/** Limits of the local host; the defaults are what `npm start` runs with. */
+export interface HttpLimits {
+  /** Largest request body; a larger one gets 413 before it is read (Content-Length) or as soon as it passes the limit. @defaultValue 1 MiB */
+  maxBodyBytes: number;
+  /** Time to receive a request's headers (Node's headersTimeout). @defaultValue 10000 */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (Node's requestTimeout). @defaultValue 30000 */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. @defaultValue 5000 */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed (streams send heartbeats). @defaultValue 30000 */
+  idleTimeoutMs: number;
+  /** How often Node checks headersTimeout/requestTimeout (its default is 30 s). @defaultValue 1000 */
+  timeoutCheckIntervalMs: number;
+}
+
+export const defaultHttpLimits: Readonly<HttpLimits> = Object.freeze({
+  maxBodyBytes: 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+  timeoutCheckIntervalMs: 1_000,
+});
 
 function compileRoute(registration: HttpRegistration): Route {
   const parameterNames: string[] = [];
@@ -33,91 +61,210 @@ function compileRoute(registration: HttpRegistration): Route {
   return { registration, pattern: new RegExp(`^/api/${source}/?$`, 'i'), parameterNames, literal: parameterNames.length === 0 };
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
+class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError';
+}
+
+/** Reads the body up to `limit` bytes; rejects with BodyTooLargeError as soon as it passes it. */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxRequestBytes) {
-        reject(new Error('request body too large'));
-        request.destroy();
+      if (size > limit) {
+        request.off('data', onData);
+        reject(new BodyTooLargeError());
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    request.on('data', onData);
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
 
-function send(response: ServerResponse, init: HttpResponseInit): void {
-  const headers = new Headers(init.headers);
-  let body: string | Uint8Array | undefined;
-  if (init.jsonBody !== undefined) {
-    body = JSON.stringify(init.jsonBody);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
-  } else if (typeof init.body === 'string' || init.body instanceof Uint8Array) {
-    body = init.body;
-  }
-  response.writeHead(init.status ?? 200, Object.fromEntries(headers.entries()));
-  response.end(body);
+/** How long / how much of a refused upload is still read (and discarded) after the 413. */
+const lingerMs = 5_000;
+const lingerBytes = 64 * 1024 * 1024;
+
+const hostHeaders = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** Starts the HTTP server; resolves once it listens. */
+/** Writes a streamed body chunk by chunk (no buffering); stops reading it when the client goes away. */
+async function pipeStream(response: ServerResponse, source: AsyncIterable<Uint8Array | string>, cancel: () => void) {
+  response.flushHeaders();
+  const closed = new Promise<void>((resolve) => response.once('close', resolve));
+  let gone = false;
+  void closed.then(() => {
+    gone = true;
+    cancel();
+  });
+  try {
+    for await (const chunk of source) {
+      if (gone) break;
+      if (!response.write(chunk)) await Promise.race([new Promise((resolve) => response.once('drain', resolve)), closed]);
+    }
+  } finally {
+    if (!gone) response.end();
+  }
+}
+
+async function send(response: ServerResponse, init: HttpResponseInit): Promise<void> {
+  const headers = new Headers(init.headers);
+  const status = init.status ?? 200;
+  const body: unknown = init.body;
+  if (init.jsonBody !== undefined || typeof body === 'string' || body instanceof Uint8Array) {
+    let payload: string | Uint8Array;
+    if (init.jsonBody !== undefined) {
+      payload = JSON.stringify(init.jsonBody);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
+    } else {
+      payload = body as string | Uint8Array;
+    }
+    // A known length: one write, no chunked framing (writeHead fixes the headers before end()).
+    headers.set('content-length', String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength));
+    response.writeHead(status, Object.fromEntries(headers.entries()));
+    response.end(payload);
+  } else if (body instanceof ReadableStream) {
+    response.writeHead(status, Object.fromEntries(headers.entries()));
+    const reader = (body as ReadableStream<Uint8Array | string>).getReader();
+    const chunks = {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      },
+    };
+    await pipeStream(response, chunks, () => void reader.cancel().catch(() => undefined));
+  } else if (body instanceof Readable || isAsyncIterable(body)) {
+    response.writeHead(status, Object.fromEntries(headers.entries()));
+    await pipeStream(response, body as AsyncIterable<Uint8Array>, () => {
+      if (body instanceof Readable) body.destroy();
+    });
+  } else {
+    response.writeHead(status, Object.fromEntries(headers.entries()));
+    response.end();
+  }
+}
+
+/** A JSON answer of the host itself, closing the connection when the request body was not read. */
+function sendHostError(
+  response: ServerResponse,
+  status: number,
+  error: string,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  return send(response, { status, jsonBody: { error }, headers: { ...hostHeaders, ...extra } });
+}
+
+/** Starts the HTTP server; resolves once it listens (on 127.0.0.1 unless `host` says otherwise). */
 export async function startHttpServer(
   registrations: readonly HttpRegistration[],
-  options: { port: number; host?: string; log: (line: LogLine) => void },
+  options: { port: number; host?: string; log: (line: LogLine) => void; limits?: Partial<HttpLimits> },
 ): Promise<Server> {
+  const limits: HttpLimits = { ...defaultHttpLimits, ...options.limits };
   // Literal routes win over parameterised ones, as in ASP.NET routing (values/current before values/{index}).
   const routes = registrations.map(compileRoute).sort((a, b) => Number(b.literal) - Number(a.literal));
-  const server = createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
-      const method = (request.method ?? 'GET').toUpperCase();
-      const matches = routes
-        .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
-        .filter((candidate) => candidate.match !== null);
-      const found = matches.find(({ route }) => route.registration.methods.includes(method as never));
-      if (!found?.match) {
-        send(
-          response,
-          matches.length > 0
-            ? { status: 405, jsonBody: { error: `${method} is not allowed here` } }
-            : { status: 404, jsonBody: { error: 'not found' } },
-        );
-        return;
-      }
-      const params = Object.fromEntries(
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    },
+    (request, response) => {
+      void handle(request, response).catch((error: unknown) => {
+        options.log({ level: 'error', source: 'http', message: error instanceof Error ? error.message : String(error) });
+        if (!response.headersSent) void sendHostError(response, 500, 'internal error');
+        else response.end();
+      });
+    },
+  );
+
+  const refuseBody = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    // Answer at once; the rest of the upload is read and discarded as it arrives (never
+    // buffered), for at most lingerMs / lingerBytes, so the client reads the 413 instead of a
+    // connection reset (nginx's lingering close). A client that keeps sending past that is cut.
+    let discarded = 0;
+    const cut = () => request.socket.destroy();
+    const linger = setTimeout(cut, lingerMs);
+    request.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > lingerBytes) cut();
+    });
+    request.once('close', () => clearTimeout(linger));
+    request.once('end', () => clearTimeout(linger));
+    await sendHostError(response, 413, `request body is larger than ${limits.maxBodyBytes} bytes`);
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = (request.method ?? 'GET').toUpperCase();
+    const matches = routes
+      .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
+      .filter((candidate) => candidate.match !== null);
+    const found = matches.find(({ route }) => route.registration.methods.includes(method as never));
+    if (!found?.match) {
+      if (matches.length === 0) return sendHostError(response, 404, 'not found');
+      const allow = [...new Set(matches.flatMap(({ route }) => route.registration.methods))].join(', ');
+      return sendHostError(response, 405, `${method} is not allowed here`, { allow });
+    }
+    let params: Record<string, string>;
+    try {
+      params = Object.fromEntries(
         found.route.parameterNames.map((name, i) => [name, decodeURIComponent(found.match?.[i + 1] ?? '')]),
       );
-      const body = await readBody(request);
-      const httpRequest = new azf.HttpRequest({
-        method,
-        url: url.toString(),
-        headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)])),
-        query: Object.fromEntries(url.searchParams.entries()),
-        params,
-        body: body.length > 0 ? { bytes: body } : undefined,
-      });
-      const name = found.route.registration.name;
-      const context = new azf.InvocationContext({
-        functionName: name,
-        invocationId: randomUUID(),
-        logHandler: invocationLogHandler(name, options.log),
-      });
-      send(response, await found.route.registration.handler(httpRequest, context));
-    })().catch((error: unknown) => {
-      options.log({ level: 'error', source: 'http', message: error instanceof Error ? error.message : String(error) });
-      if (!response.headersSent) send(response, { status: 500, jsonBody: { error: 'internal error' } });
-      else response.end();
+    } catch {
+      return sendHostError(response, 400, 'the path has a malformed percent-escape');
+    }
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > limits.maxBodyBytes) return refuseBody(request, response);
+    let body: Buffer;
+    try {
+      body = await readBody(request, limits.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return refuseBody(request, response);
+      throw error;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    let requestUrl: string;
+    try {
+      requestUrl = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`).toString();
+    } catch {
+      return sendHostError(response, 400, 'the Host header is malformed');
+    }
+    const httpRequest = new LocalHttpRequest({
+      method,
+      url: requestUrl,
+      headers,
+      query: new URLSearchParams(url.search),
+      params,
+      body: body.length > 0 ? body : undefined,
     });
-  });
-  // Load tests open many keep-alive connections; do not let idle ones pile up forever.
-  server.keepAliveTimeout = 5_000;
+    const name = found.route.registration.name;
+    const context = new azf.InvocationContext({
+      functionName: name,
+      invocationId: randomUUID(),
+      logHandler: invocationLogHandler(name, options.log),
+    });
+    await send(response, await found.route.registration.handler(httpRequest, context));
+  };
+
+  // A socket silent both ways for idleTimeoutMs is closed (Node destroys it on 'timeout').
+  server.setTimeout(limits.idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   return server;
 }

@@ -25,11 +25,13 @@ export interface ListPoller {
   stop(): Promise<void>;
 }
 
-/** Starts polling `registration.trigger.key` on `client` (a Redis master connection). */
-export function startListPoller(registration: RedisListRegistration, client: Redis, log: (line: LogLine) => void): ListPoller {
-  const { key, maxBatchSize, pollingIntervalInMs } = registration.trigger;
-  const stopping = new AbortController();
-  const invoke = async (entry: string): Promise<string | undefined> => {
+/** Runs one invocation per entry; resolves to the failure message, or undefined on success. */
+export type Invoker = (entry: string) => Promise<string | undefined>;
+
+/** Builds the invoker for a list-trigger registration: same context and entry value as the host. */
+export function createInvoker(registration: RedisListRegistration, log: (line: LogLine) => void): Invoker {
+  const { key } = registration.trigger;
+  return async (entry) => {
     const context = new azf.InvocationContext({
       functionName: registration.name,
       invocationId: randomUUID(),
@@ -44,28 +46,64 @@ export function startListPoller(registration: RedisListRegistration, client: Red
       return error instanceof Error ? error.message : String(error);
     }
   };
-  const runBatch = async (entries: string[]): Promise<void> => {
-    const failures = (await Promise.all(entries.map(invoke))).filter((failure) => failure !== undefined);
-    if (failures.length > 0) {
-      // One line per batch, not per invocation: a Redis outage would otherwise print thousands.
-      log({
-        level: 'error',
-        source: registration.name,
-        message: `${failures.length} of ${entries.length} invocations failed (first: ${failures[0]}); their leases expire and the requeue timer retries them`,
-      });
-    }
-  };
+}
+
+/** Runs a popped batch in parallel, waits for all, logs failures once per batch. */
+export async function runBatch(
+  registration: RedisListRegistration,
+  invoke: Invoker,
+  entries: string[],
+  log: (line: LogLine) => void,
+): Promise<void> {
+  const failures = (await Promise.all(entries.map(invoke))).filter((failure) => failure !== undefined);
+  if (failures.length > 0) {
+    // One line per batch, not per invocation: a Redis outage would otherwise print thousands.
+    log({
+      level: 'error',
+      source: registration.name,
+      message: `${failures.length} of ${entries.length} invocations failed (first: ${failures[0]}); their leases expire and the requeue timer retries them`,
+    });
+  }
+}
+
+/**
+ * Starts polling `registration.trigger.key` on `client` (a Redis master connection). Unlike the
+ * real extension this loop survives a failed poll (it logs and polls again); `--strict-trigger`
+ * runs strict-list-listener.ts instead, which reproduces the extension's loop exactly.
+ */
+export function startListPoller(registration: RedisListRegistration, client: Redis, log: (line: LogLine) => void): ListPoller {
+  const { key, maxBatchSize, pollingIntervalInMs } = registration.trigger;
+  // `client` is the poller's own connection. An LPOP that timed out during an outage must never
+  // run later: ioredis would otherwise keep it in its offline queue, or resend it after the
+  // reconnect, and pop entries whose promise was already rejected (no invocation ever sees them).
+  client.options.enableOfflineQueue = false;
+  client.options.autoResendUnfulfilledCommands = false;
+  const stopping = new AbortController();
+  const invoke = createInvoker(registration, log);
+  let failingSince: number | undefined;
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
         const entries = await client.lpop(key, maxBatchSize);
-        if (entries && entries.length > 0) await runBatch(entries);
+        if (failingSince !== undefined) {
+          log({
+            level: 'information',
+            source: registration.name,
+            message: `polling again after ${Date.now() - failingSince} ms of failed polls`,
+          });
+          failingSince = undefined;
+        }
+        if (entries && entries.length > 0) await runBatch(registration, invoke, entries, log);
       } catch (error) {
-        log({
-          level: 'warning',
-          source: registration.name,
-          message: `poll failed: ${error instanceof Error ? error.message : String(error)}`,
-        });
+        // One line per outage, not one per poll.
+        if (failingSince === undefined) {
+          failingSince = Date.now();
+          log({
+            level: 'warning',
+            source: registration.name,
+            message: `poll failed: ${error instanceof Error ? error.message : String(error)}; retrying every ${pollingIntervalInMs} ms`,
+          });
+        }
       }
       await sleep(pollingIntervalInMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }

@@ -1,10 +1,14 @@
 // The local Functions host: serves the same registrations as the Azure Functions host when
 // Core Tools is not installed. HTTP on --port (default 7071) under /api, the Redis list
 // trigger and the timers; honours AzureFunctionsJobHost__functions__N like the real host.
+// Options: --port (7071), --host (127.0.0.1: loopback unless asked), --quiet, --strict-trigger
+// (or LOCAL_HOST_STRICT_TRIGGER=1: the list trigger behaves exactly like the Redis extension,
+// see strict-list-listener.ts).
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import { loadConfig } from '../../functions/src/config.js';
+import { stopEventHub } from '../../functions/src/functions/events.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
   buildRegistrations,
@@ -15,13 +19,21 @@ import {
 import { getServices } from '../../functions/src/services.js';
 import { selectedFunctionNames } from './function-selection.js';
 import { startHttpServer } from './http-server.js';
-import { startListPoller } from './list-trigger-poller.js';
+import { type ListPoller, startListPoller } from './list-trigger-poller.js';
 import { consoleLog } from './logging.js';
+import { startStrictListListener } from './strict-list-listener.js';
 import { startTimer } from './timer-runner.js';
+
+const functionsUsingPostgres: readonly string[] = ['submit-value', 'all-submissions', 'health'];
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
-    options: { port: { type: 'string', default: '7071' }, quiet: { type: 'boolean', default: false } },
+    options: {
+      port: { type: 'string', default: '7071' },
+      host: { type: 'string', default: '127.0.0.1' },
+      quiet: { type: 'boolean', default: false },
+      'strict-trigger': { type: 'boolean', default: process.env.LOCAL_HOST_STRICT_TRIGGER === '1' },
+    },
   });
   const log = consoleLog(args.quiet ?? false);
   const config = loadConfig();
@@ -35,7 +47,8 @@ async function main(): Promise<void> {
   const timers = registrations.filter((r): r is TimerRegistration => r.kind === 'timer');
   const services = getServices();
 
-  if (http.length > 0) {
+  // Only the functions that use the submissions store open Postgres (a worker never does).
+  if (http.some((r) => functionsUsingPostgres.includes(r.name))) {
     // Run migrations now, as the real app does on its first request; a down Postgres is retried later.
     await services.submissions().catch((error: unknown) =>
       log({
@@ -47,19 +60,25 @@ async function main(): Promise<void> {
   }
   let server: Server | undefined;
   const port = Number(args.port);
-  if (http.length > 0) server = await startHttpServer(http, { port, log });
+  const host = args.host ?? '127.0.0.1';
+  if (http.length > 0) server = await startHttpServer(http, { port, host, log });
+  const strict = args['strict-trigger'] ?? false;
   const pollerClient =
-    lists.length > 0
+    lists.length > 0 && !strict
       ? createRedisClient(config.redisMaster, { role: 'list-trigger', timeoutMs: config.redisTimeoutMs })
       : undefined;
-  const pollers = pollerClient ? lists.map((r) => startListPoller(r, pollerClient, log)) : [];
+  const pollers: ListPoller[] = strict
+    ? lists.map((r) => startStrictListListener(r, process.env[r.trigger.connection] ?? '127.0.0.1:6379', log))
+    : pollerClient
+      ? lists.map((r) => startListPoller(r, pollerClient, log))
+      : [];
   const timerJobs = timers.map((r) => startTimer(r, log));
 
   const lines = ['Functions (local host):'];
-  for (const r of http) lines.push(`  ${r.name}: [${r.methods.join(',')}] http://127.0.0.1:${port}/api/${r.route}`);
+  for (const r of http) lines.push(`  ${r.name}: [${r.methods.join(',')}] http://${host}:${port}/api/${r.route}`);
   for (const r of lists)
     lines.push(
-      `  ${r.name}: redisListTrigger on "${r.trigger.key}" (batch ${r.trigger.maxBatchSize}, every ${r.trigger.pollingIntervalInMs} ms)`,
+      `  ${r.name}: redisListTrigger on "${r.trigger.key}" (batch ${r.trigger.maxBatchSize}, every ${r.trigger.pollingIntervalInMs} ms${strict ? ", strict: the extension's loop" : ''})`,
     );
   for (const r of timers) lines.push(`  ${r.name}: timerTrigger "${r.schedule}"`);
   process.stdout.write(`${lines.join('\n')}\nHost started\n`);
@@ -74,6 +93,7 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
     await closed;
+    await stopEventHub();
     await pollerClient?.quit().catch(() => undefined);
     await services.close();
     process.exit(0);

@@ -22,11 +22,19 @@ export type IndexCheck = ValidIndex | InvalidIndex;
 export const malformedIndexMessage = 'index must be a whole number like 12, sent as a JSON number or a string of digits ("12")';
 
 // The workshop client posts the text box as a string ({"index":"12"}), so digit strings are
-// accepted as well as JSON integers. No sign, spaces, decimals or exponents.
+// accepted as well as JSON integers. No spaces, decimals or exponents.
+// Signs, one rule: an index never carries a sign. A sign that changes nothing is malformed (400):
+// "+5", and "-0" / -0 alike. A minus on a non-zero number makes it negative, which is a
+// well-formed number below the range (422), as for -5.
 const indexSchema = z.union([
   z.number().check(z.refine((value) => Number.isInteger(value))),
   z.string().check(z.regex(/^-?\d+$/)),
 ]);
+
+/** "-0", "-000" or the JSON number -0: zero with a sign. */
+function isSignedZero(raw: string | number): boolean {
+  return typeof raw === 'number' ? Object.is(raw, -0) : /^-0+$/.test(raw);
+}
 
 /** Formats the range message; `maxIndex` comes from the API's MAX_INDEX setting. */
 export function outOfRangeMessage(maxIndex: number): string {
@@ -36,7 +44,7 @@ export function outOfRangeMessage(maxIndex: number): string {
 /** Checks one raw `index` value (a JSON number or string) against 0..maxIndex. */
 export function checkIndex(raw: unknown, maxIndex: number): IndexCheck {
   const parsed = indexSchema.safeParse(raw);
-  if (!parsed.success) {
+  if (!parsed.success || isSignedZero(parsed.data)) {
     return { ok: false, status: 400, error: malformedIndexMessage };
   }
   // Compare as BigInt so "99999999999999999999" is out of range, not rounded.

@@ -1,0 +1,22 @@
+// GET /api/topology: the Redis nodes (master, replica) with role, link, offset, lag and which
+// one serves reads, from INFO replication; what the StatefulSet panel of the web UI shows.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
+import { handleErrors, json } from '../http/responses.js';
+import { readTopology } from '../live/redis-topology.js';
+import type { Registration } from '../registration-types.js';
+import { getServices } from '../services.js';
+
+/** 200 `RedisTopology` always: a node that does not answer is shown `up: false`. */
+export async function redisTopology(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+  const services = getServices();
+  return json(200, await readTopology(services));
+}
+
+export const registration = (): Registration => ({
+  kind: 'http',
+  name: 'redis-topology',
+  methods: ['GET'],
+  route: 'topology',
+  handler: handleErrors(redisTopology),
+});

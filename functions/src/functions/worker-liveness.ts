@@ -1,0 +1,38 @@
+// GET /api/worker/live: the worker Deployment's livenessProbe. Fails (503) when the head of
+// `tasks` has waited longer than the derived bound while this process received no fib-worker
+// invocation, i.e. when the Redis extension's poll loop has stopped (see live/stall-detector.ts).
+// Enabled only on the worker (AzureFunctionsJobHost__functions__1=worker-liveness).
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
+import type { Config } from '../config.js';
+import { handleErrors, json } from '../http/responses.js';
+import { type HeadObservation, StallDetector, workerStallBoundMs } from '../live/stall-detector.js';
+import { workerInvocations } from '../live/worker-invocations.js';
+import type { Registration } from '../registration-types.js';
+import { getServices } from '../services.js';
+
+let detector: StallDetector | undefined;
+
+/** 200 `{ live: true, ... }`, or 503 `{ live: false, error, ... }`. */
+export async function workerLiveness(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const services = getServices();
+  detector ??= new StallDetector(workerStallBoundMs(services.config));
+  let observation: HeadObservation;
+  try {
+    observation = { reachable: true, head: await services.master.lindex(services.keys.tasks, 0) };
+  } catch (error) {
+    context.warn(`worker-liveness: redis did not answer (${error instanceof Error ? error.message : String(error)})`);
+    observation = { reachable: false };
+  }
+  const verdict = detector.observe(observation, workerInvocations());
+  if (!verdict.live) context.error(`worker-liveness: ${verdict.error}`);
+  return json(verdict.live ? 200 : 503, verdict);
+}
+
+export const registration = (_config: Readonly<Config>): Registration => ({
+  kind: 'http',
+  name: 'worker-liveness',
+  methods: ['GET'],
+  route: 'worker/live',
+  handler: handleErrors(workerLiveness),
+});
