@@ -133,9 +133,11 @@ async function main(): Promise<void> {
     if (only.includes('http')) {
       log('2/5 HTTP: preparing repeated indices (1 worker computes 1..100)…');
       for (let index = 1; index <= 100; index += 1) {
-        await fetch(`${stack.apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index }) }).then((r) =>
-          r.arrayBuffer(),
-        );
+        await fetch(`${stack.apiUrl}/api/values`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ index }),
+        }).then((r) => r.arrayBuffer());
       }
       await stack.startWorkers(1);
       for (let i = 0; i < 200 && (await stack.redis.hlen('fib:results')) < 100; i += 1)
