@@ -43,8 +43,12 @@ export class SubmissionsStore {
       statement_timeout: options.timeoutMs,
       idleTimeoutMillis: 30_000,
     });
-    // An idle client losing its connection emits here; without a listener it would crash the process.
+    // An idle client losing its connection emits on the pool. pg-pool removes that listener
+    // from a client while it is checked out (pg-pool index.js), so a reset then would be an
+    // unhandled 'error' event that ends the process: every client gets its own listener too,
+    // which stays through checkouts. The query in flight (if any) rejects on its own.
     pool.on('error', (error) => log(`postgres pool: ${error.message}`));
+    pool.on('connect', (client) => client.on('error', (error) => log(`postgres connection: ${error.message}`)));
     const store = new SubmissionsStore(pool);
     try {
       await store.migrate();
