@@ -20,7 +20,7 @@ describe('faults', () => {
   beforeAll(async () => {
     [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
     stack = await startStack({ redis, database, env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3' } });
-  });
+  }, 180_000);
 
   beforeEach(async () => {
     // Each test starts with an empty queue; values from earlier tests may stay.

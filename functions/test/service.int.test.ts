@@ -15,7 +15,7 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     [redis, database] = await Promise.all([startRedisPair(), startDatabase(kind)]);
     stack = await startStack({ redis, database, env: { MAX_INDEX: '200000' } });
     await stack.services.submissions(); // migrations run, so every test can count rows first
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();

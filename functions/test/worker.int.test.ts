@@ -21,7 +21,7 @@ describe('worker', () => {
   beforeAll(async () => {
     [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
     stack = await startStack({ redis, database, env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3', REDIS_TIMEOUT_MS: '200' } });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();

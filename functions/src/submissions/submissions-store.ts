@@ -113,14 +113,20 @@ export class SubmissionsStore {
     }
     try {
       const keys = entries.map((entry) => entry.idempotencyKey ?? null);
-      // Unnamed statements: PGlite's socket server runs every connection in one session, so
-      // a named prepared statement from one connection collides with another's.
-      const inserted = await client.query<{ idempotency_key: string | null }>({
-        text:
-          'INSERT INTO submissions (number, idempotency_key) SELECT * FROM unnest($1::int[], $2::text[]) ' +
-          'ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING idempotency_key',
-        values: [entries.map((entry) => entry.number), keys],
-      });
+      const numbers = entries.map((entry) => entry.number);
+      // One statement per batch, in autocommit (one round trip). Unnamed statements: PGlite's
+      // socket server runs every connection in one session, so a named prepared statement
+      // from one connection collides with another's. A batch without keys (the usual case)
+      // skips the conflict check and returns no rows.
+      const inserted = keys.some((key) => key !== null)
+        ? await client.query<{ idempotency_key: string | null }>(
+            'INSERT INTO submissions (number, idempotency_key) SELECT * FROM unnest($1::int[], $2::text[]) ' +
+              'ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING idempotency_key',
+            [numbers, keys],
+          )
+        : await client.query<{ idempotency_key: string | null }>('INSERT INTO submissions (number) SELECT unnest($1::int[])', [
+            numbers,
+          ]);
       const insertedKeys = new Set(inserted.rows.map((row) => row.idempotency_key));
       const replayed = keys.filter((key): key is string => key !== null && !insertedKeys.has(key));
       let loggedNumbers = new Map<string, number>();
