@@ -20,7 +20,7 @@ describe('worker', () => {
 
   beforeAll(async () => {
     [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
-    stack = await startStack({ redis, database, env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3', REDIS_TIMEOUT_MS: '200' } });
+    stack = await startStack({ redis, database, env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3', REDIS_TIMEOUT_MS: '1000' } });
   }, 180_000);
 
   afterAll(async () => {
@@ -57,8 +57,8 @@ describe('worker', () => {
   it('retries a transient Redis error with backoff instead of failing the invocation, and counts the retries', async () => {
     const [entry] = await popQueued([61]);
     const before = (await counters()).retried;
-    // Every client's commands wait 300 ms: longer than the 200 ms command timeout.
-    await stack.redis.call('CLIENT', 'PAUSE', '300', 'ALL');
+    // Every client's commands wait 1.5 s: longer than the 1 s command timeout.
+    await stack.redis.call('CLIENT', 'PAUSE', '1500', 'ALL');
     expect(await processTask(Number(entry), options())).toBe('computed');
     await stack.services.leaseKeeper.renew();
     expect((await counters()).retried).toBeGreaterThan(before);

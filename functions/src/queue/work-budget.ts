@@ -24,6 +24,7 @@ const perTaskOverheadMs = 0.02;
 /** Admission and pacing of this process's computes. */
 export class WorkBudget {
   private heldMs = 0;
+  private heldTasks = 0;
   /** Measured time over modelled time (moving average); 1 until computes are observed. */
   private slowdown = 1;
   private chain: Promise<unknown> = Promise.resolve();
@@ -48,11 +49,14 @@ export class WorkBudget {
   tryAdmit(estimateMs: number): boolean {
     if (this.heldMs > 0 && this.heldMs + estimateMs > this.options.budgetMs) return false;
     this.heldMs += estimateMs;
+    this.heldTasks += 1;
     return true;
   }
 
   release(estimateMs: number): void {
-    this.heldMs = Math.max(0, this.heldMs - estimateMs);
+    this.heldTasks = Math.max(0, this.heldTasks - 1);
+    // Exactly 0 when nothing is held (float sums would leave a residue that blocks nothing but reads oddly).
+    this.heldMs = this.heldTasks === 0 ? 0 : Math.max(0, this.heldMs - estimateMs);
   }
 
   /** Runs `compute` after the computes queued before it, serving the event loop between slices. */

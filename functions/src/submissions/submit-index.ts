@@ -58,6 +58,11 @@ export function createSubmitter(
   const enqueues = new Batcher<string, EnqueueStatus>(enqueue, { maxConcurrentBatches: 2, maxBatchSize: 1000 });
   return {
     async submit(index, idempotencyKey) {
+      // Opening the store (connect, and migrations on first use) is bounded by its own
+      // timeouts, outside the log deadline: a slow first start is not an outage.
+      await store().catch((error: unknown) => {
+        throw new SubmissionUnavailableError('postgres', 'not-logged', { cause: error });
+      });
       let logged: LogResult;
       try {
         logged = await logs.submit({ number: index.index, idempotencyKey }, options.databaseTimeoutMs);
