@@ -20,7 +20,11 @@ describe('worker', () => {
 
   beforeAll(async () => {
     [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
-    stack = await startStack({ redis, database, env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3', REDIS_TIMEOUT_MS: '1000' } });
+    stack = await startStack({
+      redis,
+      database,
+      env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3', REDIS_TIMEOUT_MS: '1000' },
+    });
   }, 180_000);
 
   afterAll(async () => {
