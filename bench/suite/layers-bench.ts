@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import pg from 'pg';
 
-import { TaskQueue } from '../../functions/src/queue/task-queue.js';
+import { TaskProducer } from '../../functions/src/queue/producer.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { redisKeys } from '../../functions/src/redis/keys.js';
@@ -100,7 +100,7 @@ export async function runLayers(stack: BenchStack, seconds = 4): Promise<LayerRo
     log: () => undefined,
   });
   const keys = redisKeys('bench:tasks', 'bench:');
-  const queue = new TaskQueue(master, keys);
+  const queue = new TaskProducer(master, keys);
   try {
     rows.push(await closedLoop('Redis: enqueue script (one index)', 50, seconds, (i) => queue.enqueue([String(i % 100_000)])));
   } finally {

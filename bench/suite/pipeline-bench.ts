@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Redis } from 'ioredis';
 
-import { TaskQueue } from '../../functions/src/queue/task-queue.js';
+import { TaskProducer } from '../../functions/src/queue/producer.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { redisKeys } from '../../functions/src/redis/keys.js';
@@ -109,7 +109,7 @@ export async function runDrain(stack: BenchStack, workers: number, tasks: number
     timeoutMs: 10_000,
     log: () => undefined,
   });
-  const queue = new TaskQueue(master, keys);
+  const queue = new TaskProducer(master, keys);
   try {
     await stack.startWorkers(workers);
     const cpuBefore = await redisCpuSeconds(stack.redis);
@@ -127,7 +127,7 @@ export async function runDrain(stack: BenchStack, workers: number, tasks: number
     }
     const seconds = (performance.now() - started) / 1000;
     const redisMasterCpuSeconds = (await redisCpuSeconds(stack.redis)) - cpuBefore;
-    const done = await stack.redis.hlen(keys.results);
+    const done = await stack.redis.hlen(keys.metadata);
     if (done < tasks)
       throw new Error(`drain with ${workers} worker(s): only ${done}/${tasks} done after ${seconds.toFixed(1)} s`);
     return {

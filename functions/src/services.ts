@@ -4,11 +4,16 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 
 import { type Config, loadConfig } from './config.js';
+import { Outages } from './health/outages.js';
+import { TaskConsumer } from './queue/consumer.js';
 import { LeaseKeeper } from './queue/lease-keeper.js';
-import { ResultsView } from './queue/results-view.js';
-import { type EnqueueStatus, TaskQueue } from './queue/task-queue.js';
+import { type EnqueueStatus, TaskProducer } from './queue/producer.js';
+import { ReadModel } from './queue/read-model.js';
+import { Reaper } from './queue/reaper.js';
+import { WorkBudget } from './queue/work-budget.js';
 import { createRedisClient } from './redis/client.js';
 import { type RedisKeys, redisKeys } from './redis/keys.js';
+import { nodeName, ReadRouter } from './redis/read-router.js';
 import type { SubmissionsStore } from './submissions/submissions-store.js';
 import { createSubmitter } from './submissions/submit-index.js';
 import type { ValidIndex } from './validation/index-input.js';
@@ -17,24 +22,37 @@ import type { ValidIndex } from './validation/index-input.js';
 export interface Services {
   readonly config: Readonly<Config>;
   readonly keys: RedisKeys;
-  /** Writes (Redis master). */
-  readonly queue: TaskQueue;
-  /** Reads that may lag (Redis replica). */
-  readonly view: ResultsView;
+  /** The Redis master: every write. Also used directly for INFO (topology). */
   readonly master: Redis;
+  /** The replica's own client (the master's when REDIS_REPLICA is the master); for INFO. Reads go through `reads`. */
   readonly replica: Redis;
+  /** Routes reads that may lag to the replica, or the master while the replica is down; says which node served. */
+  readonly reads: ReadRouter;
+  /** Values, statuses and figures, read through `reads`. */
+  readonly readModel: ReadModel;
+  /** Queues submissions and replays the log (master). */
+  readonly producer: TaskProducer;
+  /** The worker's side of the queue (master). */
+  readonly consumer: TaskConsumer;
+  /** Lease recovery for the requeue timer (master). */
+  readonly reaper: Reaper;
   /** Renews the leases of this process's tasks and sends its heartbeat. */
   readonly leaseKeeper: LeaseKeeper;
+  /** This worker process's admission and pacing of computes. */
+  readonly workBudget: WorkBudget;
+  /** Since when each part has been down, for /api/health. */
+  readonly outages: Outages;
   /** The Postgres store, connected and migrated on first use; retried after a failure. */
   submissions(): Promise<SubmissionsStore>;
   /** Logs and queues one submitted index (group-committed with concurrent ones). */
-  submit(index: ValidIndex): Promise<EnqueueStatus>;
+  submit(index: ValidIndex, idempotencyKey?: string): Promise<EnqueueStatus>;
   close(): Promise<void>;
 }
 
-function lazy<T>(create: () => T): () => T {
+function lazy<T>(create: () => T): { (): T; created: boolean } {
   let value: { current: T } | undefined;
-  return () => (value ??= { current: create() }).current;
+  const get = () => (value ??= { current: create() }).current;
+  return Object.defineProperty(get, 'created', { get: () => value !== undefined }) as { (): T; created: boolean };
 }
 
 /** Builds the services for one configuration. */
@@ -43,16 +61,30 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
   const master = lazy(() => createRedisClient(config.redisMaster, { role: 'master', timeoutMs: config.redisTimeoutMs, log }));
   const sameEndpoint =
     config.redisReplica.host === config.redisMaster.host && config.redisReplica.port === config.redisMaster.port;
-  const replica = lazy(() =>
-    sameEndpoint ? master() : createRedisClient(config.redisReplica, { role: 'replica', timeoutMs: config.redisTimeoutMs, log }),
+  const replicaClient = lazy(() =>
+    createRedisClient(config.redisReplica, { role: 'replica', timeoutMs: config.redisTimeoutMs, log }),
   );
-  const queue = lazy(() => new TaskQueue(master(), keys));
-  const view = lazy(() => new ResultsView(replica(), keys));
+  const replica = () => (sameEndpoint ? master() : replicaClient());
+  const reads = lazy(
+    () =>
+      new ReadRouter(master, sameEndpoint ? undefined : replicaClient, {
+        masterName: nodeName(config.redisMaster, 'master'),
+        replicaName: nodeName(config.redisReplica, 'replica'),
+        log,
+      }),
+  );
+  const readModel = lazy(() => new ReadModel(reads(), keys));
+  const producer = lazy(() => new TaskProducer(master(), keys));
+  const consumer = lazy(() => new TaskConsumer(master(), keys, { maxAttempts: config.maxAttempts }));
+  const reaper = lazy(() => new Reaper(master(), keys));
   const leaseKeeper = lazy(
-    () => new LeaseKeeper(queue(), { leaseMs: config.leaseMs, workerId: `${hostname()}-${process.pid}`, log }),
+    () => new LeaseKeeper(consumer(), { leaseMs: config.leaseMs, workerId: `${hostname()}-${process.pid}`, log }),
   );
+  // "Well within its lease": a quarter of it, so a worker's held work finishes with three
+  // quarters of the lease to spare even if the machine slows down after admission.
+  const workBudget = lazy(() => new WorkBudget({ budgetMs: config.leaseMs / 4 }));
+  const outages = new Outages(log);
   let store: Promise<SubmissionsStore> | undefined;
-  const opened = { master: false, replica: false };
   const submissions = (): Promise<SubmissionsStore> => {
     // Loaded on first use: workers never touch Postgres, and pg + node-pg-migrate cost a
     // worker ~200 ms of start-up (which a scale-from-zero waits for).
@@ -66,48 +98,60 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
       });
     return store;
   };
-  const submitter = lazy(() => {
-    opened.master = true;
-    return createSubmitter(submissions, queue);
-  });
+  const submitter = lazy(() =>
+    createSubmitter(submissions, (indexKeys) => producer().enqueue(indexKeys), {
+      databaseTimeoutMs: config.databaseTimeoutMs,
+      redisTimeoutMs: config.redisTimeoutMs,
+    }),
+  );
 
   return {
     config,
     keys,
-    get queue() {
-      opened.master = true;
-      return queue();
-    },
-    get view() {
-      opened.replica = true;
-      return view();
-    },
     get master() {
-      opened.master = true;
       return master();
     },
     get replica() {
-      opened.replica = true;
       return replica();
+    },
+    get reads() {
+      return reads();
+    },
+    get readModel() {
+      return readModel();
+    },
+    get producer() {
+      return producer();
+    },
+    get consumer() {
+      return consumer();
+    },
+    get reaper() {
+      return reaper();
     },
     get leaseKeeper() {
       return leaseKeeper();
     },
+    get workBudget() {
+      return workBudget();
+    },
+    outages,
     submissions,
-    submit: (index) => submitter().submit(index),
+    submit: (index, idempotencyKey) => submitter().submit(index, idempotencyKey),
     async close() {
-      if (opened.master) leaseKeeper().stop();
+      if (leaseKeeper.created) leaseKeeper().stop();
+      if (reads.created) reads().stop();
       const closing: Promise<unknown>[] = [];
       if (store) closing.push(store.then((s) => s.close()).catch(() => undefined));
-      if (opened.master || opened.replica)
+      if (master.created)
         closing.push(
           master()
             .quit()
             .catch(() => undefined),
         );
-      if (opened.replica && !sameEndpoint)
+      if (replicaClient.created)
         closing.push(
-          replica()
+          replicaClient()
             .quit()
             .catch(() => undefined),
         );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Batcher } from '../src/batching/batcher.js';
+import { Batcher, BatchTimeoutError } from '../src/batching/batcher.js';
 
 describe('Batcher (group commit)', () => {
   it('sends a lone submission at once, then groups those that arrive while it is in flight', async () => {
@@ -60,5 +60,27 @@ describe('Batcher (group commit)', () => {
     );
     await Promise.all([1, 4, 4, 3, 25, 2].map((item) => batcher.submit(item)));
     expect(batches).toEqual([[1], [4, 4], [3], [25], [2]]);
+  });
+
+  it('times out a waiting submission without ever sending it, and a sent one as outcome unknown', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        return items;
+      },
+      { maxConcurrentBatches: 1 },
+    );
+    const sent = batcher.submit(1, 50);
+    const waiting = batcher.submit(2, 50);
+    const [sentError, waitingError] = await Promise.all([sent.catch((e: unknown) => e), waiting.catch((e: unknown) => e)]);
+    expect(sentError).toBeInstanceOf(BatchTimeoutError);
+    expect((sentError as BatchTimeoutError).started).toBe(true);
+    expect((waitingError as BatchTimeoutError).started).toBe(false);
+    release();
+    expect(await batcher.submit(3)).toBe(3);
+    expect(batches).toEqual([[1], [3]]);
   });
 });

@@ -1,7 +1,7 @@
 // Batches concurrent calls: calls that arrive while a batch is in flight share the next one,
-// so under load one transaction or one Redis script serves many callers, and a lone call
-// still goes out at once. Used for group-committed submissions and the worker's claims and
-// completions.
+// so under load one statement or one Redis script serves many callers, and a lone call
+// still goes out at once. Used for group-committed submissions and the worker's claims,
+// completions and give-backs.
 
 /** Options for {@link Batcher}. */
 export interface BatcherOptions<Item = unknown> {
@@ -15,10 +15,24 @@ export interface BatcherOptions<Item = unknown> {
   maxBatchWeight?: number;
 }
 
+/**
+ * A submission's time ran out. `started` says whether its batch had been handed to `flush`
+ * (its outcome is then unknown) or was still waiting (it will never be sent).
+ */
+export class BatchTimeoutError extends Error {
+  override name = 'BatchTimeoutError';
+  constructor(readonly started: boolean) {
+    super(started ? 'no answer in time (sent; outcome unknown)' : 'no answer in time (never sent)');
+  }
+}
+
 interface Waiting<Item, Result> {
   item: Item;
   resolve: (result: Result) => void;
   reject: (error: unknown) => void;
+  started: boolean;
+  settled: boolean;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Collects items and hands them to `flush` in batches; each caller gets its own item's result. */
@@ -40,12 +54,35 @@ export class Batcher<Item, Result> {
     this.maxBatchWeight = options.maxBatchWeight ?? Infinity;
   }
 
-  /** Resolves with this item's result once its whole batch is committed; rejects if the batch failed. */
-  submit(item: Item): Promise<Result> {
+  /**
+   * Resolves with this item's result once its whole batch is done; rejects if the batch
+   * failed, or with {@link BatchTimeoutError} after `timeoutMs` (a waiting item is then
+   * dropped and never sent).
+   */
+  submit(item: Item, timeoutMs?: number): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
+      const entry: Waiting<Item, Result> = { item, resolve, reject, started: false, settled: false, timer: undefined };
+      if (timeoutMs !== undefined) {
+        entry.timer = setTimeout(() => {
+          if (!entry.started) this.waiting = this.waiting.filter((other) => other !== entry);
+          this.settle(entry, () => reject(new BatchTimeoutError(entry.started)));
+        }, timeoutMs);
+      }
+      this.waiting.push(entry);
       this.drain();
     });
+  }
+
+  /** Items waiting for a batch (not yet sent). */
+  get backlog(): number {
+    return this.waiting.length;
+  }
+
+  private settle(entry: Waiting<Item, Result>, outcome: () => void): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    clearTimeout(entry.timer);
+    outcome();
   }
 
   private drain(): void {
@@ -59,11 +96,12 @@ export class Batcher<Item, Result> {
         count += 1;
       }
       const batch = this.waiting.splice(0, count);
+      batch.forEach((entry) => (entry.started = true));
       this.inFlight += 1;
       this.flush(batch.map((entry) => entry.item))
         .then(
-          (results) => batch.forEach((entry, i) => entry.resolve(results[i] as Result)),
-          (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+          (results) => batch.forEach((entry, i) => this.settle(entry, () => entry.resolve(results[i] as Result))),
+          (error: unknown) => batch.forEach((entry) => this.settle(entry, () => entry.reject(error))),
         )
         .finally(() => {
           this.inFlight -= 1;

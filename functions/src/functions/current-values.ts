@@ -9,7 +9,8 @@ import { getServices } from '../services.js';
 /** `{"<index>": "<value or 'Nothing yet!'>"}`, huge values shortened; `?limit=` (default 100, max 1000). */
 export async function currentValues(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
   const limit = parseLimit(request.query.get('limit'), 100, 1000);
-  return json(200, await getServices().view.currentValues(limit));
+  const { value, servedBy } = await getServices().readModel.currentValues(limit);
+  return json(200, value, { 'x-served-by': servedBy });
 }
 
 export const registration = (): Registration => ({

@@ -10,8 +10,9 @@ import { getServices } from '../services.js';
 export async function fibWorker(entry: unknown, context: InvocationContext): Promise<void> {
   const services = getServices();
   await processTask(entry, {
-    queue: services.queue,
+    consumer: services.consumer,
     leaseKeeper: services.leaseKeeper,
+    budget: services.workBudget,
     maxIndex: services.config.maxIndex,
     log: (message) => context.warn(message),
   });

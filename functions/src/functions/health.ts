@@ -1,15 +1,19 @@
 // GET /api/health: can this instance reach the Redis master, the replica and Postgres?
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import { checkHealth } from '../health/check-health.js';
+import { checkHealth, writesWork } from '../health/check-health.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 
-/** 200 when every part answers, else 503; the body says which part is down. */
+/**
+ * 200 while writes work (a replica down alone only moves reads to the master: status
+ * "degraded"), 503 when the Redis master or Postgres is down. The body says which part is
+ * down and since when, and which node serves reads; never addresses or driver messages.
+ */
 export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
   const report = await checkHealth(getServices());
-  return json(report.status === 'ok' ? 200 : 503, report);
+  return json(writesWork(report) ? 200 : 503, report);
 }
 
 export const registration = (): Registration => ({

@@ -11,11 +11,15 @@ import { getServices } from '../services.js';
 export async function recentValues(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
   const limit = parseLimit(request.query.get('limit'), 20, 200);
   const before = parseCursor(request.query.get('before'));
-  const page = await getServices().view.recentValues(limit, before);
-  return json(200, {
-    items: page.items.map(({ sequence: _sequence, ...item }) => item),
-    next: page.next === null ? null : String(page.next),
-  } satisfies RecentValuesPage);
+  const { value: page, servedBy } = await getServices().readModel.recentValues(limit, before);
+  return json(
+    200,
+    {
+      items: page.items.map(({ sequence: _sequence, ...item }) => item),
+      next: page.next === null ? null : String(page.next),
+    } satisfies RecentValuesPage,
+    { 'x-served-by': servedBy },
+  );
 }
 
 export const registration = (): Registration => ({

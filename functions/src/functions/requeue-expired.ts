@@ -1,20 +1,23 @@
-// Every 5 s: requeue tasks whose worker died (lease expired), fail them after MAX_ATTEMPTS.
+// Every 5 s, on every api replica: requeue tasks whose worker died (lease expired), fail them
+// after MAX_ATTEMPTS, and replay the Postgres log into Redis (rebuild after data loss).
 import type { InvocationContext, Timer } from '@azure/functions';
 
+import { errorMessage } from '../errors.js';
 import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
+import { replayLog } from '../submissions/log-replay.js';
 
 const batchLimit = 1000;
 const maxPasses = 20;
 const workerRetentionMs = 60 * 60 * 1000;
 
-/** Runs requeue passes until a pass handles less than a full batch. */
+/** Runs requeue passes until a pass handles less than a full batch, then one bounded log replay. */
 export async function requeueExpired(_timer: Timer, context: InvocationContext): Promise<void> {
   const services = getServices();
   const { leaseMs, maxAttempts } = services.config;
   const totals = { found: 0, requeued: 0, failed: 0 };
   for (let pass = 0; pass < maxPasses; pass += 1) {
-    const counts = await services.queue.requeueExpired(Date.now(), leaseMs, maxAttempts, batchLimit);
+    const counts = await services.reaper.requeueExpired(Date.now(), leaseMs, maxAttempts, batchLimit);
     totals.found += counts.found;
     totals.requeued += counts.requeued;
     totals.failed += counts.failed;
@@ -23,7 +26,14 @@ export async function requeueExpired(_timer: Timer, context: InvocationContext):
   if (totals.found + totals.requeued + totals.failed > 0) {
     context.log(`requeue-expired: ${totals.found} popped but unclaimed, ${totals.requeued} requeued, ${totals.failed} failed`);
   }
-  await services.queue.pruneWorkers(Date.now(), workerRetentionMs);
+  await services.reaper.pruneWorkers(Date.now(), workerRetentionMs);
+  // Postgres down must not stop lease recovery above; the replay catches up once it is back.
+  try {
+    const replay = await replayLog(await services.submissions(), services.producer, { log: (message) => context.warn(message) });
+    if (replay.requeued > 0) context.log(`log replay: ${replay.requeued} logged indices queued again (${replay.rows} rows read)`);
+  } catch (error) {
+    context.warn(`log replay skipped: ${errorMessage(error)}`);
+  }
 }
 
 export const registration = (): Registration => ({

@@ -1,4 +1,4 @@
-// GET /api/stats: queue length, pending, done, failed and worker heartbeats.
+// GET /api/stats: queue length, pending, done, failed, worker heartbeats and throughput counters.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import type { Stats } from '../http/api-types.js';
@@ -10,8 +10,8 @@ import { getServices } from '../services.js';
 export async function stats(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
   const services = getServices();
   const now = Date.now();
-  const figures = await services.view.stats(now);
-  return json(200, { ...figures, maxIndex: services.config.maxIndex, time: now } satisfies Stats);
+  const { value: figures, servedBy } = await services.readModel.stats(now);
+  return json(200, { ...figures, maxIndex: services.config.maxIndex, time: now } satisfies Stats, { 'x-served-by': servedBy });
 }
 
 export const registration = (): Registration => ({

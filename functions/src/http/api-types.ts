@@ -46,19 +46,16 @@ export interface Submission {
   submittedAt: string;
 }
 
-/** What the local KEDA-rules autoscaler of `npm start` publishes (local/autoscaler.mjs). */
-export interface AutoscalerState {
-  mode: string;
-  replicas: number;
-  running: number;
-  proposal: number;
-  active: boolean;
-  queueLength: number;
-  reason: string;
-  minReplicaCount: number;
-  maxReplicaCount: number;
-  listLength: number;
-  updatedAt: number;
+/** Totals since the Redis data began (`fib:counters`); the load test prints their deltas. */
+export interface QueueCounters {
+  /** Leases that expired with the value not stored (a worker died or stalled). */
+  leaseExpired: number;
+  /** Invocations that failed (and gave their task back). */
+  invocationFailed: number;
+  /** Tasks handed back at once: unstarted under backpressure, or after a failed invocation. */
+  givenBack: number;
+  /** Redis calls retried inside an invocation after a transient error. */
+  retried: number;
 }
 
 /** Queue and worker figures. */
@@ -69,9 +66,9 @@ export interface QueueStats {
   pending: number;
   done: number;
   failed: number;
+  /** Heartbeats by opaque worker id (a hash; the log has hostnames and PIDs). */
   workers: { active: number; heartbeats: { id: string; lastSeen: number; processed: number }[] };
-  /** The local autoscaler's state; null when none runs (on AKS, KEDA and kubectl tell). */
-  autoscaler: AutoscalerState | null;
+  counters: QueueCounters;
 }
 
 /** `GET /api/stats`: the figures plus the MAX_INDEX limit and the server's time. */
@@ -80,15 +77,32 @@ export interface Stats extends QueueStats {
   time: number;
 }
 
-/** One dependency's answer in `GET /api/health`. */
+/** One dependency's answer in `GET /api/health`: no driver messages or addresses (those go to the log). */
 export interface HealthCheck {
   ok: boolean;
   ms: number;
-  error?: string;
+  /** When this part was first seen down in the current outage (ms since epoch); absent while up. */
+  since?: number;
 }
 
-/** `GET /api/health` (200 when `ok`, else 503). */
+/**
+ * `GET /api/health`: 200 while writes work (master and Postgres up; a replica down only means
+ * reads come from the master, status "degraded"), else 503.
+ */
 export interface HealthReport {
   status: 'ok' | 'degraded';
   checks: { redisMaster: HealthCheck; redisReplica: HealthCheck; postgres: HealthCheck };
+  /** The node that serves reads now (CONTRACTS.md node name: "redis-0", "replica", "master", ...). */
+  readsFrom: string;
+}
+
+/**
+ * `POST /api/values` 503: which store is down and what happened to the submission
+ * (`not-logged`: nothing written; `logged`: in the log, computed once Redis is back;
+ * `unknown`: retry with the same Idempotency-Key).
+ */
+export interface SubmitFailure {
+  error: string;
+  store: 'redis' | 'postgres';
+  outcome: 'not-logged' | 'logged' | 'unknown';
 }

@@ -1,6 +1,7 @@
-// Keeps the leases of this process's in-flight tasks alive and sends its heartbeat, so only
-// a dead worker's tasks expire and get requeued.
-import type { TaskQueue } from './task-queue.js';
+// Keeps the leases of this process's in-flight tasks alive and sends its heartbeat (with the
+// retries it counted), so only a dead worker's tasks expire and get requeued.
+import { errorMessage } from '../errors.js';
+import type { TaskConsumer } from './consumer.js';
 
 /** Options for {@link LeaseKeeper}. */
 export interface LeaseKeeperOptions {
@@ -14,9 +15,10 @@ export class LeaseKeeper {
   private readonly held = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private processedCount = 0;
+  private unreportedRetries = 0;
 
   constructor(
-    private readonly queue: TaskQueue,
+    private readonly consumer: TaskConsumer,
     private readonly options: LeaseKeeperOptions,
   ) {}
 
@@ -45,19 +47,25 @@ export class LeaseKeeper {
     if (computed) this.processedCount += 1;
   }
 
+  /** Counts one retried Redis call; sent with the next heartbeat. */
+  countRetry(): void {
+    this.unreportedRetries += 1;
+    this.start();
+  }
+
   /** Renews every held lease and records the heartbeat now. */
   async renew(now = Date.now()): Promise<void> {
-    await this.queue.renewLeases([...this.held.keys()], this.deadline(now));
-    await this.queue.heartbeat(this.options.workerId, this.processedCount, now);
+    await this.consumer.renewLeases([...this.held.keys()], this.deadline(now));
+    const retries = this.unreportedRetries;
+    await this.consumer.heartbeat(this.options.workerId, this.processedCount, retries, now);
+    this.unreportedRetries -= retries;
   }
 
   /** Starts the renewal timer (idempotent); it does not keep the process alive. */
   start(): void {
     if (this.timer) return;
     const renewNow = () => {
-      this.renew().catch((error: unknown) =>
-        (this.options.log ?? console.warn)(`lease renewal failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
+      this.renew().catch((error: unknown) => (this.options.log ?? console.warn)(`lease renewal failed: ${errorMessage(error)}`));
     };
     this.timer = setInterval(renewNow, Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.timer.unref();

@@ -1,24 +1,31 @@
-// The worker's job for one list entry: validate, claim, compute, store. Idempotent.
+// The worker's job for one list entry: validate, admit, claim, compute, store. Idempotent.
+import { errorMessage } from '../errors.js';
 import { computeFibonacci } from '../fib/fibonacci.js';
 import { checkIndex } from '../validation/index-input.js';
+import type { TaskConsumer } from './consumer.js';
 import type { LeaseKeeper } from './lease-keeper.js';
-import type { TaskQueue } from './task-queue.js';
+import { withRetry } from './retry.js';
+import type { WorkBudget } from './work-budget.js';
 
 /** What happened to one entry. */
-export type TaskOutcome = 'computed' | 'duplicate' | 'invalid';
+export type TaskOutcome = 'computed' | 'duplicate' | 'invalid' | 'given-back';
 
 /** What {@link processTask} works with. */
 export interface ProcessTaskOptions {
-  queue: TaskQueue;
+  consumer: TaskConsumer;
   leaseKeeper: LeaseKeeper;
+  budget: WorkBudget;
   maxIndex: number;
   log: (message: string) => void;
 }
 
 /**
  * Processes one entry as the list trigger delivers it: the Node worker JSON-parses the
- * entry, so "42" arrives as the number 42. Errors propagate after the lease is released
- * to expiry, so the requeue timer retries the index.
+ * entry, so "42" arrives as the number 42. Redis calls are retried with backoff; an entry
+ * this worker cannot finish well within its lease is handed back unstarted, and a failed
+ * invocation gives its task back at once (counted as an attempt) before the error
+ * propagates. If even that fails (Redis down), the lease expires and the requeue timer
+ * retries the index.
  */
 export async function processTask(entry: unknown, options: ProcessTaskOptions): Promise<TaskOutcome> {
   const checked = checkIndex(entry, options.maxIndex);
@@ -28,16 +35,32 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
     options.log(`dropping invalid task entry ${JSON.stringify(entry)}: ${checked.error}`);
     return 'invalid';
   }
-  const { leaseKeeper, queue } = options;
-  if (!(await queue.claim(checked.key, leaseKeeper.deadline()))) return 'duplicate';
-  leaseKeeper.hold(checked.key);
+  const { budget, consumer, leaseKeeper } = options;
+  const retry = { onRetry: () => leaseKeeper.countRetry() };
+  const estimateMs = budget.estimate(checked.index);
+  if (!budget.tryAdmit(estimateMs)) {
+    await withRetry(() => consumer.giveBack(checked.key, false), retry);
+    return 'given-back';
+  }
+  let claimed = false;
   let computed = false;
   try {
-    const result = computeFibonacci(checked.index);
-    await queue.complete(checked.key, result);
+    claimed = await withRetry(() => consumer.claim(checked.key, leaseKeeper.deadline()), retry);
+    if (!claimed) return 'duplicate';
+    leaseKeeper.hold(checked.key);
+    const result = await budget.compute(checked.index, () => computeFibonacci(checked.index));
+    await withRetry(() => consumer.complete(checked.key, result), retry);
     computed = true;
+    return 'computed';
+  } catch (error) {
+    await consumer
+      .giveBack(checked.key, true)
+      .catch((giveBackError: unknown) =>
+        options.log(`could not give index ${checked.key} back (${errorMessage(giveBackError)}); its lease expires instead`),
+      );
+    throw error;
   } finally {
-    leaseKeeper.release(checked.key, computed);
+    budget.release(estimateMs);
+    if (claimed) leaseKeeper.release(checked.key, computed);
   }
-  return 'computed';
 }

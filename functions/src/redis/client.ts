@@ -1,6 +1,7 @@
 // The one Redis client factory: bounded timeouts, an 'error' listener, auto-pipelining.
 import { Redis } from 'ioredis';
 
+import { DependencyUnavailableError } from '../errors.js';
 import type { RedisEndpoint } from './connection-string.js';
 
 /** Options for {@link createRedisClient}. */
@@ -43,4 +44,13 @@ export function createRedisClient(endpoint: RedisEndpoint, options: RedisClientO
     }
   });
   return client;
+}
+
+/** Runs a call on the master; any failure becomes DependencyUnavailableError('redis'). */
+export async function onMaster<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new DependencyUnavailableError('redis', { cause: error });
+  }
 }

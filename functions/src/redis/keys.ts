@@ -10,22 +10,29 @@ export interface RedisKeys {
   queued: string;
   /** Sorted set index → lease deadline (ms since epoch): popped and being computed. */
   leases: string;
-  /** Hash index → deliveries lost so far (leases that expired). */
+  /** Hash index → failed deliveries so far (expired leases and failed invocations). */
   attempts: string;
-  /** Sorted set index → time it was given up on after MAX_ATTEMPTS lost deliveries. */
+  /** Sorted set index → time it was given up on after MAX_ATTEMPTS failed deliveries. */
   failed: string;
-  /** Hash index → JSON `{ digits, computedMs, completedAt }` of a finished value. */
-  results: string;
+  /** Hash index → JSON `{ digits, computedMs, completedAt }` of a computed value. */
+  metadata: string;
   /** Sorted set index → sequence number of its latest submission (newest first listing). */
   recent: string;
   /** Counter giving every enqueue and submission a unique, increasing sequence number. */
   sequence: string;
-  /** Hash worker id → JSON heartbeat `{ lastSeen, processed }`. */
+  /** Hash opaque worker id → JSON heartbeat `{ lastSeen, processed }`. */
   workers: string;
   /** Hash index → the value as lists show it (whole when short, head…tail (digits) when huge). */
   display: string;
-  /** Hash written by the local KEDA-rules autoscaler (local/autoscaler.mjs) with its state. */
-  autoscaler: string;
+  /** Hash of totals since the data began: leaseExpired, invocationFailed, givenBack, retried. */
+  counters: string;
+  /** Stream of status changes (fields index, status), MAXLEN ~ 10000; GET /api/events reads it. */
+  events: string;
+  /**
+   * Id of the last Postgres log row replayed into Redis. Its absence while the log has rows
+   * is how the service notices that Redis lost its data: the replay starts over from row 0.
+   */
+  replayCursor: string;
 }
 
 /** Builds the key names: `tasks` is TASKS_KEY as is, the others carry REDIS_KEY_PREFIX. */
@@ -37,14 +44,13 @@ export function redisKeys(tasksKey: string, prefix = ''): RedisKeys {
     leases: `${prefix}fib:leases`,
     attempts: `${prefix}fib:attempts`,
     failed: `${prefix}fib:failed`,
-    results: `${prefix}fib:results`,
+    metadata: `${prefix}fib:metadata`,
     recent: `${prefix}fib:recent`,
     sequence: `${prefix}fib:sequence`,
     workers: `${prefix}fib:workers`,
     display: `${prefix}fib:display`,
-    autoscaler: `${prefix}fib:autoscaler`,
+    counters: `${prefix}fib:counters`,
+    events: `${prefix}fib:events`,
+    replayCursor: `${prefix}fib:replayed-through`,
   };
 }
-
-/** What `values` holds for an index that is queued or computing (the workshop's marker). */
-export const placeholderValue = 'Nothing yet!';

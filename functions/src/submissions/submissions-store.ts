@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 
-import { DependencyUnavailableError } from '../errors.js';
+import { DependencyUnavailableError, type SubmissionOutcome, SubmissionUnavailableError } from '../errors.js';
 import type { Submission } from '../http/api-types.js';
 
 /** Options for {@link SubmissionsStore.connect}. */
@@ -18,6 +18,22 @@ export interface SubmissionsStoreOptions {
   log?: (message: string) => void;
 }
 
+/** One submission to log. */
+export interface LogEntry {
+  number: number;
+  /** The request's Idempotency-Key, if it sent one. */
+  idempotencyKey?: string | undefined;
+}
+
+/** What logging one entry did: a new row, nothing (its key was logged before), or a key reused for another index. */
+export type LogResult = 'logged' | 'replayed' | 'key-conflict';
+
+/** A row of the log as the rebuild reads it. */
+export interface LoggedIndex {
+  id: number;
+  number: number;
+}
+
 const migrationsDirectory = fileURLToPath(new URL('./migrations', import.meta.url));
 
 async function onPostgres<T>(call: () => Promise<T>): Promise<T> {
@@ -28,9 +44,17 @@ async function onPostgres<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A statement the server answered with an error did not write anything. */
+function outcomeOf(error: unknown): SubmissionOutcome {
+  return error instanceof pg.DatabaseError ? 'not-logged' : 'unknown';
+}
+
 /** Reads and writes the submissions table. */
 export class SubmissionsStore {
-  private constructor(readonly pool: pg.Pool) {}
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** Creates the pool and brings the schema up to date (node-pg-migrate takes a lock, so concurrent starts are safe). */
   static async connect(options: SubmissionsStoreOptions): Promise<SubmissionsStore> {
@@ -43,9 +67,13 @@ export class SubmissionsStore {
       statement_timeout: options.timeoutMs,
       idleTimeoutMillis: 30_000,
     });
-    // An idle client losing its connection emits here; without a listener it would crash the process.
+    // An idle client losing its connection emits on the pool. pg-pool removes that listener
+    // from a client while it is checked out (pg-pool index.js), so a reset then would be an
+    // unhandled 'error' event that ends the process: every client gets its own listener too,
+    // which stays through checkouts. The query in flight (if any) rejects on its own.
     pool.on('error', (error) => log(`postgres pool: ${error.message}`));
-    const store = new SubmissionsStore(pool);
+    pool.on('connect', (client) => client.on('error', (error) => log(`postgres connection: ${error.message}`)));
+    const store = new SubmissionsStore(pool, options.timeoutMs);
     try {
       await store.migrate();
     } catch (error) {
@@ -72,24 +100,100 @@ export class SubmissionsStore {
   }
 
   /**
-   * Logs submissions inside one transaction and runs `whileOpen` before committing, so a
-   * failure there (Redis down) rolls the rows back: a committed row always means queued.
+   * Logs submissions in one statement (one round trip, committed on its own). A row whose
+   * Idempotency-Key is already logged is not logged again. Throws a
+   * SubmissionUnavailableError that says whether anything may have been written.
    */
-  async recordThen<T>(numbers: readonly number[], whileOpen: () => Promise<T>): Promise<T> {
-    const client = await onPostgres(() => this.pool.connect());
-    let result: T;
+  async log(entries: readonly LogEntry[]): Promise<LogResult[]> {
+    let client: pg.PoolClient;
     try {
-      await onPostgres(() => client.query('BEGIN'));
-      await onPostgres(() => client.query('INSERT INTO submissions (number) SELECT unnest($1::int[])', [numbers]));
-      result = await whileOpen();
-      await onPostgres(() => client.query('COMMIT'));
+      client = await this.pool.connect();
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(true);
-      throw error;
+      throw new SubmissionUnavailableError('postgres', 'not-logged', { cause: error });
     }
-    client.release();
-    return result;
+    try {
+      const keys = entries.map((entry) => entry.idempotencyKey ?? null);
+      const numbers = entries.map((entry) => entry.number);
+      // One statement per batch, in autocommit (one round trip). Unnamed statements: PGlite's
+      // socket server runs every connection in one session, so a named prepared statement
+      // from one connection collides with another's. A batch without keys (the usual case)
+      // skips the conflict check and returns no rows.
+      const inserted = keys.some((key) => key !== null)
+        ? await client.query<{ idempotency_key: string | null }>(
+            'INSERT INTO submissions (number, idempotency_key) SELECT * FROM unnest($1::int[], $2::text[]) ' +
+              'ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING idempotency_key',
+            [numbers, keys],
+          )
+        : await client.query<{ idempotency_key: string | null }>('INSERT INTO submissions (number) SELECT unnest($1::int[])', [
+            numbers,
+          ]);
+      const insertedKeys = new Set(inserted.rows.map((row) => row.idempotency_key));
+      const replayed = keys.filter((key): key is string => key !== null && !insertedKeys.has(key));
+      let loggedNumbers = new Map<string, number>();
+      if (replayed.length > 0) {
+        const earlier = await client.query<{ idempotency_key: string; number: number }>(
+          'SELECT idempotency_key, number FROM submissions WHERE idempotency_key = ANY($1::text[])',
+          [replayed],
+        );
+        loggedNumbers = new Map(earlier.rows.map((row) => [row.idempotency_key, row.number]));
+      }
+      client.release();
+      // Within one batch the first entry with a key inserts it; a later one with the same key is a replay.
+      const firstWithKey = new Set<string>();
+      return entries.map((entry): LogResult => {
+        const key = entry.idempotencyKey;
+        if (key === undefined) return 'logged';
+        if (insertedKeys.has(key) && !firstWithKey.has(key)) {
+          firstWithKey.add(key);
+          return 'logged';
+        }
+        const number = loggedNumbers.get(key) ?? entries.find((other) => other.idempotencyKey === key)?.number;
+        return number === entry.number ? 'replayed' : 'key-conflict';
+      });
+    } catch (error) {
+      client.release(true);
+      throw new SubmissionUnavailableError('postgres', outcomeOf(error), { cause: error });
+    }
+  }
+
+  /** Whether `number` was ever submitted (the log is the record when Redis has lost data). */
+  async isLogged(number: number): Promise<boolean> {
+    const result = await onPostgres(() =>
+      this.pool.query<{ found: boolean }>({
+        text: 'SELECT EXISTS (SELECT 1 FROM submissions WHERE number = $1) AS found',
+        values: [number],
+      }),
+    );
+    return result.rows[0]?.found === true;
+  }
+
+  /**
+   * The next page of the log after row `afterId`, in id order, holding only rows that are
+   * settled: logged more than `settledMs` ago by the server's clock. Every statement that
+   * logs rows runs under statement_timeout, so with settledMs ≥ 2 × that timeout no row with
+   * a smaller id can still appear later (a row's id is taken after its statement starts), and
+   * a cursor over these pages never skips a row.
+   */
+  async settledPage(afterId: number, limit: number, settledMs: number): Promise<LoggedIndex[]> {
+    const result = await onPostgres(() =>
+      this.pool.query<{ id: string; number: number; settled: boolean }>({
+        text:
+          "SELECT id, number, submitted_at < now() - $3 * interval '1 millisecond' AS settled " +
+          'FROM submissions WHERE id > $1 ORDER BY id LIMIT $2',
+        values: [afterId, limit, settledMs],
+      }),
+    );
+    const page: LoggedIndex[] = [];
+    for (const row of result.rows) {
+      if (!row.settled) break;
+      page.push({ id: Number(row.id), number: row.number });
+    }
+    return page;
+  }
+
+  /** The statement timeout every query runs under (ms). */
+  get statementTimeoutMs(): number {
+    return this.timeoutMs;
   }
 
   /** Newest-first page of submissions with id below `before`. */

@@ -13,12 +13,12 @@
   Output:
     one number per index: 1 when the caller should compute the value, 0 when it is known
 ]]
+--- @include "isDone"
 local claimed = {}
 for i = 1, #ARGV, 2 do
   local index = ARGV[i]
-  local value = redis.call('HGET', KEYS[1], index)
   redis.call('ZREM', KEYS[2], index)
-  if value and value ~= 'Nothing yet!' then
+  if isDone(redis.call('HGET', KEYS[1], index)) then
     redis.call('ZREM', KEYS[3], index)
     claimed[#claimed + 1] = 0
   else

@@ -8,10 +8,11 @@
      ARGV[3] lost deliveries the index moves to the failed set instead.
 
   Input:
-    KEYS[1] tasks list         KEYS[5] failed zset
-    KEYS[2] queued zset        KEYS[6] values hash
-    KEYS[3] leases zset        KEYS[7] sequence counter
-    KEYS[4] attempts hash
+    KEYS[1] tasks list         KEYS[6] values hash
+    KEYS[2] queued zset        KEYS[7] sequence counter
+    KEYS[3] leases zset        KEYS[8] counters hash
+    KEYS[4] attempts hash      KEYS[9] events stream
+    KEYS[5] failed zset
 
     ARGV[1] now, ms since epoch
     ARGV[2] lease length, ms
@@ -21,6 +22,8 @@
   Output:
     { popped-unclaimed found, requeued, failed }
 ]]
+--- @include "isDone"
+--- @include "addEvent"
 local now = tonumber(ARGV[1])
 local leaseMs = tonumber(ARGV[2])
 local maxAttempts = tonumber(ARGV[3])
@@ -53,11 +56,12 @@ local failed = 0
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)
 for _, index in ipairs(expired) do
   redis.call('ZREM', KEYS[3], index)
-  local value = redis.call('HGET', KEYS[6], index)
-  if not value or value == 'Nothing yet!' then
+  if not isDone(redis.call('HGET', KEYS[6], index)) then
+    redis.call('HINCRBY', KEYS[8], 'leaseExpired', 1)
     local lost = redis.call('HINCRBY', KEYS[4], index, 1)
     if lost >= maxAttempts then
       redis.call('ZADD', KEYS[5], now, index)
+      addEvent(KEYS[9], index, 'failed')
       failed = failed + 1
     else
       local sequence = redis.call('INCR', KEYS[7])

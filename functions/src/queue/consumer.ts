@@ -1,0 +1,134 @@
+// The worker side of the queue: claim delivered indices, store values, give tasks back,
+// renew leases and send heartbeats. Every call goes to the master.
+import type { Redis } from 'ioredis';
+
+import { Batcher } from '../batching/batcher.js';
+import type { FibonacciResult } from '../fib/fibonacci.js';
+import { previewValue } from '../fib/value-preview.js';
+import { onMaster } from '../redis/client.js';
+import type { RedisKeys } from '../redis/keys.js';
+import type { ResultMetadata } from './records.js';
+import { defineQueueCommands } from './scripts.js';
+
+interface Claim {
+  indexKey: string;
+  leaseDeadline: number;
+}
+
+interface Completion {
+  indexKey: string;
+  result: FibonacciResult;
+  completedAt: number;
+}
+
+interface GiveBack {
+  indexKey: string;
+  /** The invocation failed (counts as an attempt), rather than being handed back unstarted. */
+  failed: boolean;
+}
+
+/** Options for {@link TaskConsumer}. */
+export interface TaskConsumerOptions {
+  /** Failed invocations before an index moves to `failed`. */
+  maxAttempts: number;
+}
+
+/** The queue as a worker sees it. */
+export class TaskConsumer {
+  // A worker runs a whole popped batch of invocations at once; their claims, completions and
+  // give-backs share script calls instead of costing one round trip and one script run each.
+  private readonly claims = new Batcher<Claim, boolean>((claims) => this.claimMany(claims), {
+    maxBatchSize: 1000,
+    maxConcurrentBatches: 2,
+  });
+  private readonly completions = new Batcher<Completion, boolean>((items) => this.completeMany(items), {
+    maxBatchSize: 100,
+    maxConcurrentBatches: 2,
+    // Values of huge indices are hundreds of kB: keep each script call near 1 MB so Redis
+    // (single-threaded) never stalls other clients for long.
+    weigh: (completion) => completion.result.value.length,
+    maxBatchWeight: 1_000_000,
+  });
+  private readonly giveBacks = new Batcher<GiveBack, void>((items) => this.giveBackMany(items), {
+    maxBatchSize: 1000,
+    maxConcurrentBatches: 1,
+  });
+
+  constructor(
+    private readonly master: Redis,
+    readonly keys: RedisKeys,
+    private readonly options: TaskConsumerOptions,
+  ) {
+    defineQueueCommands(master);
+  }
+
+  /** Takes the lease on a delivered index; false when its value is already known. */
+  claim(indexKey: string, leaseDeadline: number): Promise<boolean> {
+    return this.claims.submit({ indexKey, leaseDeadline });
+  }
+
+  /** Stores a value; false when another delivery stored it first. */
+  complete(indexKey: string, result: FibonacciResult, completedAt = Date.now()): Promise<boolean> {
+    return this.completions.submit({ indexKey, result, completedAt });
+  }
+
+  /** Puts a task back on the list at once; a failed invocation counts as an attempt. */
+  giveBack(indexKey: string, failed: boolean): Promise<void> {
+    return this.giveBacks.submit({ indexKey, failed });
+  }
+
+  private async claimMany(claims: Claim[]): Promise<boolean[]> {
+    const k = this.keys;
+    const args = claims.flatMap((claim) => [claim.indexKey, claim.leaseDeadline]);
+    const claimed = await onMaster(() => this.master.claim(k.values, k.queued, k.leases, ...args));
+    return claimed.map((flag) => flag === 1);
+  }
+
+  private async completeMany(completions: Completion[]): Promise<boolean[]> {
+    const k = this.keys;
+    const args = completions.flatMap(({ indexKey, result, completedAt }) => {
+      const metadata: ResultMetadata = { digits: result.digits, computedMs: result.computedMs, completedAt };
+      return [indexKey, result.value, JSON.stringify(metadata), previewValue(result.value)];
+    });
+    const stored = await onMaster(() =>
+      this.master.complete(k.values, k.queued, k.leases, k.failed, k.attempts, k.metadata, k.display, k.events, ...args),
+    );
+    return stored.map((flag) => flag === 1);
+  }
+
+  private async giveBackMany(items: GiveBack[]): Promise<void[]> {
+    const k = this.keys;
+    const args = items.flatMap((item) => [item.indexKey, item.failed ? 1 : 0]);
+    await onMaster(() =>
+      this.master.giveBack(
+        k.tasks,
+        k.queued,
+        k.leases,
+        k.attempts,
+        k.failed,
+        k.values,
+        k.sequence,
+        k.counters,
+        k.events,
+        this.options.maxAttempts,
+        Date.now(),
+        ...args,
+      ),
+    );
+    return items.map(() => undefined);
+  }
+
+  /** Extends the leases of indices still being computed; finished ones are left alone (XX). */
+  async renewLeases(indexKeys: readonly string[], leaseDeadline: number): Promise<void> {
+    if (indexKeys.length === 0) return;
+    const members = indexKeys.flatMap((key) => [leaseDeadline, key]);
+    await onMaster(() => this.master.zadd(this.keys.leases, 'XX', ...members));
+  }
+
+  /** Records that a worker is alive, how many tasks it finished, and adds its retry count to the totals. */
+  async heartbeat(workerId: string, processed: number, retried: number, now = Date.now()): Promise<void> {
+    const pipeline = this.master.multi().hset(this.keys.workers, workerId, JSON.stringify({ lastSeen: now, processed }));
+    if (retried > 0) pipeline.hincrby(this.keys.counters, 'retried', retried);
+    await onMaster(() => pipeline.exec());
+  }
+}

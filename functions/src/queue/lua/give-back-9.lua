@@ -1,0 +1,49 @@
+--[[
+  A worker hands tasks back at once instead of letting their leases expire: entries it
+  popped but will not start (it already holds as much work as it can finish well within its
+  lease), and invocations that failed. A failure counts as an attempt; after ARGV[1]
+  attempts the index moves to `failed`.
+
+  Input:
+    KEYS[1] tasks list         KEYS[6] values hash
+    KEYS[2] queued zset        KEYS[7] sequence counter
+    KEYS[3] leases zset        KEYS[8] counters hash
+    KEYS[4] attempts hash      KEYS[9] events stream
+    KEYS[5] failed zset
+
+    ARGV[1] max attempts
+    ARGV[2] now, ms since epoch
+    ARGV pairs from 3: index, 1 when its invocation failed (0 when handed back unstarted)
+
+  Output:
+    { given back, failed for good }
+]]
+--- @include "isDone"
+--- @include "addEvent"
+local maxAttempts = tonumber(ARGV[1])
+local givenBack = 0
+local failed = 0
+for i = 3, #ARGV, 2 do
+  local index = ARGV[i]
+  local invocationFailed = ARGV[i + 1] == '1'
+  redis.call('ZREM', KEYS[3], index)
+  if invocationFailed then
+    redis.call('HINCRBY', KEYS[8], 'invocationFailed', 1)
+  end
+  if isDone(redis.call('HGET', KEYS[6], index)) then
+    redis.call('ZREM', KEYS[2], index)
+  elseif invocationFailed and redis.call('HINCRBY', KEYS[4], index, 1) >= maxAttempts then
+    redis.call('ZREM', KEYS[2], index)
+    redis.call('ZADD', KEYS[5], ARGV[2], index)
+    addEvent(KEYS[9], index, 'failed')
+    failed = failed + 1
+  else
+    -- A fresh sequence keeps it out of the requeue timer's "popped but never claimed" check.
+    local sequence = redis.call('INCR', KEYS[7])
+    redis.call('ZADD', KEYS[2], sequence, index)
+    redis.call('RPUSH', KEYS[1], index)
+    redis.call('HINCRBY', KEYS[8], 'givenBack', 1)
+    givenBack = givenBack + 1
+  end
+end
+return { givenBack, failed }

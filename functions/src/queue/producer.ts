@@ -1,0 +1,65 @@
+// The write model's producer side: queue submitted indices, and replay the Postgres log into
+// Redis (rebuild after data loss). Every call goes to the master.
+import type { Redis } from 'ioredis';
+
+import { onMaster } from '../redis/client.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { defineQueueCommands } from './scripts.js';
+
+/** What a submission found: the value is already known, or it is queued (now or before). */
+export type EnqueueStatus = 'done' | 'queued';
+
+/** Queues indices on the master. */
+export class TaskProducer {
+  constructor(
+    private readonly master: Redis,
+    readonly keys: RedisKeys,
+  ) {
+    defineQueueCommands(master);
+  }
+
+  /** Records submissions and queues each index not yet known or pending, atomically. */
+  async enqueue(indexKeys: readonly string[]): Promise<EnqueueStatus[]> {
+    const k = this.keys;
+    const statuses = await onMaster(() =>
+      this.master.enqueue(
+        k.values,
+        k.queued,
+        k.leases,
+        k.failed,
+        k.recent,
+        k.sequence,
+        k.tasks,
+        k.attempts,
+        k.events,
+        ...indexKeys,
+      ),
+    );
+    return statuses as EnqueueStatus[];
+  }
+
+  /** Id of the last log row replayed into Redis; 0 when Redis has none (new, or its data was lost). */
+  async replayCursor(): Promise<number> {
+    return Number((await onMaster(() => this.master.get(this.keys.replayCursor))) ?? 0);
+  }
+
+  /** Queues the logged indices Redis knows nothing about and moves the cursor to `lastId`; returns how many were queued. */
+  async requeueLogged(lastId: number, indexKeys: readonly string[]): Promise<number> {
+    const k = this.keys;
+    return onMaster(() =>
+      this.master.requeueLogged(
+        k.values,
+        k.queued,
+        k.leases,
+        k.failed,
+        k.recent,
+        k.sequence,
+        k.tasks,
+        k.replayCursor,
+        k.events,
+        lastId,
+        ...indexKeys,
+      ),
+    );
+  }
+}

@@ -1,0 +1,58 @@
+// The reaper (the requeue timer's Redis side): requeues tasks whose worker died, gives up
+// after MAX_ATTEMPTS, and forgets long-gone workers. Every call goes to the master.
+import type { Redis } from 'ioredis';
+
+import { onMaster } from '../redis/client.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { parseHeartbeat } from './records.js';
+import { defineQueueCommands } from './scripts.js';
+
+/** Counts from one pass of {@link Reaper.requeueExpired}. */
+export interface RequeueCounts {
+  /** Popped by a worker that never claimed them; now under a lease. */
+  found: number;
+  requeued: number;
+  failed: number;
+}
+
+export class Reaper {
+  constructor(
+    private readonly master: Redis,
+    readonly keys: RedisKeys,
+  ) {
+    defineQueueCommands(master);
+  }
+
+  /** One pass of lease recovery; see lua/requeue-expired-9.lua. */
+  async requeueExpired(now: number, leaseMs: number, maxAttempts: number, limit: number): Promise<RequeueCounts> {
+    const k = this.keys;
+    const [found, requeued, failed] = await onMaster(() =>
+      this.master.requeueExpired(
+        k.tasks,
+        k.queued,
+        k.leases,
+        k.attempts,
+        k.failed,
+        k.values,
+        k.sequence,
+        k.counters,
+        k.events,
+        now,
+        leaseMs,
+        maxAttempts,
+        limit,
+      ),
+    );
+    return { found, requeued, failed };
+  }
+
+  /** Forgets workers not seen for `maxAgeMs`. */
+  async pruneWorkers(now: number, maxAgeMs: number): Promise<number> {
+    const workers = await onMaster(() => this.master.hgetall(this.keys.workers));
+    const stale = Object.entries(workers)
+      .filter(([, json]) => parseHeartbeat(json).lastSeen < now - maxAgeMs)
+      .map(([id]) => id);
+    if (stale.length > 0) await onMaster(() => this.master.hdel(this.keys.workers, ...stale));
+    return stale.length;
+  }
+}

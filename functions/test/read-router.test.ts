@@ -1,0 +1,29 @@
+// Node names (CONTRACTS.md) and the one rule that decides an index's status.
+import { describe, expect, it } from 'vitest';
+
+import { indexStatus } from '../src/queue/records.js';
+import { parseRedisConnectionString } from '../src/redis/connection-string.js';
+import { nodeName } from '../src/redis/read-router.js';
+
+describe('nodeName', () => {
+  it.each([
+    ['redis-0.redis-headless.fib.svc.cluster.local:6379', 'master', 'redis-0'],
+    ['redis-1.redis-headless:6379,password=x', 'replica', 'redis-1'],
+    ['127.0.0.1:6380', 'master', 'master'],
+    ['[::1]:6381', 'replica', 'replica'],
+    ['localhost:6381', 'replica', 'replica'],
+  ] as const)('names %s (%s) %s', (connection, role, expected) => {
+    expect(nodeName(parseRedisConnectionString(connection), role)).toBe(expected);
+  });
+});
+
+describe('indexStatus', () => {
+  const none = { done: false, failed: false, leased: false, queued: false };
+  it('decides done first, then failed, computing, queued; unknown when Redis has nothing', () => {
+    expect(indexStatus({ ...none, done: true, leased: true })).toBe('done');
+    expect(indexStatus({ ...none, failed: true, queued: true })).toBe('failed');
+    expect(indexStatus({ ...none, leased: true, queued: true })).toBe('computing');
+    expect(indexStatus({ ...none, queued: true })).toBe('queued');
+    expect(indexStatus(none)).toBeUndefined();
+  });
+});
