@@ -3,6 +3,7 @@
 import { z } from 'zod';
 
 import { ConfigError } from './errors.js';
+import { type FibEngineSetting, fibEngineSetting } from './fib/fibonacci-engine.js';
 import { ConnectionStringError, parseRedisConnectionString, type RedisEndpoint } from './redis/connection-string.js';
 
 const redisConnection = z.string().transform((text, ctx) => {
@@ -76,6 +77,12 @@ export const settingsSchema = z.object({
     }),
   /** Concurrent `GET /api/events` streams one process serves; past it, 503. @defaultValue 100 */
   MAX_EVENT_STREAMS: wholeNumber(1, 10_000).default(100),
+  /**
+   * How F(n) is computed: `auto` uses GMP (the mpzjs binding, needs the system's libgmp10) when it
+   * loads, else BigInt with one warning; `gmp` refuses to start without it; `bigint` never loads it.
+   * @defaultValue auto
+   */
+  FIB_ENGINE: fibEngineSetting.default('auto'),
 });
 
 /** Names the platform (Functions host, Kubernetes, node-postgres) reads; not ours to validate. */
@@ -117,6 +124,7 @@ export interface Config {
   databaseTimeoutMs: number;
   allowedOrigins: readonly string[];
   maxEventStreams: number;
+  fibEngine: FibEngineSetting;
 }
 
 /** Validates `env` and returns a frozen Config, or throws a ConfigError naming each bad variable. */
@@ -148,5 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseTimeoutMs: settings.DATABASE_TIMEOUT_MS,
     allowedOrigins: Object.freeze(settings.ALLOWED_ORIGINS),
     maxEventStreams: settings.MAX_EVENT_STREAMS,
+    fibEngine: settings.FIB_ENGINE,
   });
 }

@@ -3,7 +3,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { configureEvents, eventHub } from '../src/functions/events.js';
-import { eventsStreamKey } from '../src/live/event-hub.js';
 import type { RedisTopology } from '../src/live/live-types.js';
 import { addIndexEvent, type EventStreamReader, openEventStream } from './support/event-stream.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
@@ -27,7 +26,7 @@ describe('GET /api/events', () => {
       database: { url: 'postgres://postgres@127.0.0.1:1/unused' },
       env: { MAX_EVENT_STREAMS: '3' },
     });
-    eventsKey = eventsStreamKey(stack.services.keys, stack.config);
+    eventsKey = stack.services.keys.events;
     configureEvents({ stream: { heartbeatMs: 300 } });
   });
 
@@ -57,7 +56,7 @@ describe('GET /api/events', () => {
 
     await stack.redis.hset(stack.services.keys.display, '10', '55');
     await stack.redis.hset(
-      stack.services.keys.results,
+      stack.services.keys.metadata,
       '10',
       JSON.stringify({ digits: 2, computedMs: 0.1, completedAt: Date.now() }),
     );

@@ -15,8 +15,7 @@ export const sampleRecent: RecentValue[] = [
   { index: 77, status: 'failed', value: null, digits: null, truncated: false, computedMs: null },
 ];
 
-// No `autoscaler` (being removed from /api/stats); cast so the type fits before and after.
-export const sampleStats = {
+export const sampleStats: Stats = {
   queueLength: 3,
   queued: 4,
   computing: 1,
@@ -24,9 +23,10 @@ export const sampleStats = {
   done: 10,
   failed: 1,
   workers: { active: 2, heartbeats: [] },
+  counters: { leaseExpired: 0, invocationFailed: 0, givenBack: 0, retried: 0 },
   maxIndex: 1_000_000,
   time: 1_764_050_000_000,
-} as Partial<Stats> as Stats;
+};
 
 export const sampleTopology: RedisTopology = {
   nodes: [
@@ -55,6 +55,7 @@ export const sampleScaler: ScalerState = {
 export const sampleHealth: Health = {
   status: 'ok',
   checks: { redisMaster: { ok: true, ms: 1 }, redisReplica: { ok: true, ms: 1 }, postgres: { ok: true, ms: 2 } },
+  readsFrom: 'replica',
 };
 
 export const sampleSubmissions: Submission[] = [

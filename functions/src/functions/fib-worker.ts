@@ -2,6 +2,7 @@
 import type { InvocationContext } from '@azure/functions';
 
 import type { Config } from '../config.js';
+import { useFibonacciEngine } from '../fib/fibonacci-engine.js';
 import { processTask } from '../queue/process-task.js';
 import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
@@ -18,16 +19,20 @@ export async function fibWorker(entry: unknown, context: InvocationContext): Pro
   });
 }
 
-export const registration = (config: Readonly<Config>): Registration => ({
-  kind: 'redisList',
-  name: 'fib-worker',
-  trigger: {
-    type: 'redisListTrigger',
-    connection: 'REDIS_MASTER',
-    key: config.tasksKey,
-    maxBatchSize: config.workerMaxBatchSize,
-    pollingIntervalInMs: config.workerPollingIntervalMs,
-    listDirection: 'left',
-  },
-  handler: fibWorker,
-});
+export const registration = (config: Readonly<Config>): Registration => {
+  // Chosen at start, so FIB_ENGINE=gmp without a loadable binding stops the process here, not at the first task.
+  useFibonacciEngine(config.fibEngine);
+  return {
+    kind: 'redisList',
+    name: 'fib-worker',
+    trigger: {
+      type: 'redisListTrigger',
+      connection: 'REDIS_MASTER',
+      key: config.tasksKey,
+      maxBatchSize: config.workerMaxBatchSize,
+      pollingIntervalInMs: config.workerPollingIntervalMs,
+      listDirection: 'left',
+    },
+    handler: fibWorker,
+  };
+};

@@ -4,14 +4,18 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { Stats } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
-import { getServices } from '../services.js';
+import { getServices, type Services } from '../services.js';
+
+/** The figures of /api/stats and of the `stats` server-sent event (one source, so they cannot drift). */
+export async function readStats(services: Services, now: number): Promise<{ value: Stats; servedBy: string }> {
+  const { value: figures, servedBy } = await services.readModel.stats(now);
+  return { value: { ...figures, maxIndex: services.config.maxIndex, time: now }, servedBy };
+}
 
 /** Figures for the UI's system panel and the load test, plus the `maxIndex` limit. */
 export async function stats(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  const services = getServices();
-  const now = Date.now();
-  const { value: figures, servedBy } = await services.readModel.stats(now);
-  return json(200, { ...figures, maxIndex: services.config.maxIndex, time: now } satisfies Stats, { 'x-served-by': servedBy });
+  const { value, servedBy } = await readStats(getServices(), Date.now());
+  return json(200, value, { 'x-served-by': servedBy });
 }
 
 export const registration = (): Registration => ({

@@ -3,13 +3,12 @@
 // running only while someone listens. Clients never cost a Redis connection of their own.
 import type { Redis } from 'ioredis';
 
-import type { Config } from '../config.js';
 import { previewThreshold } from '../fib/value-preview.js';
+import { readStats } from '../functions/stats.js';
 import type { IndexStatus, RecentValue, Stats } from '../http/api-types.js';
 import { compareStreamIds } from '../http/server-sent-events.js';
-import type { ResultMetadata } from '../queue/task-queue.js';
+import { parseMetadata } from '../queue/records.js';
 import { createRedisClient } from '../redis/client.js';
-import type { RedisKeys } from '../redis/keys.js';
 import type { Services } from '../services.js';
 import type { RedisTopology } from './live-types.js';
 import { readTopology } from './redis-topology.js';
@@ -32,11 +31,6 @@ export interface EventHubOptions {
 
 const defaultOptions: EventHubOptions = { statsIntervalMs: 1000, topologyIntervalMs: 2000, blockMs: 1000 };
 
-/** The events stream key: `<prefix>fib:events` (keys.events in the core stream's keys.ts). */
-export function eventsStreamKey(keys: RedisKeys, config: Pick<Config, 'keyPrefix'>): string {
-  return (keys as RedisKeys & { events?: string }).events ?? `${config.keyPrefix}fib:events`;
-}
-
 const statuses: readonly string[] = ['queued', 'computing', 'done', 'failed'];
 
 type StreamEntries = [id: string, fields: string[]][];
@@ -55,7 +49,7 @@ export class EventHub {
     options: Partial<EventHubOptions> = {},
   ) {
     this.options = { ...defaultOptions, ...options };
-    this.key = eventsStreamKey(services.keys, services.config);
+    this.key = services.keys.events;
   }
 
   /** Open subscriptions (one per stream). */
@@ -127,9 +121,8 @@ export class EventHub {
         reader.disconnect();
       }),
       every(options.statsIntervalMs, async () => {
-        const now = Date.now();
-        const figures = await services.view.stats(now);
-        const event: LiveEvent = { event: 'stats', data: { ...figures, maxIndex: services.config.maxIndex, time: now } };
+        const { value: figures } = await readStats(services, Date.now());
+        const event: LiveEvent = { event: 'stats', data: figures };
         if (stop.signal.aborted) return;
         this.latestStats = event;
         this.emit(event);
@@ -177,14 +170,16 @@ export class EventHub {
       return [{ id, index, status: status as IndexStatus }];
     });
     const doneKeys = [...new Set(parsed.filter((p) => p.status === 'done').map((p) => String(p.index)))];
-    const [display, results] =
+    const [display, metadata] =
       doneKeys.length === 0
         ? [[], []]
         : await Promise.all([
             client.hmget(this.services.keys.display, ...doneKeys),
-            client.hmget(this.services.keys.results, ...doneKeys),
+            client.hmget(this.services.keys.metadata, ...doneKeys),
           ]);
-    const byKey = new Map(doneKeys.map((key, i) => [key, { value: display[i] ?? null, meta: parseMeta(results[i] ?? null) }]));
+    const byKey = new Map(
+      doneKeys.map((key, i) => [key, { value: display[i] ?? null, meta: parseMetadata(metadata[i] ?? null) }]),
+    );
     return parsed.map(({ id, index, status }): LiveEvent => {
       const found = status === 'done' ? byKey.get(String(index)) : undefined;
       const digits = found ? (found.meta?.digits ?? found.value?.length ?? null) : null;
@@ -201,15 +196,6 @@ export class EventHub {
         },
       };
     });
-  }
-}
-
-function parseMeta(json: string | null): ResultMetadata | null {
-  if (json === null) return null;
-  try {
-    return JSON.parse(json) as ResultMetadata;
-  } catch {
-    return null;
   }
 }
 
