@@ -75,7 +75,7 @@ function wholeNumber(value: unknown, name: string, fallback?: number): number {
     if (fallback === undefined) throw new Error(`ScaledObject: ${name} is required`);
     return fallback;
   }
-  const number = typeof value === 'number' ? value : Number(String(value).trim());
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
   if (!Number.isInteger(number) || number < 0)
     throw new Error(`ScaledObject: ${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
   return number;
