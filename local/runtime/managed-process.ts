@@ -86,7 +86,6 @@ export class ManagedProcess {
   private stopping = false;
   private nextDelayMs = 0;
   private startedAt = 0;
-  private readyOnce = false;
   private printedReadyLine = false;
   private wake = new AbortController();
 
@@ -120,11 +119,10 @@ export class ManagedProcess {
   async start(): Promise<void> {
     this.stopping = false;
     this.wake = new AbortController();
-    await this.spawnAndWaitReady();
-    this.readyOnce = true;
+    await this.spawnAndWaitReady(true);
   }
 
-  private async spawnAndWaitReady(): Promise<void> {
+  private async spawnAndWaitReady(throwOnFailure: boolean): Promise<void> {
     if (this.spec.beforeStart) await this.spec.beforeStart();
     if (this.stopping) return;
     const child = spawn(this.spec.command, this.spec.args, {
@@ -183,7 +181,7 @@ export class ManagedProcess {
       lines.length > 0 ? `  Its last lines:\n${lines.join('\n')}` : '  It printed nothing.',
       `  Fix: ${this.spec.fix}`,
     ].join('\n');
-    if (!this.readyOnce) {
+    if (throwOnFailure) {
       this.stopping = true;
       await this.terminate();
       throw new ProcessStartError(message);
@@ -241,7 +239,7 @@ export class ManagedProcess {
     await sleep(delayMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
     if (this.stopping) return;
     try {
-      await this.spawnAndWaitReady();
+      await this.spawnAndWaitReady(false);
       if (this.isReady()) this.events.log(`${this.name} is ready again (PID ${this.child?.pid})`);
     } catch (error) {
       this.events.log(`${this.name} could not be restarted: ${(error as Error).message}`);

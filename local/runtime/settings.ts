@@ -134,3 +134,29 @@ export function loadRuntimeSettings(
     externalDatabaseUrl: s.DATABASE_URL,
   });
 }
+
+/**
+ * Settings for a runtime that shares the machine with others (tests, benchmarks): every port
+ * free, its own data directory, no web app unless `overrides` says otherwise.
+ */
+export function isolatedRuntimeSettings(
+  root: string,
+  dataDir: string,
+  overrides: Partial<Record<keyof typeof runtimeSettingsSchema.shape, string>> = {},
+): Readonly<RuntimeSettings> {
+  return loadRuntimeSettings(
+    {
+      API_PORT: '0',
+      WEB_PORT: '0',
+      RUNTIME_PORT: '0',
+      REDIS_MASTER_PORT: '0',
+      REDIS_REPLICA_PORT: '0',
+      PGLITE_PORT: '0',
+      NO_WEB: '1',
+      USE_LOCAL_HOST: '1',
+      LOCAL_DATA_DIR: dataDir,
+      ...overrides,
+    },
+    root,
+  );
+}
