@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 import { type LocalRuntime, startLocalRuntime } from './local-runtime.js';
 import { loadRuntimeSettings } from './settings.js';
@@ -36,6 +37,8 @@ function newestMtime(directory: string): number {
 }
 
 async function main(): Promise<void> {
+  // --skip-build: run what dist/ and web/.next hold (tests build once, then start many times).
+  const { values: flags } = parseArgs({ options: { 'skip-build': { type: 'boolean', default: false } } });
   let settings;
   try {
     settings = loadRuntimeSettings(process.env, root);
@@ -63,9 +66,9 @@ async function main(): Promise<void> {
     });
   }
 
-  say('building the functions…');
-  run('npm', ['run', '--silent', 'build']);
-  if (settings.withWeb) {
+  if (!flags['skip-build']) say('building the functions…');
+  if (!flags['skip-build']) run('npm', ['run', '--silent', 'build']);
+  if (settings.withWeb && !flags['skip-build']) {
     const buildId = join(root, 'web', '.next', 'BUILD_ID');
     if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestMtime(join(root, 'web'))) {
       say('building the web app (next build)…');
