@@ -1,6 +1,8 @@
 // One local runtime per data directory: a lock file naming the owner, and a record of every
-// child it started, so the next start stops leftovers of an unclean stop (SIGKILL, a crash)
-// that are provably ours and names, with their PID, those that are not.
+// child it started. A small watchdog process stops the recorded children once the runtime is
+// gone however it ended (even SIGKILL); should the watchdog be gone too, the next start stops
+// the leftovers that are provably ours and names, with their PID, those that are not.
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,15 +53,41 @@ async function stopLeftover(pid: number): Promise<void> {
   for (let waited = 0; waited < 5_000 && isAlive(pid); waited += 50) await sleep(50);
 }
 
+/**
+ * The watchdog: a shell loop that waits for `ownerPid` to end, then sends SIGTERM (SIGKILL
+ * to what still runs after 10 s) to every process group listed in `pidsFile`. It runs detached (no terminal
+ * signal reaches it) and is stopped by the runtime on a clean stop.
+ */
+const watchdogScript = `
+owner="$1"; list="$2"
+while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+[ -s "$list" ] || exit 0
+# One snapshot: a runtime started meanwhile rewrites the list with its own children.
+pids=$(cat "$list")
+for pid in $pids; do kill -CONT -"$pid" 2>/dev/null; kill -TERM -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null; done
+waited=0
+while [ "$waited" -lt 20 ]; do
+  alive=""; for pid in $pids; do kill -0 -"$pid" 2>/dev/null && alive=1; done
+  [ -z "$alive" ] && exit 0
+  sleep 0.5; waited=$((waited + 1))
+done
+for pid in $pids; do kill -KILL -"$pid" 2>/dev/null; done
+exit 0`;
+
 /** The claimed data directory of one running local runtime. */
 export class DataDirectory {
   private children: RecordedChild[] = [];
+  private watchdogPid: number | undefined;
 
   private constructor(
     readonly path: string,
     private readonly lockFile: string,
     private readonly childrenFile: string,
   ) {}
+
+  private get pidsFile(): string {
+    return join(this.path, 'runtime-children.pids');
+  }
 
   /**
    * Takes the directory's lock (throws {@link DataDirectoryBusyError} when a live runtime holds
@@ -87,6 +115,13 @@ export class DataDirectory {
       rmSync(directory.lockFile, { force: true });
     }
     await directory.stopLeftovers(log);
+    const watchdog = spawn('sh', ['-c', watchdogScript, 'runtime-watchdog', String(process.pid), directory.pidsFile], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    watchdog.unref();
+    directory.watchdogPid = watchdog.pid;
+    writeFileSync(directory.lockFile, JSON.stringify({ ...self, watchdogPid: watchdog.pid }));
     return directory;
   }
 
@@ -121,15 +156,26 @@ export class DataDirectory {
     if (this.children.length !== before) this.save();
   }
 
-  /** Releases the lock (after every child has stopped). */
+  /** Releases the lock (after every child has stopped) and ends the watchdog. */
   release(): void {
     this.children = [];
     this.save();
+    if (this.watchdogPid !== undefined) {
+      try {
+        process.kill(this.watchdogPid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      this.watchdogPid = undefined;
+    }
     const owner = readJson<ProcessIdentity>(this.lockFile);
     if (owner?.pid === process.pid) rmSync(this.lockFile, { force: true });
   }
 
   private save(): void {
     writeJsonAtomically(this.childrenFile, this.children);
+    const pidsTemporary = `${this.pidsFile}.${process.pid}.tmp`;
+    writeFileSync(pidsTemporary, this.children.map((child) => `${child.identity.pid}\n`).join(''));
+    renameSync(pidsTemporary, this.pidsFile);
   }
 }

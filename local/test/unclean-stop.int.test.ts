@@ -1,7 +1,8 @@
 // `npm start` across unclean stops, as a user meets them: SIGHUP (a closed terminal) stops the
-// stack like Ctrl-C and the next start finds its data; after a SIGKILL of the runtime the next
-// start stops the children it left (provably its own) and names, with its PID, a recorded
-// process that is now something else; a second runtime on the same data directory is refused.
+// stack like Ctrl-C and the next start finds its data; after a SIGKILL of the runtime its
+// watchdog stops the children; with the watchdog gone too, the next start stops the children
+// left (provably its own) and names, with its PID, a recorded process that is now something
+// else; a second runtime on the same data directory is refused.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,17 +120,34 @@ describe('npm start across unclean stops', () => {
     expect(await second.exited).toBe(0);
   }, 400_000);
 
-  it('after a SIGKILL of the runtime, the next start stops its leftovers, names a foreign PID, and refuses a second runtime', async () => {
+  it('after a SIGKILL of the runtime its watchdog stops every child', async () => {
+    const first = startRuntime(dataDir);
+    started.push(first);
+    await ready(first);
+    const children = recordedChildren(dataDir).map((child) => child.identity.pid);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await eventually(
+      () => Promise.resolve(children.every((pid) => !isAlive(pid)) || undefined),
+      30_000,
+      'every child of the killed runtime stopped',
+    );
+  }, 400_000);
+
+  it('when the watchdog is gone too, the next start stops the leftovers, names a foreign PID, and refuses a second runtime', async () => {
     const first = startRuntime(dataDir);
     started.push(first);
     await ready(first);
     const leftovers = recordedChildren(dataDir);
+    const lock = JSON.parse(readFileSync(join(dataDir, 'runtime.lock'), 'utf8')) as { watchdogPid: number };
+    process.kill(lock.watchdogPid, 'SIGKILL');
     first.child.kill('SIGKILL');
     await first.exited;
-    // Nothing stopped Redis and PGlite: they outlive the runtime until the next start. (A Node
-    // child may end by itself when it writes to the closed pipe.)
-    const alive = leftovers.filter(({ identity }) => isAlive(identity.pid));
-    expect(alive.map(({ name }) => name)).toEqual(expect.arrayContaining(['redis-master', 'redis-replica', 'pglite']));
+    // Nothing stopped Redis and PGlite now: they outlive the runtime until the next start.
+    for (const name of ['redis-master', 'redis-replica', 'pglite']) {
+      const leftover = leftovers.find((child) => child.name === name);
+      expect(leftover && isAlive(leftover.identity.pid)).toBe(true);
+    }
     // A PID the record names that is now another process (here: this test's own) is left alone.
     const foreign = identify(process.pid);
     writeFileSync(
@@ -140,8 +158,9 @@ describe('npm start across unclean stops', () => {
     const second = startRuntime(dataDir);
     started.push(second);
     const apiUrl = await ready(second);
-    for (const { name, identity } of alive) {
-      expect(second.output()).toContain(`stopping ${name} (PID ${identity.pid}), left running by an earlier run`);
+    for (const name of ['redis-master', 'redis-replica', 'pglite']) {
+      const pid = leftovers.find((child) => child.name === name)?.identity.pid;
+      expect(second.output()).toContain(`stopping ${name} (PID ${pid}), left running by an earlier run`);
     }
     for (const { identity } of leftovers) expect(isAlive(identity.pid)).toBe(false);
     expect(second.output()).toContain(`PID ${process.pid} was old-worker in an earlier run but is now another process`);
