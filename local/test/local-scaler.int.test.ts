@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const root = join(import.meta.dirname, '..', '..');
+import { buildFunctions, root } from './support/runtime-under-test.js';
 
 // Same shape as keda/scaledobject.yaml with short periods, so a run takes seconds.
 const fastScaledObject = `
@@ -42,7 +42,8 @@ describe('npm start runs workers under the local KEDA scaler', () => {
 
   beforeAll(async () => {
     writeFileSync(join(directory, 'scaledobject.yaml'), fastScaledObject);
-    start = spawn(process.execPath, ['--import', 'tsx', join(root, 'local', 'runtime', 'main.ts')], {
+    buildFunctions();
+    start = spawn(process.execPath, ['--import', 'tsx', join(root, 'local', 'runtime', 'main.ts'), '--skip-build'], {
       cwd: root,
       env: {
         ...process.env,
@@ -66,7 +67,7 @@ describe('npm start runs workers under the local KEDA scaler', () => {
     });
     start.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     start.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    for (let i = 0; i < 600 && !output.includes('press Ctrl-C'); i += 1) {
+    for (let i = 0; i < 1800 && !output.includes('press Ctrl-C'); i += 1) {
       if (start.exitCode !== null) break;
       await sleep(100);
     }
@@ -74,7 +75,7 @@ describe('npm start runs workers under the local KEDA scaler', () => {
     if (!match?.[1]) throw new Error(`npm start did not become ready: ${output.slice(-3000)}`);
     apiUrl = match[1].replace('localhost', '127.0.0.1');
     runtimeUrl = (JSON.parse(readFileSync(join(directory, 'data', 'runtime.json'), 'utf8')) as { runtimeUrl: string }).runtimeUrl;
-  }, 90_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (start && start.exitCode === null) {
