@@ -6,10 +6,10 @@ import type { Server } from 'node:http';
 import azf from '@azure/functions';
 import { Redis } from 'ioredis';
 
-import { type Config, loadConfig } from '../../src/config.js';
 import { startHttpServer } from '../../../local/host/http-server.js';
 import { type ListPoller, startListPoller } from '../../../local/host/list-trigger-poller.js';
 import type { LogLine } from '../../../local/host/logging.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { createRedisClient } from '../../src/redis/client.js';
 import {
   buildRegistrations,
