@@ -176,7 +176,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     let workerNumber = 0;
     const startWorkerProcess = (): ManagedProcess => {
       workerNumber += 1;
-      const livenessPort = split.workerLiveness ? freePort() : undefined;
+      // A private loopback port: for the liveness probe, and because `func start` always listens.
+      const workerPort = split.workerLiveness || host.kind === 'func' ? freePort() : undefined;
       const worker = new ManagedProcess(
         {
           name: `worker-${workerNumber}`,
@@ -198,9 +199,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       workers.push(worker);
       managed.push(worker);
       const started = (async () => {
-        const port = await livenessPort;
+        const port = await workerPort;
         worker.spec.args = host.args(port, true);
-        if (port !== undefined) worker.spec.liveness = workerLivenessProbe(port);
+        if (port !== undefined && split.workerLiveness) worker.spec.liveness = workerLivenessProbe(port);
         await worker.start();
       })();
       started.catch((error: unknown) => reportFailure(error as Error));
@@ -208,8 +209,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
     const forgetWorker = async (worker: ManagedProcess) => {
       await worker.stop();
-      workers.splice(workers.indexOf(worker), 1);
-      managed.splice(managed.indexOf(worker), 1);
+      for (const list of [workers, managed]) if (list.includes(worker)) list.splice(list.indexOf(worker), 1);
     };
 
     let scaler: LocalScaler | undefined;
