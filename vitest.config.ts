@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['functions/test/**/*.test.ts', 'k8s/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+    include: ['functions/test/**/*.test.ts', 'k8s/test/**/*.test.ts', 'bench/test/**/*.test.ts', 'local/test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,

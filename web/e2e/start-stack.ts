@@ -1,4 +1,4 @@
-// Global setup of the e2e run: starts the whole system with `node local/start.mjs` on free ports
+// Global setup of the e2e run: starts the whole system as `npm start` does (local/runtime/main.ts) on free ports
 // and a temporary data directory, waits for READY, and stops it (and only it) afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +23,7 @@ const readyTimeoutMs = 280_000;
 function waitForReady(child: ChildProcess, output: string[]): Promise<{ webUrl: string; apiUrl: string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`local/start.mjs was not READY within ${readyTimeoutMs / 1000} s:\n${output.join('').slice(-4000)}`));
+      reject(new Error(`the local runtime was not READY within ${readyTimeoutMs / 1000} s:\n${output.join('').slice(-4000)}`));
     }, readyTimeoutMs);
     const onData = () => {
       const text = output.join('');
@@ -38,14 +38,14 @@ function waitForReady(child: ChildProcess, output: string[]): Promise<{ webUrl: 
     child.stdout?.on('data', onData);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`local/start.mjs exited (${signal ?? `code ${code}`}) before READY:\n${output.join('').slice(-4000)}`));
+      reject(new Error(`the local runtime exited (${signal ?? `code ${code}`}) before READY:\n${output.join('').slice(-4000)}`));
     });
   });
 }
 
 export default async function startStack(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'fib-e2e-'));
-  const child = spawn(process.execPath, [join(repoRoot, 'local', 'start.mjs')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'local', 'runtime', 'main.ts')], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -54,6 +54,7 @@ export default async function startStack(project: TestProject) {
       REDIS_MASTER_PORT: '0',
       REDIS_REPLICA_PORT: '0',
       PGLITE_PORT: '0',
+      RUNTIME_PORT: '0',
       LOCAL_DATA_DIR: dataDir,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

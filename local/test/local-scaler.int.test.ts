@@ -1,6 +1,7 @@
-// `npm start` (local/start.mjs) with its KEDA-faithful scaler, end to end like KEDA's e2e
+// `npm start` (local/runtime/main.ts) with its KEDA-faithful scaler, end to end like KEDA's e2e
 // suites: activation 0 -> 1, scale-out 1 -> N on the queue, scale-in N -> 0 after the
-// cooldown, with real worker processes stopped gracefully (the stack keeps running).
+// cooldown, with real worker processes stopped gracefully (the stack keeps running); the
+// scaler's state is read where the runtime publishes it (GET <runtimeUrl>/scaler).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const root = join(import.meta.dirname, '..', '..');
+import { buildFunctions, root } from './support/runtime-under-test.js';
 
 // Same shape as keda/scaledobject.yaml with short periods, so a run takes seconds.
 const fastScaledObject = `
@@ -37,10 +38,12 @@ describe('npm start runs workers under the local KEDA scaler', () => {
   let start: ChildProcess;
   let output = '';
   let apiUrl = '';
+  let runtimeUrl = '';
 
   beforeAll(async () => {
     writeFileSync(join(directory, 'scaledobject.yaml'), fastScaledObject);
-    start = spawn(process.execPath, [join(root, 'local', 'start.mjs')], {
+    buildFunctions();
+    start = spawn(process.execPath, ['--import', 'tsx', join(root, 'local', 'runtime', 'main.ts'), '--skip-build'], {
       cwd: root,
       env: {
         ...process.env,
@@ -50,6 +53,9 @@ describe('npm start runs workers under the local KEDA scaler', () => {
         REDIS_MASTER_PORT: '0',
         REDIS_REPLICA_PORT: '0',
         PGLITE_PORT: '0',
+        RUNTIME_PORT: '0',
+        // The rules are under test here, not this machine's core count.
+        LOCAL_MAX_WORKERS: '4',
         KEDA_SCALEDOBJECT: join(directory, 'scaledobject.yaml'),
         HPA_SYNC_PERIOD_SECONDS: '1',
         // As in keda/: one worker pops one listLength per poll. With the default 1000 a single
@@ -61,14 +67,15 @@ describe('npm start runs workers under the local KEDA scaler', () => {
     });
     start.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     start.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    for (let i = 0; i < 600 && !output.includes('press Ctrl-C'); i += 1) {
+    for (let i = 0; i < 1800 && !output.includes('press Ctrl-C'); i += 1) {
       if (start.exitCode !== null) break;
       await sleep(100);
     }
     const match = /API:\s+(http:\/\/localhost:\d+)\/api/.exec(output);
     if (!match?.[1]) throw new Error(`npm start did not become ready: ${output.slice(-3000)}`);
     apiUrl = match[1].replace('localhost', '127.0.0.1');
-  }, 90_000);
+    runtimeUrl = (JSON.parse(readFileSync(join(directory, 'data', 'runtime.json'), 'utf8')) as { runtimeUrl: string }).runtimeUrl;
+  }, 300_000);
 
   afterAll(async () => {
     if (start && start.exitCode === null) {
@@ -80,9 +87,9 @@ describe('npm start runs workers under the local KEDA scaler', () => {
   }, 30_000);
 
   it('goes 0 -> 1 -> N -> 0 on a burst and keeps the stack running', async () => {
-    const state = () =>
-      JSON.parse(readFileSync(join(directory, 'data', 'autoscaler.json'), 'utf8')) as { replicas: number; mode: string };
-    expect(state()).toMatchObject({ mode: 'keda', replicas: 0 });
+    const state = async () =>
+      (await (await fetch(`${runtimeUrl}/scaler`)).json()) as { desired: number; running: number; mode: string; cap: number };
+    expect(await state()).toMatchObject({ mode: 'keda', desired: 0, running: 0, cap: 4 });
 
     // A burst of 1,500 distinct, moderately costly indices, sent 50 at a time.
     const indices = Array.from({ length: 1500 }, (_, i) => 150_000 + i * 7);
@@ -99,7 +106,7 @@ describe('npm start runs workers under the local KEDA scaler', () => {
     let peak = 0;
     let drained = false;
     for (let i = 0; i < 300; i += 1) {
-      const replicas = state().replicas;
+      const replicas = (await state()).desired;
       peak = Math.max(peak, replicas);
       const stats = (await (await fetch(`${apiUrl}/api/stats`)).json()) as { pending: number; done: number };
       if (stats.pending === 0 && stats.done >= indices.length) drained = true;
@@ -108,14 +115,14 @@ describe('npm start runs workers under the local KEDA scaler', () => {
     }
     expect(drained).toBe(true);
     // Sampling every 100 ms can miss a short peak; the scaler logs every change it makes.
-    for (const [, replicas] of output.matchAll(/\[autoscaler\] workers \d+ -> (\d+)/g)) peak = Math.max(peak, Number(replicas));
+    for (const [, replicas] of output.matchAll(/\[scaler\] workers \d+ -> (\d+)/g)) peak = Math.max(peak, Number(replicas));
     expect(peak).toBeGreaterThan(1);
-    expect(state().replicas).toBe(0);
-    expect(output).toMatch(/\[autoscaler\] workers 0 -> 1 {2}\(KEDA activated/);
-    expect(output).toMatch(/\[autoscaler\] workers 1 -> [2-4] {2}\(HPA/);
-    expect(output).toMatch(/\[autoscaler\] workers \d -> 0 {2}\(KEDA: queue empty for cooldownPeriod 3 s\)/);
-    // Scale-in stopped workers on purpose: nothing "exited unexpectedly", the API still answers.
-    expect(output).not.toMatch(/stopping everything/);
+    expect(await state()).toMatchObject({ desired: 0, running: 0 });
+    expect(output).toMatch(/\[scaler\] workers 0 -> 1 {2}\(KEDA activated/);
+    expect(output).toMatch(/\[scaler\] workers 1 -> [2-4] {2}\(HPA/);
+    expect(output).toMatch(/\[scaler\] workers \d -> 0 {2}\(KEDA: queue empty for cooldownPeriod 3 s\)/);
+    // Scale-in stopped workers on purpose: none was restarted as if it had crashed.
+    expect(output).not.toMatch(/worker-\d+ exited/);
     expect(start.exitCode).toBeNull();
     expect((await fetch(`${apiUrl}/api/health`)).status).toBe(200);
   }, 60_000);

@@ -1,5 +1,6 @@
-// Embedded Postgres for `npm start`: PGlite (Postgres compiled to WASM) served over a local
-// TCP socket, so the functions connect with plain `pg` exactly as they would to a server.
+// Embedded Postgres for the local runtime: PGlite (Postgres compiled to WASM) served over a
+// local TCP socket, so the functions connect with plain `pg` exactly as they would to a server.
+// Run as its own process: `node --import tsx local/runtime/pglite-server.ts --port N --data DIR`.
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -20,10 +21,10 @@ const server = new PGLiteSocketServer({ db, host: args.host, port: Number(args.p
 await server.start();
 console.log(`PGlite listening on ${args.host}:${args.port} (data: ${args.data ?? 'in memory'}) READY`);
 
-async function stop() {
+async function stop(): Promise<void> {
   await server.stop().catch(() => undefined);
   await db.close().catch(() => undefined);
   process.exit(0);
 }
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,11 +1,11 @@
-// KEDA's and the HPA's scaling rules (local/autoscaler-rules.mjs) against the examples in
+// KEDA's and the HPA's scaling rules (local/runtime/scaling-rules.ts) against the examples in
 // their docs, and the local scaler driven through activation, scale-out and scale-in.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { LocalAutoscaler, type WorkerHandle } from '../../local/autoscaler.mjs';
+import { LocalScaler, type WorkerHandle } from '../runtime/local-scaler.js';
 import {
   defaultScaleDown,
   defaultScaleUp,
@@ -17,7 +17,7 @@ import {
   scaleDownLimit,
   scaleUpLimit,
   type ScalingSpec,
-} from '../../local/autoscaler-rules.mjs';
+} from '../runtime/scaling-rules.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -240,14 +240,14 @@ describe('HPA behaviour policies', () => {
   });
 });
 
-describe('LocalAutoscaler (KEDA loop + HPA loop with fake workers)', () => {
+describe('LocalScaler (KEDA loop + HPA loop with fake workers)', () => {
   function harness(spec: ScalingSpec) {
     let now = 0;
     let queue = 0;
     let started = 0;
     let stopped = 0;
     const running = new Set<number>();
-    const scaler = new LocalAutoscaler({
+    const scaler = new LocalScaler({
       spec,
       now: () => now,
       readQueueLength: () => Promise.resolve(queue),
@@ -315,13 +315,13 @@ describe('LocalAutoscaler (KEDA loop + HPA loop with fake workers)', () => {
     await h.scaler.kedaTick();
     expect(h.running()).toBe(0);
     expect(h.counts().started).toBe(h.counts().stopped);
-    expect(h.scaler.snapshot()).toMatchObject({ replicas: 0, active: false, queueLength: 0 });
+    expect(h.scaler.snapshot()).toMatchObject({ desired: 0, running: 0, active: false, queueLength: 0 });
   });
 
   it('pins the count with WORKERS (fixedReplicas) and never polls', async () => {
     let reads = 0;
     const handles: number[] = [];
-    const scaler = new LocalAutoscaler({
+    const scaler = new LocalScaler({
       spec: specWith(),
       fixedReplicas: 3,
       readQueueLength: () => {
@@ -343,7 +343,7 @@ describe('LocalAutoscaler (KEDA loop + HPA loop with fake workers)', () => {
   it('keeps the current count while the queue cannot be read (KEDA without fallback)', async () => {
     let failing = false;
     const logs: string[] = [];
-    const scaler = new LocalAutoscaler({
+    const scaler = new LocalScaler({
       spec: specWith(),
       log: (message) => logs.push(message),
       readQueueLength: () => (failing ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve(3000)),
@@ -351,11 +351,39 @@ describe('LocalAutoscaler (KEDA loop + HPA loop with fake workers)', () => {
       now: () => 0,
     });
     await scaler.kedaTick();
-    expect(scaler.replicas).toBe(1);
+    expect(scaler.desired).toBe(1);
     failing = true;
     await scaler.kedaTick();
     await scaler.hpaTick();
-    expect(scaler.replicas).toBe(1);
+    expect(scaler.desired).toBe(1);
     expect(logs.filter((line) => line.includes('cannot read'))).toHaveLength(1);
+  });
+  it('runs at most `cap` workers while KEDA and the HPA want more, and shows both figures', async () => {
+    let now = 0;
+    let queue = 20_000;
+    let started = 0;
+    const logs: string[] = [];
+    const scaler = new LocalScaler({
+      spec: specWith({ listLength: 1000, maxReplicaCount: 10 }),
+      cap: { cap: 2, reason: 'test cap' },
+      now: () => now,
+      log: (message) => logs.push(message),
+      readQueueLength: () => Promise.resolve(queue),
+      startWorker: () => {
+        started += 1;
+        return { stop: () => Promise.resolve() };
+      },
+    });
+    await scaler.kedaTick();
+    await scaler.hpaTick();
+    now = 15_000;
+    await scaler.hpaTick();
+    expect(scaler.snapshot()).toMatchObject({ desired: 10, running: 2, cap: 2, capReason: 'test cap' });
+    expect(started).toBe(2);
+    expect(logs.some((line) => /workers \d+ -> 10, running 2 \(cap 2: test cap\)/.test(line))).toBe(true);
+    queue = 0;
+    now = 500_000;
+    await scaler.kedaTick();
+    expect(scaler.snapshot()).toMatchObject({ desired: 0, running: 0 });
   });
 });

@@ -1,7 +1,7 @@
 // KEDA's and the HPA's scaling rules as pure functions, read from the ScaledObject in keda/:
 // KEDA activates 0 -> 1 and deactivates 1 -> 0 after cooldownPeriod; the HPA scales 1 <-> N
 // on the external metric (LLEN / listLength, AverageValue) with tolerance, stabilisation
-// windows and rate policies. Plain JS so `npm start` (node, no build step) can run it.
+// windows and rate policies.
 //
 // Sources (behaviour copied from these, not guessed):
 // - KEDA ScaledObject spec and defaults (pollingInterval 30, cooldownPeriod 300, min 0,
@@ -17,6 +17,37 @@
 //   window, policy limits from the replicas at the start of each policy's period.
 import { parse } from 'yaml';
 
+export type PolicyType = 'Pods' | 'Percent';
+export interface ScalingPolicy {
+  type: PolicyType;
+  value: number;
+  periodSeconds: number;
+}
+export interface ScalingRules {
+  stabilizationWindowSeconds: number;
+  selectPolicy: 'Max' | 'Min' | 'Disabled';
+  policies: ScalingPolicy[];
+}
+/** What the local scaler reads from the ScaledObject (defaults filled in). */
+export interface ScalingSpec {
+  name: string;
+  listName: string;
+  listLength: number;
+  activationListLength: number;
+  minReplicaCount: number;
+  maxReplicaCount: number;
+  pollingIntervalSeconds: number;
+  cooldownPeriodSeconds: number;
+  scaleUp: ScalingRules;
+  scaleDown: ScalingRules;
+}
+/** The HPA controller's memory of recent recommendations and scale events. */
+export interface HpaState {
+  recommendations: { time: number; replicas: number }[];
+  scaleUpEvents: { time: number; change: number }[];
+  scaleDownEvents: { time: number; change: number }[];
+}
+
 /** KEDA's ScaledObject defaults. */
 export const kedaDefaults = Object.freeze({ pollingInterval: 30, cooldownPeriod: 300, minReplicaCount: 0, maxReplicaCount: 100 });
 /** The redis list scaler's defaults. */
@@ -25,7 +56,7 @@ export const redisListDefaults = Object.freeze({ listLength: 5, activationListLe
 export const hpaControllerDefaults = Object.freeze({ syncPeriodSeconds: 15, tolerance: 0.1 });
 
 /** The HPA's default behaviour (autoscaling/v2 GenerateHPAScaleUpRules / GenerateHPAScaleDownRules). */
-export const defaultScaleUp = Object.freeze({
+export const defaultScaleUp: Readonly<ScalingRules> = Object.freeze<ScalingRules>({
   stabilizationWindowSeconds: 0,
   selectPolicy: 'Max',
   policies: [
@@ -33,23 +64,32 @@ export const defaultScaleUp = Object.freeze({
     { type: 'Pods', value: 4, periodSeconds: 15 },
   ],
 });
-export const defaultScaleDown = Object.freeze({
+export const defaultScaleDown: Readonly<ScalingRules> = Object.freeze<ScalingRules>({
   stabilizationWindowSeconds: 300,
   selectPolicy: 'Max',
   policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
 });
 
-function wholeNumber(value, name, fallback) {
-  if (value === undefined || value === null || value === '') return fallback;
-  const number = typeof value === 'number' ? value : Number(String(value).trim());
+function wholeNumber(value: unknown, name: string, fallback?: number): number {
+  if (value === undefined || value === null || value === '') {
+    if (fallback === undefined) throw new Error(`ScaledObject: ${name} is required`);
+    return fallback;
+  }
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
   if (!Number.isInteger(number) || number < 0)
     throw new Error(`ScaledObject: ${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
   return number;
 }
 
-function scalingRules(rules, defaults, direction) {
+interface RulesInput {
+  stabilizationWindowSeconds?: unknown;
+  selectPolicy?: string;
+  policies?: { type?: string; value?: unknown; periodSeconds?: unknown }[];
+}
+
+function scalingRules(rules: RulesInput | undefined, defaults: Readonly<ScalingRules>, direction: string): ScalingRules {
   if (!rules) return { ...defaults, policies: defaults.policies.map((p) => ({ ...p })) };
-  const policies = (rules.policies ?? defaults.policies).map((policy, i) => {
+  const policies = (rules.policies ?? defaults.policies).map((policy, i): ScalingPolicy => {
     if (policy.type !== 'Pods' && policy.type !== 'Percent')
       throw new Error(`ScaledObject: ${direction}.policies[${i}].type must be Pods or Percent`);
     return {
@@ -59,7 +99,7 @@ function scalingRules(rules, defaults, direction) {
     };
   });
   const selectPolicy = rules.selectPolicy ?? 'Max';
-  if (!['Max', 'Min', 'Disabled'].includes(selectPolicy))
+  if (selectPolicy !== 'Max' && selectPolicy !== 'Min' && selectPolicy !== 'Disabled')
     throw new Error(`ScaledObject: ${direction}.selectPolicy must be Max, Min or Disabled`);
   return {
     stabilizationWindowSeconds: wholeNumber(
@@ -76,11 +116,24 @@ function scalingRules(rules, defaults, direction) {
  * Reads the numbers the local scaler needs from a ScaledObject manifest (YAML text; may hold
  * several documents, the first `kind: ScaledObject` with a `redis` trigger is used).
  */
-export function parseScaledObject(text) {
+interface ScaledObjectInput {
+  kind?: string;
+  metadata?: { name?: string };
+  spec?: {
+    minReplicaCount?: unknown;
+    maxReplicaCount?: unknown;
+    pollingInterval?: unknown;
+    cooldownPeriod?: unknown;
+    triggers?: { type?: string; metadata?: Record<string, unknown> }[];
+    advanced?: { horizontalPodAutoscalerConfig?: { behavior?: { scaleUp?: RulesInput; scaleDown?: RulesInput } } };
+  };
+}
+
+export function parseScaledObject(text: string): ScalingSpec {
   const documents = text
     .split(/^---\s*$/m)
-    .map((part) => parse(part))
-    .filter((doc) => doc && typeof doc === 'object');
+    .map((part) => parse(part) as unknown)
+    .filter((doc): doc is ScaledObjectInput => doc !== null && typeof doc === 'object');
   const scaledObject = documents.find((doc) => doc.kind === 'ScaledObject');
   if (!scaledObject) throw new Error('ScaledObject: no document with kind: ScaledObject');
   const spec = scaledObject.spec ?? {};
@@ -96,7 +149,7 @@ export function parseScaledObject(text) {
   if (listLength < 1) throw new Error('ScaledObject: listLength must be >= 1');
   return {
     name: scaledObject.metadata?.name ?? 'worker',
-    listName: metadata.listName ?? 'tasks',
+    listName: typeof metadata.listName === 'string' ? metadata.listName : 'tasks',
     listLength,
     activationListLength: wholeNumber(
       metadata.activationListLength,
@@ -113,7 +166,7 @@ export function parseScaledObject(text) {
 }
 
 /** The HPA KEDA creates has minReplicas = minReplicaCount, or 1 when that is 0 (KEDA owns 0 <-> 1). */
-export function hpaMinReplicas(spec) {
+export function hpaMinReplicas(spec: ScalingSpec): number {
   return Math.max(spec.minReplicaCount, 1);
 }
 
@@ -122,7 +175,19 @@ export function hpaMinReplicas(spec) {
  * replica count KEDA sets (or `undefined` when it leaves scaling to the HPA) and the new
  * lastActiveTime (ms).
  */
-export function kedaStep({ spec, queueLength, currentReplicas, lastActiveTime, now }) {
+export function kedaStep({
+  spec,
+  queueLength,
+  currentReplicas,
+  lastActiveTime,
+  now,
+}: {
+  spec: ScalingSpec;
+  queueLength: number;
+  currentReplicas: number;
+  lastActiveTime: number | undefined;
+  now: number;
+}): { isActive: boolean; replicas: number | undefined; lastActiveTime: number | undefined; reason: string } {
   const isActive = queueLength > spec.activationListLength;
   if (isActive) {
     // Trigger active: wake from zero to max(minReplicaCount, 1); always refresh lastActiveTime.
@@ -153,24 +218,29 @@ export function hpaMetricReplicas({
   targetAverageValue,
   currentReplicas,
   tolerance = hpaControllerDefaults.tolerance,
-}) {
+}: {
+  metricValue: number;
+  targetAverageValue: number;
+  currentReplicas: number;
+  tolerance?: number;
+}): number {
   const usageRatio = metricValue / (targetAverageValue * currentReplicas);
   if (Math.abs(1 - usageRatio) <= tolerance) return currentReplicas;
   return Math.ceil(metricValue / targetAverageValue);
 }
 
 /** A fresh HPA controller memory: recommendations and scale events of the recent past. */
-export function newHpaState() {
+export function newHpaState(): HpaState {
   return { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
 }
 
-function changeInPeriod(events, periodSeconds, now) {
+function changeInPeriod(events: { time: number; change: number }[], periodSeconds: number, now: number): number {
   const cutoff = now - periodSeconds * 1000;
   return events.filter((event) => event.time > cutoff).reduce((sum, event) => sum + event.change, 0);
 }
 
 /** Highest count the scale-up policies allow now (calculateScaleUpLimitWithScalingRules). */
-export function scaleUpLimit(currentReplicas, state, rules, now) {
+export function scaleUpLimit(currentReplicas: number, state: HpaState, rules: ScalingRules, now: number): number {
   if (rules.selectPolicy === 'Disabled') return currentReplicas;
   const pick = rules.selectPolicy === 'Min' ? Math.min : Math.max;
   let result = rules.selectPolicy === 'Min' ? Infinity : -Infinity;
@@ -186,7 +256,7 @@ export function scaleUpLimit(currentReplicas, state, rules, now) {
 }
 
 /** Lowest count the scale-down policies allow now (calculateScaleDownLimitWithBehaviors). */
-export function scaleDownLimit(currentReplicas, state, rules, now) {
+export function scaleDownLimit(currentReplicas: number, state: HpaState, rules: ScalingRules, now: number): number {
   if (rules.selectPolicy === 'Disabled') return currentReplicas;
   const pick = rules.selectPolicy === 'Min' ? Math.max : Math.min;
   let result = rules.selectPolicy === 'Min' ? -Infinity : Infinity;
@@ -206,7 +276,21 @@ export function scaleDownLimit(currentReplicas, state, rules, now) {
  * updated in place (recommendation recorded, scale event stored). Returns the new replica
  * count and why; `replicas === currentReplicas` means no change.
  */
-export function hpaStep({ spec, state, metricValue, currentReplicas, now, tolerance = hpaControllerDefaults.tolerance }) {
+export function hpaStep({
+  spec,
+  state,
+  metricValue,
+  currentReplicas,
+  now,
+  tolerance = hpaControllerDefaults.tolerance,
+}: {
+  spec: ScalingSpec;
+  state: HpaState;
+  metricValue: number;
+  currentReplicas: number;
+  now: number;
+  tolerance?: number;
+}): { replicas: number; proposal: number; reason: string } {
   const minReplicas = hpaMinReplicas(spec);
   const maxReplicas = spec.maxReplicaCount;
   if (currentReplicas === 0) return { replicas: 0, proposal: 0, reason: 'scaling disabled (0 replicas: KEDA activates)' };
@@ -252,10 +336,10 @@ export function hpaStep({ spec, state, metricValue, currentReplicas, now, tolera
   }
   return record(replicas, proposal, reason);
 
-  function record(newReplicas, rawProposal, why) {
+  function record(newReplicas: number, rawProposal: number, why: string): { replicas: number; proposal: number; reason: string } {
     if (newReplicas > currentReplicas) state.scaleUpEvents.push({ time: now, change: newReplicas - currentReplicas });
     if (newReplicas < currentReplicas) state.scaleDownEvents.push({ time: now, change: currentReplicas - newReplicas });
-    const longestPeriod = (rules) => Math.max(0, ...rules.policies.map((p) => p.periodSeconds)) * 1000;
+    const longestPeriod = (rules: ScalingRules) => Math.max(0, ...rules.policies.map((p) => p.periodSeconds)) * 1000;
     state.scaleUpEvents = state.scaleUpEvents.filter((e) => e.time > now - longestPeriod(spec.scaleUp));
     state.scaleDownEvents = state.scaleDownEvents.filter((e) => e.time > now - longestPeriod(spec.scaleDown));
     return { replicas: newReplicas, proposal: rawProposal, reason: why };

@@ -1,0 +1,228 @@
+// The local stand-in for KEDA + the HPA: every pollingInterval it reads LLEN of the tasks list
+// on the Redis master (as KEDA's redis scaler does) and activates/deactivates the worker
+// "Deployment"; every HPA sync period it applies the HPA's rules. That decides `desired` (the
+// Deployment's replicas). It then runs min(desired, cap) worker processes: the cap is what this
+// machine's cores can run, like a cluster whose nodes are full, where the extra pods stay
+// Pending. Rules: ./scaling-rules.ts; numbers: keda/scaledobject.yaml.
+import { clearInterval, setInterval } from 'node:timers';
+
+import { hpaControllerDefaults, type HpaState, hpaStep, kedaStep, newHpaState, type ScalingSpec } from './scaling-rules.js';
+
+/** One running worker process (a "pod"). */
+export interface WorkerHandle {
+  name?: string;
+  /** Whether it is running now (false while it waits to be restarted). @defaultValue true */
+  readonly running?: boolean;
+  /** Graceful stop: SIGTERM, the batch in flight finishes, the process exits. */
+  stop(): Promise<void>;
+}
+
+/** What the runtime's status server answers on GET /scaler (CONTRACTS.md: ScalerState). */
+export interface ScalerState {
+  mode: 'keda' | 'fixed';
+  /** KEDA's / the HPA's decision (the Deployment's replicas), or WORKERS. */
+  desired: number;
+  /** Worker processes actually running. */
+  running: number;
+  /** Most workers this machine runs at once. */
+  cap: number;
+  capReason: string;
+  queueLength: number;
+  active: boolean;
+  reason: string;
+  minReplicaCount: number;
+  maxReplicaCount: number;
+  listLength: number;
+  /** The HPA's last metric proposal, before its limits. */
+  proposal: number;
+  activationListLength: number;
+  pollingInterval: number;
+  cooldownPeriod: number;
+  hpaSyncPeriod: number;
+  lastActiveTime: number | null;
+  updatedAt: number;
+}
+
+export interface LocalScalerOptions {
+  spec: ScalingSpec;
+  readQueueLength(): Promise<number>;
+  startWorker(): WorkerHandle;
+  /** Most workers run at once, and why. @defaultValue no cap */
+  cap?: { cap: number; reason: string };
+  log?: (message: string) => void;
+  /** @defaultValue 15 */
+  hpaSyncPeriodSeconds?: number;
+  /** WORKERS=N: no scaling, N desired. */
+  fixedReplicas?: number;
+  now?: () => number;
+}
+
+/** Runs the scaling loops against injected parts (tests drive it with fake workers). */
+export class LocalScaler {
+  /** KEDA's / the HPA's replica count. */
+  desired = 0;
+  private readonly workers: WorkerHandle[] = [];
+  private readonly stopping = new Set<Promise<void>>();
+  private readonly hpa: HpaState = newHpaState();
+  private lastActiveTime: number | undefined;
+  private isActive = false;
+  private queueLength = 0;
+  private proposal = 0;
+  private lastReason = 'starting';
+  private readonly timers: NodeJS.Timeout[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private readFailing = false;
+  private readonly log: (message: string) => void;
+  private readonly now: () => number;
+  private readonly hpaSyncPeriodSeconds: number;
+  private readonly cap: { cap: number; reason: string };
+
+  constructor(private readonly options: LocalScalerOptions) {
+    this.log = options.log ?? (() => undefined);
+    this.now = options.now ?? Date.now;
+    this.hpaSyncPeriodSeconds = options.hpaSyncPeriodSeconds ?? hpaControllerDefaults.syncPeriodSeconds;
+    this.cap = options.cap ?? { cap: Number.MAX_SAFE_INTEGER, reason: 'no cap' };
+  }
+
+  private get spec(): ScalingSpec {
+    return this.options.spec;
+  }
+
+  /** Worker processes running now. */
+  get running(): number {
+    return this.workers.filter((worker) => worker.running ?? true).length;
+  }
+
+  /** What the scaler knows now (what GET /scaler answers). */
+  snapshot(): ScalerState {
+    return {
+      mode: this.options.fixedReplicas === undefined ? 'keda' : 'fixed',
+      desired: this.desired,
+      running: this.running,
+      cap: this.cap.cap,
+      capReason: this.cap.reason,
+      queueLength: this.queueLength,
+      active: this.isActive,
+      reason: this.lastReason,
+      minReplicaCount: this.spec.minReplicaCount,
+      maxReplicaCount: this.spec.maxReplicaCount,
+      listLength: this.spec.listLength,
+      proposal: this.proposal,
+      activationListLength: this.spec.activationListLength,
+      pollingInterval: this.spec.pollingIntervalSeconds,
+      cooldownPeriod: this.spec.cooldownPeriodSeconds,
+      hpaSyncPeriod: this.hpaSyncPeriodSeconds,
+      lastActiveTime: this.lastActiveTime ?? null,
+      updatedAt: this.now(),
+    };
+  }
+
+  /** Starts both loops (KEDA's first pass runs at once, like a new ScaledObject). */
+  start(): this {
+    const fixed = this.options.fixedReplicas;
+    if (fixed !== undefined) {
+      this.setDesired(fixed, `WORKERS=${fixed} pins the count`);
+      return this;
+    }
+    void this.serial(() => this.kedaTick());
+    this.timers.push(setInterval(() => void this.serial(() => this.kedaTick()), this.spec.pollingIntervalSeconds * 1000));
+    this.timers.push(setInterval(() => void this.serial(() => this.hpaTick()), this.hpaSyncPeriodSeconds * 1000));
+    for (const timer of this.timers) timer.unref();
+    return this;
+  }
+
+  /** Stops the loops and every worker (gracefully). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.chain;
+    const workers = this.workers.splice(0);
+    await Promise.all([...workers.map((worker) => worker.stop()), ...this.stopping]);
+  }
+
+  private serial(step: () => Promise<void>): Promise<void> {
+    this.chain = this.chain
+      .then(() => (this.stopped ? undefined : step()))
+      .catch((error: unknown) => this.log(`scaler step failed: ${(error as Error).message}`));
+    return this.chain;
+  }
+
+  private async measure(): Promise<number | undefined> {
+    try {
+      const length = await this.options.readQueueLength();
+      if (this.readFailing) this.log('queue length readable again');
+      this.readFailing = false;
+      this.queueLength = length;
+      return length;
+    } catch (error) {
+      // KEDA keeps the current count when a scaler errors (no fallback configured).
+      if (!this.readFailing)
+        this.log(`cannot read the queue length (${(error as Error).message}); keeping ${this.desired} desired`);
+      this.readFailing = true;
+      return undefined;
+    }
+  }
+
+  /** One KEDA polling pass: activation 0 -> min(1) and deactivation -> 0 after cooldownPeriod. */
+  async kedaTick(): Promise<void> {
+    const queueLength = await this.measure();
+    if (queueLength === undefined) return;
+    const step = kedaStep({
+      spec: this.spec,
+      queueLength,
+      currentReplicas: this.desired,
+      lastActiveTime: this.lastActiveTime,
+      now: this.now(),
+    });
+    this.isActive = step.isActive;
+    this.lastActiveTime = step.lastActiveTime;
+    if (step.replicas !== undefined && step.replicas !== this.desired) {
+      const why =
+        step.reason === 'activated'
+          ? `KEDA activated: queue ${queueLength} > activationListLength ${this.spec.activationListLength}`
+          : step.reason === 'deactivated'
+            ? `KEDA: queue empty for cooldownPeriod ${this.spec.cooldownPeriodSeconds} s`
+            : `KEDA: ${step.reason}`;
+      this.setDesired(step.replicas, why);
+    }
+  }
+
+  /** One HPA sync: desired = ceil(queue / listLength) with tolerance, windows and policies. */
+  async hpaTick(): Promise<void> {
+    const queueLength = await this.measure();
+    if (queueLength === undefined) return;
+    const step = hpaStep({
+      spec: this.spec,
+      state: this.hpa,
+      metricValue: queueLength,
+      currentReplicas: this.desired,
+      now: this.now(),
+    });
+    this.proposal = step.proposal;
+    if (step.replicas !== this.desired) {
+      this.setDesired(
+        step.replicas,
+        `HPA: queue ${queueLength} / listLength ${this.spec.listLength} -> ${step.proposal} (${step.reason})`,
+      );
+    }
+  }
+
+  private setDesired(desired: number, why: string): void {
+    const target = Math.min(desired, this.cap.cap);
+    if (desired !== this.desired) {
+      const capped = target < desired ? `, running ${target} (cap ${this.cap.cap}: ${this.cap.reason})` : '';
+      this.log(`workers ${this.desired} -> ${desired}${capped}  (${why})`);
+    }
+    this.lastReason = why;
+    this.desired = desired;
+    while (this.workers.length < target) this.workers.push(this.options.startWorker());
+    while (this.workers.length > target) {
+      // Like a ReplicaSet scaling in, the newest pod goes first; it finishes its batch (SIGTERM).
+      const worker = this.workers.pop();
+      if (!worker) break;
+      const stopped: Promise<void> = worker.stop().finally(() => this.stopping.delete(stopped));
+      this.stopping.add(stopped);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// `npm start`: builds what is stale, then runs the whole system on this machine through the
+// local runtime (./local-runtime.ts) until Ctrl-C, SIGTERM or SIGHUP (a closed terminal), which
+// all stop exactly what it started. package.json runs ../ensure-deps.mjs first (npm packages).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { type LocalRuntime, startLocalRuntime } from './local-runtime.js';
+import { loadRuntimeSettings } from './settings.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const say = (message: string) => console.log(`[runtime] ${message}`);
+
+/** The plain-JS bootstrap (it runs before node_modules exists, so it has no types). */
+interface Bootstrap {
+  ensureSystemPackages(names: string[], advice: string): void;
+}
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`[runtime] "${command} ${args.join(' ')}" failed (exit ${result.status}).`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function newestMtime(directory: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    if (['node_modules', '.next', 'e2e', 'test', 'mocks'].includes(entry.name)) continue;
+    const path = join(directory, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+async function main(): Promise<void> {
+  // --skip-build: run what dist/ and web/.next hold (tests build once, then start many times).
+  const { values: flags } = parseArgs({ options: { 'skip-build': { type: 'boolean', default: false } } });
+  let settings;
+  try {
+    settings = loadRuntimeSettings(process.env, root);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  let runtime: LocalRuntime | undefined;
+  let starting = false;
+  let stopRequested: string | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (code: number, why: string) => {
+    stopping ??= (async () => {
+      say(`${why}: stopping…`);
+      await runtime?.stop();
+      process.exit(code);
+    })();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (runtime) shutdown(0, signal);
+      // While the runtime starts, it stops once started (or stops itself when a part fails).
+      else if (starting) stopRequested = signal;
+      else process.exit(130); // still building: nothing of ours runs yet
+    });
+  }
+
+  if (!flags['skip-build']) say('building the functions…');
+  if (!flags['skip-build']) run('npm', ['run', '--silent', 'build']);
+  if (settings.withWeb && !flags['skip-build']) {
+    const buildId = join(root, 'web', '.next', 'BUILD_ID');
+    if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestMtime(join(root, 'web'))) {
+      say('building the web app (next build)…');
+      run('npm', ['run', '--silent', 'build', '--workspace', 'web']);
+    }
+  }
+  if (!settings.externalRedis) {
+    const bootstrap = (await import(pathToFileURL(join(root, 'local', 'ensure-deps.mjs')).href)) as Bootstrap;
+    bootstrap.ensureSystemPackages(
+      ['redis-server'],
+      'Or point REDIS_MASTER (and REDIS_REPLICA) at a Redis you run, e.g. REDIS_MASTER="127.0.0.1:6379,ssl=False".',
+    );
+  }
+
+  try {
+    starting = true;
+    runtime = await startLocalRuntime({ root, settings, writeRuntimeFile: true });
+  } catch (error) {
+    console.error(`[runtime] ${(error as Error).message}`);
+    process.exit(1);
+  }
+  if (stopRequested) return shutdown(0, stopRequested);
+  void runtime.failed.then((error) => {
+    console.error(`[runtime] ${error.message}`);
+    shutdown(1, 'a worker could not start');
+  });
+
+  const redis = runtime.functionsEnv.REDIS_MASTER?.split(',')[0];
+  const replica = runtime.functionsEnv.REDIS_REPLICA?.split(',')[0];
+  const api = runtime.apiUrl.replace('127.0.0.1', 'localhost');
+  console.log('');
+  if (runtime.webUrl) console.log(`  Web UI:   ${runtime.webUrl.replace('127.0.0.1', 'localhost')}`);
+  console.log(`  API:      ${api}/api  (try: curl -X POST ${api}/api/values -d '{"index":12}')`);
+  console.log(`  Redis:    master ${redis}, replica ${replica}`);
+  console.log(`  Postgres: ${runtime.functionsEnv.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@')}`);
+  console.log(`  Scaler:   ${runtime.runtimeUrl}/scaler  (workers: KEDA desired vs running, capped at ${settings.workerCap})`);
+  console.log('  READY — press Ctrl-C to stop everything started here.\n');
+}
+
+void main();
