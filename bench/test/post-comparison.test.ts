@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 
-import { freePort } from '../../functions/test/support/free-port.js';
+import { freePort } from '../../local/runtime/ports.js';
 import { medianRow, postGoals, type PostRow } from '../suite/post-comparison.js';
 import { resolveWorkshopServerDir } from '../suite/workshop-server.js';
 

@@ -7,13 +7,14 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startStrictListListener } from '../../local/host/strict-list-listener.js';
+import { functionSelection } from '../../local/runtime/functions-processes.js';
 import type { RedisListRegistration } from '../src/registration-types.js';
 import { type HostProcess, startHostProcess } from './support/host-process.js';
-import { freePort, RedisProcess } from './support/redis-pair.js';
+import { createRedisServer, type RedisServer } from './support/redis-pair.js';
 import { eventually } from './support/stack.js';
 
 describe('worker liveness through a Redis outage', () => {
-  let redis: RedisProcess;
+  let redis: RedisServer;
   let client: Redis;
   const hosts: HostProcess[] = [];
 
@@ -25,13 +26,12 @@ describe('worker liveness through a Redis outage', () => {
     LEASE_MS: '1000',
     REDIS_TIMEOUT_MS: '500',
     WORKER_POLLING_INTERVAL_MS: '20',
-    AzureFunctionsJobHost__functions__0: 'fib-worker',
-    AzureFunctionsJobHost__functions__1: 'worker-liveness',
+    ...functionSelection(['fib-worker', 'worker-liveness']),
   });
 
   beforeAll(async () => {
-    redis = new RedisProcess(await freePort(), []);
-    await redis.start();
+    redis = await createRedisServer();
+    await redis.node.start();
     client = new Redis({ port: redis.port, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
     client.on('error', () => undefined);
   });
@@ -62,13 +62,13 @@ describe('worker liveness through a Redis outage', () => {
     await eventually(async () => ((await live(lenient)).json.invocations >= 2 ? true : undefined), 5000, 'lenient invocations');
 
     // Redis crashes; the strict trigger's next poll throws after asyncTimeout and its loop ends.
-    await redis.stop(true);
+    await redis.node.stop(true);
     await eventually(
       () => Promise.resolve(strict.output().includes('polling has ended') ? true : undefined),
       10_000,
       'strict loop ended',
     );
-    await redis.start();
+    await redis.node.start();
     await client.rpush(`${strictPrefix}tasks`, '"y1"', '"y2"', '"y3"');
     await client.rpush(`${lenientPrefix}tasks`, '"y1"', '"y2"', '"y3"');
 
@@ -99,7 +99,7 @@ describe('worker liveness through a Redis outage', () => {
 
 describe('strict trigger started while Redis is unreachable', () => {
   it('reads the server version once (3.0.0 by default) and pops one entry per poll for good', async () => {
-    const redis = new RedisProcess(await freePort(), []);
+    const redis = await createRedisServer();
     const received: unknown[] = [];
     const registration: RedisListRegistration = {
       kind: 'redisList',
@@ -129,7 +129,7 @@ describe('strict trigger started while Redis is unreachable', () => {
       await eventually(async () => Promise.resolve(listener.state === 'polling' ? true : undefined), 5000, 'polling');
       expect(listener.serverVersion).toBe('3.0.0');
       expect(lines.join('\n')).toContain('without COUNT');
-      await redis.start();
+      await redis.node.start();
       await client.connect();
       await client.rpush('strict-tasks', '1', '2', '3', '4');
       await eventually(async () => Promise.resolve(received.length >= 1 ? true : undefined), 8000, 'first entry');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-import { freePort } from '../../functions/test/support/free-port.js';
+import { freePort } from '../../local/runtime/ports.js';
 import { repoRoot } from './manifests.js';
 
 const redisServer = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();

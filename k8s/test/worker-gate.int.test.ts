@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { freePort } from '../../functions/test/support/free-port.js';
+import { freePort } from '../../local/runtime/ports.js';
 import { renderOverlay, workload } from './manifests.js';
 
 const redisServer = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();

@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 
-import { freePort } from './free-port.js';
+import { freePort } from '../../../local/runtime/ports.js';
 import { createScratchDatabase } from './scratch-database.js';
 
 export type DatabaseKind = 'pglite' | 'server';

@@ -6,11 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { freePort } from '../../../local/runtime/ports.js';
-import {
-  type RedisNode,
-  type RedisPair as RuntimeRedisPair,
-  startRedisPair as startPair,
-} from '../../../local/runtime/redis-pair.js';
+import { RedisNode, type RedisPair as RuntimeRedisPair, startRedisPair as startPair } from '../../../local/runtime/redis-pair.js';
 
 export { freePort };
 
@@ -41,6 +37,33 @@ export async function startRedisPair(): Promise<RedisPair> {
     replica: pair.replica,
     async stop() {
       await pair.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One Redis (no replica) on a free port, not started until `node.start()`; for outage tests. */
+export interface RedisServer {
+  node: RedisNode;
+  port: number;
+  /** Stops the server and removes its directory. */
+  dispose(): Promise<void>;
+}
+
+/** Prepares a stand-alone redis-server through the runtime's Redis module. */
+export async function createRedisServer(): Promise<RedisServer> {
+  const directory = mkdtempSync(join(tmpdir(), 'fib-redis-'));
+  const port = await freePort();
+  const node = new RedisNode('master', port, join(directory, 'redis-master'), {
+    appendOnly: false,
+    restartPolicy: 'never',
+    events: { log: () => undefined, output: () => undefined },
+  });
+  return {
+    node,
+    port,
+    async dispose() {
+      await node.stop();
       rmSync(directory, { recursive: true, force: true });
     },
   };
