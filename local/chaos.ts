@@ -102,6 +102,7 @@ async function main(): Promise<void> {
         try {
           const response = await fetch(`${api}/api/values`, {
             method: 'POST',
+            headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ index }),
             signal: AbortSignal.timeout(30_000),
           });

@@ -96,7 +96,11 @@ describe('npm start runs workers under the local KEDA scaler', () => {
     for (let i = 0; i < indices.length; i += 50) {
       await Promise.all(
         indices.slice(i, i + 50).map((index) =>
-          fetch(`${apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index }) }).then((r) => {
+          fetch(`${apiUrl}/api/values`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ index }),
+          }).then((r) => {
             expect(r.status).toBe(202);
             return r.arrayBuffer();
           }),

@@ -27,6 +27,7 @@ describe('the local runtime restarts a process that dies, and the stack stays up
     for (const index of indices) {
       const response = await fetch(`${stack.runtime.apiUrl}/api/values`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ index }),
       });
       expect(response.status).toBe(202);
@@ -94,7 +95,11 @@ describe('the local runtime restarts a process that dies, and the stack stays up
     const indices = await eventually(
       async () => {
         const index = (nextIndex += 7);
-        const response = await fetch(`${stack.runtime.apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index }) });
+        const response = await fetch(`${stack.runtime.apiUrl}/api/values`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ index }),
+        });
         await response.arrayBuffer();
         return response.status === 202 ? [index] : undefined;
       },

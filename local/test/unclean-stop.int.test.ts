@@ -99,7 +99,11 @@ describe('npm start across unclean stops', () => {
     const first = startRuntime(dataDir);
     started.push(first);
     const apiUrl = await ready(first);
-    await fetch(`${apiUrl}/api/values`, { method: 'POST', body: JSON.stringify({ index: 90 }) });
+    await fetch(`${apiUrl}/api/values`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ index: 90 }),
+    });
     expect(await computed(apiUrl, 90)).toBe('2880067194370816120');
     const children = recordedChildren(dataDir).map((child) => child.identity.pid);
     expect(children.length).toBeGreaterThanOrEqual(5);

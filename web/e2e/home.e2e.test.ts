@@ -50,7 +50,7 @@ async function latestSubmissionId(): Promise<number | null> {
 
 /**
  * Submits index 1 through the API and waits until it is done: the worker process starts after
- * local/start.mjs prints READY, and the "144 within a second" check is about the app, not that.
+ * the local runtime prints READY, and the "144 within a second" check is about the app, not that.
  */
 async function waitForWorkingWorker(timeoutMs = 60_000) {
   await fetch(`${apiUrl}/api/values`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"index":1}' });
