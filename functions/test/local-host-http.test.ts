@@ -215,7 +215,7 @@ describe('browser policy', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://ui.example.com');
     expect(allowed.headers.get('access-control-allow-methods')).toBe('POST, OPTIONS');
-    expect(allowed.headers.get('access-control-allow-headers')).toBe('content-type, last-event-id');
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('content-type, last-event-id, idempotency-key');
     expect(allowed.headers.get('vary')).toContain('Origin');
     const refused = await fetch(`${url}/api/values`, {
       method: 'OPTIONS',

@@ -18,7 +18,7 @@ export interface BrowserPolicyOptions {
 }
 
 /** Request headers a cross-origin caller may send (preflight `Access-Control-Allow-Headers`). */
-export const corsAllowedHeaders = ['content-type', 'last-event-id'] as const;
+export const corsAllowedHeaders = ['content-type', 'last-event-id', 'idempotency-key'] as const;
 /** How long a browser may cache a preflight answer (s). */
 export const corsMaxAgeSeconds = 600;
 
