@@ -266,7 +266,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const processStatus = (): ProcessStatus[] =>
       managed.map((p) => ({ name: p.name, pid: p.pid ?? null, state: p.state, restarts: p.restarts }));
     const status = await startStatusServer(
-      { scaler: () => scaler?.snapshot(), processes: processStatus },
+      {
+        scaler: () => scaler?.snapshot(),
+        processes: processStatus,
+        replica: redis && {
+          stop: () => (redis as RedisPair).replica.stop(),
+          start: () => (redis as RedisPair).replica.start(),
+        },
+      },
       await freePort(settings.runtimePort, onBusy),
     );
     const statusServer: Server = status.server;

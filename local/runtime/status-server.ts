@@ -1,6 +1,8 @@
 // The runtime's status server on 127.0.0.1: GET /scaler (the local KEDA/HPA state, which the
-// web app's /local/scaler and the load test read) and GET /processes (what runs, its PID and
-// restarts, which `npm run chaos` uses to pick its targets). The product knows nothing of it.
+// web app's /local/scaler and the load test read), GET /processes (what runs, its PID and
+// restarts, which `npm run chaos` uses to pick its targets) and POST /redis/replica/stop|start
+// (take the replica down and bring it back, as deleting redis-1 does on the cluster; the e2e
+// tests watch the page react). The product knows nothing of it.
 import { createServer, type Server } from 'node:http';
 
 import type { ScalerState } from './local-scaler.js';
@@ -17,6 +19,13 @@ export interface ProcessStatus {
 export interface StatusSource {
   scaler(): ScalerState | undefined;
   processes(): ProcessStatus[];
+  /** The runtime's own Redis replica; undefined when REDIS_MASTER points elsewhere. */
+  replica?: {
+    /** Stops it and keeps it stopped (no restart); resolves once it has exited. */
+    stop(): Promise<void>;
+    /** Starts it again on the same port and data; resolves once it answers. */
+    start(): Promise<void>;
+  };
 }
 
 /** Starts the server on `port` (0: a free one); resolves with the server and its URL. */
@@ -27,6 +36,17 @@ export async function startStatusServer(source: StatusSource, port: number): Pro
       response.end(JSON.stringify(body));
     };
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const replicaAction = /^\/redis\/replica\/(stop|start)$/.exec(path)?.[1];
+    if (replicaAction) {
+      if (request.method !== 'POST') return answer(405, { error: 'use POST' });
+      if (!source.replica) return answer(404, { error: 'this runtime does not run the Redis replica' });
+      const action = replicaAction === 'stop' ? source.replica.stop() : source.replica.start();
+      action.then(
+        () => answer(200, { replica: replicaAction === 'stop' ? 'stopped' : 'started' }),
+        (error: unknown) => answer(500, { error: error instanceof Error ? error.message : String(error) }),
+      );
+      return;
+    }
     if (request.method !== 'GET') return answer(405, { error: `${request.method} is not allowed here` });
     if (path === '/scaler') {
       const state = source.scaler();

@@ -1,7 +1,7 @@
 // Global setup of the e2e run: starts the whole system as `npm start` does (local/runtime/main.ts) on free ports
 // and a temporary data directory, waits for READY, and stops it (and only it) afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ declare module 'vitest' {
     webUrl: string;
     /** The functions host's base URL without /api, e.g. http://localhost:41235 */
     apiUrl: string;
+    /** The local runtime's status server (runtime.json `runtimeUrl`). */
+    runtimeUrl: string;
   }
 }
 
@@ -76,6 +78,9 @@ export default async function startStack(project: TestProject) {
     const urls = await waitForReady(child, output);
     project.provide('webUrl', urls.webUrl);
     project.provide('apiUrl', urls.apiUrl);
+    // The runtime's status server (its runtime.json), for tests that stop and start a part.
+    const runtimeFile = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8')) as { runtimeUrl: string };
+    project.provide('runtimeUrl', runtimeFile.runtimeUrl);
   } catch (error) {
     await stop();
     throw error;

@@ -2,13 +2,6 @@
 // that watch the page react (the replica going down and back).
 import { inject } from 'vitest';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The local runtime's status server (runtime.json `runtimeUrl`), e.g. http://127.0.0.1:41236 */
-    runtimeUrl: string;
-  }
-}
-
 /** What the live e2e tests need from the running stack. */
 export interface StackControl {
   /** Stops the Redis replica (and keeps it stopped); resolves once the process has exited. */
