@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
-/** Totals the API counts since its Redis data began (CONTRACTS.md; absent fields read as 0). */
+/** Totals the API counts since its Redis data began (/api/stats `counters`; absent fields read as 0). */
 export interface ThroughputCounters {
   leaseExpired: number;
   invocationFailed: number;
@@ -72,7 +72,7 @@ export function withCompletionRates(previous: Sample | undefined, current: Sampl
 
 const round = (value: number) => Math.round(value * 10) / 10;
 
-/** The local runtime's scaler state, new (CONTRACTS.md ScalerState) or old (stats.autoscaler) shape. */
+/** The local runtime's scaler state, new (GET <runtimeUrl>/scaler) or old (stats.autoscaler) shape. */
 interface ScalerBody {
   desired?: unknown;
   running?: unknown;

@@ -1,4 +1,4 @@
-// Node names (CONTRACTS.md) and the one rule that decides an index's status.
+// Node names and the one rule that decides an index's status.
 import { describe, expect, it } from 'vitest';
 
 import { indexStatus } from '../src/queue/records.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { configMaps, gateways, httpRoutes, ingresses, named, type RenderedObject, renderOverlay, services } from './manifests.js';
 
-/** The heartbeat interval of GET /api/events (CONTRACTS.md): idle timers must exceed it. */
+/** The heartbeat interval of GET /api/events (see the README's API table): idle timers must exceed it. */
 const eventsHeartbeatSeconds = 15;
 /** The largest body the api accepts for POST /api/values (10 KB). */
 const apiBodyLimitBytes = 10_000;

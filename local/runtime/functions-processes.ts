@@ -10,7 +10,7 @@ import { loadConfig } from '../../functions/src/config.js';
 import { buildRegistrations, type Registration } from '../../functions/src/registrations.js';
 import type { LivenessProbe, ProbeResult } from './managed-process.js';
 
-/** The function the worker's liveness probe calls (CONTRACTS: GET /api/worker/live). */
+/** The function the worker's liveness probe calls (GET /api/worker/live). */
 export const workerLivenessFunction = 'worker-liveness';
 export const workerLivenessPath = '/api/worker/live';
 

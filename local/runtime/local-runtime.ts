@@ -21,7 +21,7 @@ import { parseScaledObject } from './scaling-rules.js';
 import type { RuntimeSettings } from './settings.js';
 import { type ProcessStatus, startStatusServer } from './status-server.js';
 
-/** `.local/runtime.json` (CONTRACTS.md): how other tools find this runtime. */
+/** `.local/runtime.json`: how other tools find this runtime. */
 export interface RuntimeFile {
   apiUrl: string;
   webUrl: string | null;
@@ -270,8 +270,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         scaler: () => scaler?.snapshot(),
         processes: processStatus,
         replica: redis && {
-          stop: () => (redis as RedisPair).replica.stop(),
-          start: () => (redis as RedisPair).replica.start(),
+          stop: () => (redis).replica.stop(),
+          start: () => (redis).replica.start(),
         },
       },
       await freePort(settings.runtimePort, onBusy),

@@ -17,7 +17,7 @@ export interface WorkerHandle {
   stop(): Promise<void>;
 }
 
-/** What the runtime's status server answers on GET /scaler (CONTRACTS.md: ScalerState). */
+/** What the runtime's status server answers on GET /scaler (the web app's /local/scaler and the load test read it). */
 export interface ScalerState {
   mode: 'keda' | 'fixed';
   /** KEDA's / the HPA's decision (the Deployment's replicas), or WORKERS. */

@@ -92,7 +92,7 @@ export interface HealthCheck {
 export interface HealthReport {
   status: 'ok' | 'degraded';
   checks: { redisMaster: HealthCheck; redisReplica: HealthCheck; postgres: HealthCheck };
-  /** The node that serves reads now (CONTRACTS.md node name: "redis-0", "replica", "master", ...). */
+  /** The node that serves reads now (node name: "redis-0", "replica", "master", ...). */
   readsFrom: string;
 }
 

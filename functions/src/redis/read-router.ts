@@ -15,7 +15,7 @@ export interface ServedRead<T> {
 }
 
 /**
- * A node's name as CONTRACTS.md defines it: the first DNS label of a host name
+ * A node's name, as the API reports it: the first DNS label of a host name
  * (redis-0.redis-headless.fib.svc → redis-0), else the role ("master", "replica").
  */
 export function nodeName(endpoint: RedisEndpoint, role: 'master' | 'replica'): string {
