@@ -25,8 +25,6 @@ export interface LoadTestOptions {
   /** Requests in flight at most. @defaultValue 32 */
   concurrency: number;
   outDir: string;
-  /** Older local runtimes: the scaler state file (from runtime.json), read when /api/stats has no `autoscaler`. */
-  autoscalerStateFile: string | undefined;
   /** The local runtime's status server (runtime.json `runtimeUrl`); its GET /scaler gives desired, running and cap. */
   runtimeUrl?: string;
   /** Print the live progress line. @defaultValue true */
@@ -67,19 +65,18 @@ function runtimeUrl(value: string | undefined): string | undefined {
 export function discoverLocalRuntime(
   root: string,
   env: NodeJS.ProcessEnv = process.env,
-): { apiUrl: string; autoscalerStateFile?: string; runtimeUrl?: string } | undefined {
+): { apiUrl: string; runtimeUrl?: string } | undefined {
   const file = join(resolve(root, env.LOCAL_DATA_DIR ?? '.local'), 'runtime.json');
   if (!existsSync(file)) return undefined;
   try {
     const runtime = JSON.parse(readFileSync(file, 'utf8')) as {
       apiUrl?: string;
-      autoscalerStateFile?: string;
       runtimeUrl?: string;
       pid?: number;
     };
     if (!runtime.apiUrl || !runtime.pid) return undefined;
     process.kill(runtime.pid, 0); // throws when that npm start is gone
-    return { apiUrl: runtime.apiUrl, autoscalerStateFile: runtime.autoscalerStateFile, runtimeUrl: runtime.runtimeUrl };
+    return { apiUrl: runtime.apiUrl, runtimeUrl: runtime.runtimeUrl };
   } catch {
     return undefined;
   }
@@ -126,7 +123,6 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
     timeoutSeconds: positive(values.timeout, 'timeout', 900),
     concurrency: Math.floor(positive(values.concurrency, 'concurrency', 32)),
     outDir: resolve(root, values.out ?? join('bench', 'results')),
-    autoscalerStateFile: local?.autoscalerStateFile,
     runtimeUrl: runtimeUrl(values['runtime-url'] ?? local?.runtimeUrl),
     progress: true,
   };

@@ -38,7 +38,6 @@ export async function runLoadTest(
     url: options.url,
     kube: options.kube,
     kubeNamespace: options.kubeNamespace,
-    autoscalerStateFile: options.autoscalerStateFile,
     runtimeUrl: options.runtimeUrl,
   });
   const indices = generateIndices(options.indices, options.tasks);

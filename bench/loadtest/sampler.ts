@@ -1,8 +1,7 @@
 // Samples the system once per interval: /api/stats (queue, pending, done, failed, worker
-// heartbeats, throughput counters), the local runtime's scaler (GET <runtimeUrl>/scaler, or
-// the older stats.autoscaler / state file) and, with --kube, the worker Deployment/HPA.
+// heartbeats, throughput counters), the local runtime's scaler (GET <runtimeUrl>/scaler)
+// and, with --kube, the worker Deployment/HPA.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 
 /** Totals the API counts since its Redis data began (/api/stats `counters`; absent fields read as 0). */
 export interface ThroughputCounters {
@@ -37,7 +36,7 @@ export interface Sample extends ThroughputCounters {
   completionsPerWorker: number | null;
   /** Workers with a heartbeat in the last 15 s (from /api/stats). */
   workersHeartbeat: number | null;
-  /** Workers KEDA's/the HPA's rules ask for (ScalerState.desired; older runtimes: autoscaler.replicas). */
+  /** Workers KEDA's/the HPA's rules ask for (the runtime's /scaler `desired`). */
   workersDesired: number | null;
   /** Worker processes actually running, per the local scaler. */
   workersRunning: number | null;
@@ -72,14 +71,12 @@ export function withCompletionRates(previous: Sample | undefined, current: Sampl
 
 const round = (value: number) => Math.round(value * 10) / 10;
 
-/** The local runtime's scaler state, new (GET <runtimeUrl>/scaler) or old (stats.autoscaler) shape. */
+/** The local runtime's scaler state (GET <runtimeUrl>/scaler). */
 interface ScalerBody {
   desired?: unknown;
   running?: unknown;
   cap?: unknown;
   capReason?: unknown;
-  /** Older local autoscaler: the replica count its KEDA rules set. */
-  replicas?: unknown;
 }
 
 interface StatsBody {
@@ -88,7 +85,6 @@ interface StatsBody {
   done?: number;
   failed?: number;
   workers?: { active?: number };
-  autoscaler?: ScalerBody | null;
   counters?: Partial<Record<keyof ThroughputCounters, unknown>>;
 }
 
@@ -97,8 +93,6 @@ export interface SamplerOptions {
   url: string;
   kube?: boolean;
   kubeNamespace?: string;
-  /** Older local runtimes: the autoscaler's state file (from runtime.json). */
-  autoscalerStateFile?: string;
   /** The local runtime's status server (runtime.json `runtimeUrl`): GET /scaler. */
   runtimeUrl?: string;
   /** Request timeout per sample, ms. @defaultValue 2000 */
@@ -142,13 +136,11 @@ export class Sampler {
 
   async sample(counters: { submitted: number; accepted: number; errors: number }): Promise<Sample> {
     const timeoutMs = this.options.timeoutMs ?? 2000;
-    const [stats, kube, runtimeScaler, scalerFile] = await Promise.all([
+    const [stats, kube, scaler] = await Promise.all([
       getJson<StatsBody>(`${this.options.url}/api/stats`, timeoutMs),
       this.options.kube ? this.kube() : undefined,
       this.options.runtimeUrl ? getJson<ScalerBody>(`${this.options.runtimeUrl}/scaler`, timeoutMs) : undefined,
-      this.scalerFile(),
     ]);
-    const scaler = runtimeScaler ?? stats?.autoscaler ?? scalerFile;
     const capReason = scaler?.capReason;
     const sample = withCompletionRates(this.previous, {
       t: Math.round((performance.now() - this.started) / 100) / 10,
@@ -161,7 +153,7 @@ export class Sampler {
       completionsPerSecond: null,
       completionsPerWorker: null,
       workersHeartbeat: numberOrNull(stats?.workers?.active),
-      workersDesired: numberOrNull(scaler?.desired ?? scaler?.replicas),
+      workersDesired: numberOrNull(scaler?.desired),
       workersRunning: numberOrNull(scaler?.running),
       workersCap: numberOrNull(scaler?.cap),
       capReason: typeof capReason === 'string' && capReason !== '' ? capReason : null,
@@ -173,15 +165,6 @@ export class Sampler {
     });
     this.previous = sample;
     return sample;
-  }
-
-  private async scalerFile(): Promise<ScalerBody | undefined> {
-    if (!this.options.autoscalerStateFile) return undefined;
-    try {
-      return JSON.parse(await readFile(this.options.autoscalerStateFile, 'utf8')) as ScalerBody;
-    } catch {
-      return undefined;
-    }
   }
 
   private async kube(): Promise<{ replicas: number | null; ready: number | null; hpaDesired: number | null }> {

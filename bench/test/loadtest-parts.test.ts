@@ -90,11 +90,11 @@ describe('options', () => {
     try {
       writeFileSync(
         join(dir, 'runtime.json'),
-        JSON.stringify({ apiUrl: 'http://127.0.0.1:45678', pid: process.pid, autoscalerStateFile: '/x.json' }),
+        JSON.stringify({ apiUrl: 'http://127.0.0.1:45678', pid: process.pid, runtimeUrl: 'http://127.0.0.1:45679' }),
       );
       expect(parseLoadTestOptions([], dir, { LOCAL_DATA_DIR: dir })).toMatchObject({
         url: 'http://127.0.0.1:45678',
-        autoscalerStateFile: '/x.json',
+        runtimeUrl: 'http://127.0.0.1:45679',
       });
       writeFileSync(
         join(dir, 'runtime.json'),
@@ -282,24 +282,17 @@ describe('sampler', () => {
 
   const totals = { submitted: 10, accepted: 10, errors: 0 };
 
-  it("reads today's API: stats.autoscaler, no counters (read as 0)", async () => {
+  it('reads an API without counters (an older deployment) as 0, and no scaler without a runtime', async () => {
     const url = await serve({
-      '/api/stats': {
-        queueLength: 40,
-        pending: 50,
-        done: 7,
-        failed: 0,
-        workers: { active: 2 },
-        autoscaler: { mode: 'keda', replicas: 3, running: 2, proposal: 4 },
-      },
+      '/api/stats': { queueLength: 40, pending: 50, done: 7, failed: 0, workers: { active: 2 } },
     });
     const got = await new Sampler({ url }).sample(totals);
     expect(got).toMatchObject({
       queueLength: 40,
       done: 7,
       workersHeartbeat: 2,
-      workersDesired: 3,
-      workersRunning: 2,
+      workersDesired: null,
+      workersRunning: null,
       workersCap: null,
       leaseExpired: 0,
       invocationFailed: 0,

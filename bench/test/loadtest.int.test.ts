@@ -48,7 +48,6 @@ describe('npm run loadtest against a running stack', () => {
         timeoutSeconds: 20,
         concurrency: 8,
         outDir,
-        autoscalerStateFile: undefined,
         progress: false,
       },
       process.stderr,
