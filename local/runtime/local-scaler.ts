@@ -7,6 +7,7 @@
 import { clearInterval, setInterval } from 'node:timers';
 
 import { hpaControllerDefaults, type HpaState, hpaStep, kedaStep, newHpaState, type ScalingSpec } from './scaling-rules.js';
+import type { ScalerState } from './scaler-state.js';
 
 /** One running worker process (a "pod"). */
 export interface WorkerHandle {
@@ -15,32 +16,6 @@ export interface WorkerHandle {
   readonly running?: boolean;
   /** Graceful stop: SIGTERM, the batch in flight finishes, the process exits. */
   stop(): Promise<void>;
-}
-
-/** What the runtime's status server answers on GET /scaler (the web app's /local/scaler and the load test read it). */
-export interface ScalerState {
-  mode: 'keda' | 'fixed';
-  /** KEDA's / the HPA's decision (the Deployment's replicas), or WORKERS. */
-  desired: number;
-  /** Worker processes actually running. */
-  running: number;
-  /** Most workers this machine runs at once. */
-  cap: number;
-  capReason: string;
-  queueLength: number;
-  active: boolean;
-  reason: string;
-  minReplicaCount: number;
-  maxReplicaCount: number;
-  listLength: number;
-  /** The HPA's last metric proposal, before its limits. */
-  proposal: number;
-  activationListLength: number;
-  pollingInterval: number;
-  cooldownPeriod: number;
-  hpaSyncPeriod: number;
-  lastActiveTime: number | null;
-  updatedAt: number;
 }
 
 export interface LocalScalerOptions {
@@ -226,3 +201,5 @@ export class LocalScaler {
     }
   }
 }
+
+export type { ScalerState } from './scaler-state.js';

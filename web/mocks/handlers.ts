@@ -49,6 +49,12 @@ export const sampleScaler: ScalerState = {
   minReplicaCount: 0,
   maxReplicaCount: 10,
   listLength: 1000,
+  proposal: 8,
+  activationListLength: 0,
+  pollingInterval: 1,
+  cooldownPeriod: 120,
+  hpaSyncPeriod: 15,
+  lastActiveTime: null,
   updatedAt: 1_764_050_000_000,
 };
 

@@ -84,6 +84,12 @@ export function stubScaler(stats: Stats): ScalerState {
     minReplicaCount: 0,
     maxReplicaCount: 10,
     listLength: 1000,
+    proposal: desired,
+    activationListLength: 0,
+    pollingInterval: 1,
+    cooldownPeriod: 120,
+    hpaSyncPeriod: 15,
+    lastActiveTime: null,
     updatedAt: stats.time,
   };
 }

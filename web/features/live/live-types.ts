@@ -7,23 +7,7 @@ import type { RecentValue, Stats } from '../api/api-types';
 export type { RedisNode, RedisTopology } from '@shared/live-types';
 
 /** The local runtime's `GET /scaler` (through the web app's `/local/scaler`). */
-export interface ScalerState {
-  mode: 'keda' | 'fixed';
-  /** KEDA's / the HPA's decision. */
-  desired: number;
-  /** Workers actually running. */
-  running: number;
-  /** The machine-core cap on workers. */
-  cap: number;
-  capReason: string;
-  queueLength: number;
-  active: boolean;
-  reason: string;
-  minReplicaCount: number;
-  maxReplicaCount: number;
-  listLength: number;
-  updatedAt: number;
-}
+export type { ScalerState } from '@local/scaler-state';
 
 /** `event: value` of `/api/events`: an index changed status; `id` is the Redis stream id. */
 export type ValueEvent = RecentValue;

@@ -1,0 +1,28 @@
+// What the local runtime's status server answers on GET /scaler: the local KEDA/HPA scaler's state.
+// No imports, so the web app (its /local/scaler route and the scaling panel) can share the type.
+
+/** What the runtime's status server answers on GET /scaler (the web app's /local/scaler and the load test read it). */
+export interface ScalerState {
+  mode: 'keda' | 'fixed';
+  /** KEDA's / the HPA's decision (the Deployment's replicas), or WORKERS. */
+  desired: number;
+  /** Worker processes actually running. */
+  running: number;
+  /** Most workers this machine runs at once. */
+  cap: number;
+  capReason: string;
+  queueLength: number;
+  active: boolean;
+  reason: string;
+  minReplicaCount: number;
+  maxReplicaCount: number;
+  listLength: number;
+  /** The HPA's last metric proposal, before its limits. */
+  proposal: number;
+  activationListLength: number;
+  pollingInterval: number;
+  cooldownPeriod: number;
+  hpaSyncPeriod: number;
+  lastActiveTime: number | null;
+  updatedAt: number;
+}
