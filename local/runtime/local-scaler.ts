@@ -6,8 +6,8 @@
 // Pending. Rules: ./scaling-rules.ts; numbers: keda/scaledobject.yaml.
 import { clearInterval, setInterval } from 'node:timers';
 
-import { hpaControllerDefaults, type HpaState, hpaStep, kedaStep, newHpaState, type ScalingSpec } from './scaling-rules.js';
 import type { ScalerState } from './scaler-state.js';
+import { hpaControllerDefaults, type HpaState, hpaStep, kedaStep, newHpaState, type ScalingSpec } from './scaling-rules.js';
 
 /** One running worker process (a "pod"). */
 export interface WorkerHandle {
