@@ -74,8 +74,7 @@ describe('live stream (real browser, stubbed API)', () => {
       events.pushValue({ index: 31, status: 'queued', value: null, digits: null, truncated: false, computedMs: null });
       await page.locator('.result-index', { hasText: /^F\(31\)$/ }).waitFor();
       await events.dropStreams();
-      const deadline = Date.now() + 15_000;
-      while (events.lastEventIds.length < before + 2 && Date.now() < deadline) await page.waitForTimeout(100);
+      await expect.poll(() => events.lastEventIds.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(before + 2);
       expect(events.lastEventIds.slice(before)).toEqual([null, expect.stringMatching(/^\d+-\d+$/)]);
     } finally {
       await page.close();

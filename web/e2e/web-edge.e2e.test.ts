@@ -224,9 +224,9 @@ describe('web edge limits (own standalone server, stand-in API)', () => {
 
   afterAll(async () => {
     if (web && web.exitCode === null && web.signalCode === null) {
-      const exited = once(web, 'exit');
+      const exited = once(web, 'exit', { signal: AbortSignal.timeout(10_000) });
       web.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      await exited.catch(() => web?.kill('SIGKILL'));
     }
     upstream?.closeAllConnections();
     upstream?.close();
