@@ -19,7 +19,9 @@
     { given back, failed for good }
 ]]
 --- @include "isDone"
---- @include "addEvent"
+--- @include "failIndex"
+--- @include "requeueIndex"
+local k = { tasks = KEYS[1], queued = KEYS[2], failed = KEYS[5], sequence = KEYS[7], events = KEYS[9] }
 local maxAttempts = tonumber(ARGV[1])
 local givenBack = 0
 local failed = 0
@@ -34,14 +36,10 @@ for i = 3, #ARGV, 2 do
     redis.call('ZREM', KEYS[2], index)
   elseif invocationFailed and redis.call('HINCRBY', KEYS[4], index, 1) >= maxAttempts then
     redis.call('ZREM', KEYS[2], index)
-    redis.call('ZADD', KEYS[5], ARGV[2], index)
-    addEvent(KEYS[9], index, 'failed')
+    failIndex(k, index, ARGV[2])
     failed = failed + 1
   else
-    -- A fresh sequence keeps it out of the requeue timer's "popped but never claimed" check.
-    local sequence = redis.call('INCR', KEYS[7])
-    redis.call('ZADD', KEYS[2], sequence, index)
-    redis.call('RPUSH', KEYS[1], index)
+    requeueIndex(k, index)
     redis.call('HINCRBY', KEYS[8], 'givenBack', 1)
     givenBack = givenBack + 1
   end

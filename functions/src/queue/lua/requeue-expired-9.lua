@@ -23,7 +23,9 @@
     { popped-unclaimed found, requeued, failed }
 ]]
 --- @include "isDone"
---- @include "addEvent"
+--- @include "failIndex"
+--- @include "requeueIndex"
+local k = { tasks = KEYS[1], queued = KEYS[2], failed = KEYS[5], sequence = KEYS[7], events = KEYS[9] }
 local now = tonumber(ARGV[1])
 local leaseMs = tonumber(ARGV[2])
 local maxAttempts = tonumber(ARGV[3])
@@ -60,13 +62,10 @@ for _, index in ipairs(expired) do
     redis.call('HINCRBY', KEYS[8], 'leaseExpired', 1)
     local lost = redis.call('HINCRBY', KEYS[4], index, 1)
     if lost >= maxAttempts then
-      redis.call('ZADD', KEYS[5], now, index)
-      addEvent(KEYS[9], index, 'failed')
+      failIndex(k, index, now)
       failed = failed + 1
     else
-      local sequence = redis.call('INCR', KEYS[7])
-      redis.call('ZADD', KEYS[2], sequence, index)
-      redis.call('RPUSH', KEYS[1], index)
+      requeueIndex(k, index)
       requeued = requeued + 1
     end
   end
