@@ -9,6 +9,7 @@ import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { ResultMetadata } from './records.js';
 import { defineQueueCommands } from './scripts.js';
+import { redeliveryKeys } from './scripts.js';
 
 interface Claim {
   indexKey: string;
@@ -97,24 +98,8 @@ export class TaskConsumer {
   }
 
   private async giveBackMany(items: GiveBack[]): Promise<void[]> {
-    const k = this.keys;
     const args = items.flatMap((item) => [item.indexKey, item.failed ? 1 : 0]);
-    await onMaster(() =>
-      this.master.giveBack(
-        k.tasks,
-        k.queued,
-        k.leases,
-        k.attempts,
-        k.failed,
-        k.values,
-        k.sequence,
-        k.counters,
-        k.events,
-        this.options.maxAttempts,
-        Date.now(),
-        ...args,
-      ),
-    );
+    await onMaster(() => this.master.giveBack(...redeliveryKeys(this.keys), this.options.maxAttempts, Date.now(), ...args));
     return items.map(() => undefined);
   }
 

@@ -6,6 +6,7 @@ import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { parseHeartbeat } from './records.js';
 import { defineQueueCommands } from './scripts.js';
+import { redeliveryKeys } from './scripts.js';
 
 /** Counts from one pass of {@link Reaper.requeueExpired}. */
 export interface RequeueCounts {
@@ -25,23 +26,8 @@ export class Reaper {
 
   /** One pass of lease recovery; see lua/requeue-expired-9.lua. */
   async requeueExpired(now: number, leaseMs: number, maxAttempts: number, limit: number): Promise<RequeueCounts> {
-    const k = this.keys;
     const [found, requeued, failed] = await onMaster(() =>
-      this.master.requeueExpired(
-        k.tasks,
-        k.queued,
-        k.leases,
-        k.attempts,
-        k.failed,
-        k.values,
-        k.sequence,
-        k.counters,
-        k.events,
-        now,
-        leaseMs,
-        maxAttempts,
-        limit,
-      ),
+      this.master.requeueExpired(...redeliveryKeys(this.keys), now, leaseMs, maxAttempts, limit),
     );
     return { found, requeued, failed };
   }

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 
 import type { Redis, Result } from 'ioredis';
 
+import type { RedisKeys } from '../redis/keys.js';
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     enqueue(...keysThenIndices: string[]): Result<string[], Context>;
@@ -52,4 +54,12 @@ export function defineQueueCommands(client: Redis): void {
     const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
     client.defineCommand(command, { numberOfKeys, lua: loadScript(file) });
   }
+}
+
+/**
+ * KEYS[1..9] of the two scripts that decide a popped task's fate (give-back-9,
+ * requeue-expired-9): tasks, queued, leases, attempts, failed, values, sequence, counters, events.
+ */
+export function redeliveryKeys(k: RedisKeys): string[] {
+  return [k.tasks, k.queued, k.leases, k.attempts, k.failed, k.values, k.sequence, k.counters, k.events];
 }
