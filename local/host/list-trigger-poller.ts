@@ -66,6 +66,25 @@ export async function runBatch(
   }
 }
 
+/** How long the first poll waits for the connection before polling (and logging failures) anyway. */
+const firstConnectWaitMs = 10_000;
+
+/** Resolves once `client` is ready, after `timeoutMs`, or when `signal` aborts, whichever comes first. */
+function connected(client: Redis, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once('ready', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 /**
  * Starts polling `registration.trigger.key` on `client` (a Redis master connection). Unlike the
  * real extension this loop survives a failed poll (it logs and polls again); `--strict-trigger`
@@ -82,6 +101,9 @@ export function startListPoller(registration: RedisListRegistration, client: Red
   const invoke = createInvoker(registration, log);
   let failingSince: number | undefined;
   const loop = (async () => {
+    // Without an offline queue, a poll sent while the connection is still being made fails at
+    // once; the first poll waits for it (bounded), so a worker's start is not logged as an outage.
+    await connected(client, firstConnectWaitMs, stopping.signal);
     while (!stopping.signal.aborted) {
       try {
         const entries = await client.lpop(key, maxBatchSize);

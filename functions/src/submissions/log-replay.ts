@@ -48,7 +48,9 @@ export async function replayLog(
     if (!last) break;
     if (cursor === 0 && counts.rows === 0) {
       counts.rebuilding = true;
-      options.log?.('redis has no replay cursor while the log has rows (new or lost data): replaying the whole log');
+      options.log?.(
+        'replaying the submissions log into Redis from its first row (Redis has no replay cursor: a first start, or Redis lost its data)',
+      );
     }
     const indexKeys = [...new Set(page.map((row) => String(row.number)))];
     counts.requeued += await producer.requeueLogged(last.id, indexKeys);
