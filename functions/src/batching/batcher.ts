@@ -22,7 +22,7 @@ export interface BatcherOptions<Item = unknown> {
 export class BatchTimeoutError extends Error {
   override name = 'BatchTimeoutError';
   constructor(readonly started: boolean) {
-    super(started ? 'no answer in time (sent; outcome unknown)' : 'no answer in time (never sent)');
+    super(started ? 'no answer in time (the call was sent; whether it ran is unknown)' : 'no answer in time (never sent)');
   }
 }
 
