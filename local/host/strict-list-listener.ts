@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Redis } from 'ioredis';
 
+import { endpointOptions } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import type { RedisListRegistration } from '../../functions/src/registration-types.js';
 import { createInvoker, type ListPoller, runBatch } from './list-trigger-poller.js';
@@ -94,12 +95,7 @@ export function startStrictListListener(
 
   const connect = async (): Promise<Redis> => {
     const candidate = new Redis({
-      host: endpoint.host,
-      port: endpoint.port,
-      username: endpoint.username,
-      password: endpoint.password,
-      db: endpoint.db,
-      tls: endpoint.tls ? { servername: endpoint.host } : undefined,
+      ...endpointOptions(endpoint),
       lazyConnect: true,
       connectTimeout: clientOptions.connectTimeoutMs,
       commandTimeout: clientOptions.asyncTimeoutMs,

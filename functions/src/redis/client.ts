@@ -1,5 +1,5 @@
 // The one Redis client factory: bounded timeouts, an 'error' listener, auto-pipelining.
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 import { DependencyUnavailableError } from '../errors.js';
 import type { RedisEndpoint } from './connection-string.js';
@@ -14,6 +14,20 @@ export interface RedisClientOptions {
   log?: (message: string) => void;
 }
 
+/** Where and how to connect, from a parsed connection string; the timeouts and retries are the caller's. */
+export function endpointOptions(
+  endpoint: RedisEndpoint,
+): Pick<RedisOptions, 'host' | 'port' | 'username' | 'password' | 'db' | 'tls'> {
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    username: endpoint.username,
+    password: endpoint.password,
+    db: endpoint.db,
+    tls: endpoint.tls ? { servername: endpoint.host } : undefined,
+  };
+}
+
 /**
  * Creates an ioredis client for one endpoint. Every command fails after `timeoutMs`
  * instead of waiting for a reconnect, so callers can answer 503 quickly.
@@ -21,12 +35,7 @@ export interface RedisClientOptions {
 export function createRedisClient(endpoint: RedisEndpoint, options: RedisClientOptions): Redis {
   const log = options.log ?? ((message: string) => console.warn(message));
   const client = new Redis({
-    host: endpoint.host,
-    port: endpoint.port,
-    username: endpoint.username,
-    password: endpoint.password,
-    db: endpoint.db,
-    tls: endpoint.tls ? { servername: endpoint.host } : undefined,
+    ...endpointOptions(endpoint),
     connectTimeout: options.timeoutMs,
     commandTimeout: options.timeoutMs,
     // One retry per command, then the error reaches the caller (a 503), never a hang.
