@@ -33,6 +33,11 @@ export interface BenchStack {
 export interface BenchStackOptions {
   /** Run the API and workers with `node --cpu-prof` into this directory (written when they stop). */
   cpuProfileDirectory?: string;
+  /**
+   * `auto`: a scratch database on the server at BENCH_DATABASE_URL when it answers, else PGlite;
+   * `pglite`: always PGlite (the `npm start` default). @defaultValue auto
+   */
+  database?: 'auto' | 'pglite';
 }
 
 export async function startBenchStack(
@@ -51,11 +56,11 @@ export async function startBenchStack(
   try {
     const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
     let databaseUrl: string | undefined;
-    if (await postgresAnswers(adminUrl)) {
+    if (options.database !== 'pglite' && (await postgresAnswers(adminUrl))) {
       const scratch = await createScratchDatabase(adminUrl, 'fib_bench');
       databaseUrl = scratch.url;
       cleanups.push(() => scratch.drop());
-    } else {
+    } else if (options.database !== 'pglite') {
       log(`no Postgres server at ${adminUrl}; using embedded PGlite (figures are not comparable with the targets)`);
     }
     const runtime = await startLocalRuntime({

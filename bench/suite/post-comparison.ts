@@ -51,24 +51,13 @@ async function measure(url: string, seconds: number, warmUp: boolean): Promise<O
   };
 }
 
-// bench-stack.ts (runtime stream) uses the server at BENCH_DATABASE_URL when it answers, else
-// PGlite; an address where nothing listens therefore selects PGlite, the `npm start` default.
-const nowhere = 'postgres://postgres@127.0.0.1:1/postgres';
-
 async function startStackOn(kind: 'pglite' | 'server', root: string, log: (m: string) => void): Promise<BenchStack> {
-  const saved = process.env.BENCH_DATABASE_URL;
-  if (kind === 'pglite') process.env.BENCH_DATABASE_URL = nowhere;
-  try {
-    const stack = await startBenchStack(root, kind === 'pglite' ? () => undefined : log);
-    if (stack.databaseKind !== kind) {
-      await stack.stop();
-      throw new Error(`asked for a stack on ${kind}, got ${stack.databaseKind}`);
-    }
-    return stack;
-  } finally {
-    if (saved === undefined) delete process.env.BENCH_DATABASE_URL;
-    else process.env.BENCH_DATABASE_URL = saved;
+  const stack = await startBenchStack(root, log, { database: kind === 'pglite' ? 'pglite' : 'auto' });
+  if (stack.databaseKind !== kind) {
+    await stack.stop();
+    throw new Error(`asked for a stack on ${kind}, got ${stack.databaseKind} (is the Postgres server at BENCH_DATABASE_URL up?)`);
   }
+  return stack;
 }
 
 /** A server under test and how to stop it. */
