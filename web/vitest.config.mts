@@ -19,6 +19,9 @@ export default defineConfig({
     environment: 'jsdom',
     setupFiles: ['./test/setup.ts'],
     restoreMocks: true,
+    // The proxy and launcher tests run real sockets and outlive short timeouts on purpose; on a
+    // busy 2-core CI machine vitest's default 5 s per test is not enough (a bound, not a speed goal).
+    testTimeout: 20_000,
     reporters: ['default', 'json'],
     outputFile: { json: '../.reports/web.json' },
   },
