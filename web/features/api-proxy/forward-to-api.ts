@@ -80,8 +80,10 @@ export async function forwardToApi(request: Request): Promise<Response> {
   // The timer covers the wait for the API's answer; it is cleared once an event stream starts.
   const timer = new AbortController();
   const timeout = setTimeout(() => timer.abort(new DOMException('API timeout', 'TimeoutError')), timeoutMs);
-  // request.signal aborts when the client goes away (Next ties it to the response's 'close').
-  const signal = AbortSignal.any([timer.signal, request.signal]);
+  // request.signal aborts when the client goes away (Next ties it to the response's 'close');
+  // clientGone when the reader of a forwarded event stream cancels it.
+  const clientGone = new AbortController();
+  const signal = AbortSignal.any([timer.signal, request.signal, clientGone.signal]);
 
   let answer: Response;
   try {
@@ -107,7 +109,8 @@ export async function forwardToApi(request: Request): Promise<Response> {
     // would hold chunks back) off the stream; X-Accel-Buffering does the same for nginx.
     headers.set('cache-control', 'no-cache, no-transform');
     headers.set('x-accel-buffering', 'no');
-    return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers });
+    const body = answer.body ? closingUpstreamOnCancel(answer.body, clientGone) : null;
+    return new Response(body, { status: answer.status, statusText: answer.statusText, headers });
   }
 
   // Anything else is read here, within the same timeout, so a stalled API cannot hold a
@@ -121,4 +124,27 @@ export async function forwardToApi(request: Request): Promise<Response> {
     clearTimeout(timeout);
   }
   return new Response(noBody ? null : payload, { status: answer.status, statusText: answer.statusText, headers });
+}
+
+/**
+ * Passes `upstream` through chunk by chunk (nothing buffered ahead of the reader) and, when the
+ * reader cancels, aborts the fetch so the API's connection is closed. Cancelling the body alone
+ * is not enough wherever fetch is wrapped (msw's interceptor does not pass the cancel on).
+ */
+function closingUpstreamOnCancel(upstream: ReadableStream<Uint8Array>, fetchAbort: AbortController) {
+  const source = upstream.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { value, done } = await source.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel(reason) {
+        fetchAbort.abort(reason);
+        await source.cancel(reason).catch(() => undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
