@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 
 import azf, { type HttpResponseInit } from '@azure/functions';
 
+import { headerRecord } from '../../functions/src/http/header-record.js';
 import type { HttpRegistration } from '../../functions/src/registration-types.js';
 import { LocalHttpRequest } from './local-http-request.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
@@ -115,23 +116,23 @@ async function pipeStream(response: ServerResponse, source: AsyncIterable<Uint8A
 }
 
 async function send(response: ServerResponse, init: HttpResponseInit): Promise<void> {
-  const headers = new Headers(init.headers);
+  const headers = headerRecord(init.headers);
   const status = init.status ?? 200;
   const body: unknown = init.body;
   if (init.jsonBody !== undefined || typeof body === 'string' || body instanceof Uint8Array) {
     let payload: string | Uint8Array;
     if (init.jsonBody !== undefined) {
       payload = JSON.stringify(init.jsonBody);
-      if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
+      headers['content-type'] ??= 'application/json; charset=utf-8';
     } else {
       payload = body as string | Uint8Array;
     }
     // A known length: one write, no chunked framing (writeHead fixes the headers before end()).
-    headers.set('content-length', String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength));
-    response.writeHead(status, Object.fromEntries(headers.entries()));
+    headers['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength);
+    response.writeHead(status, headers);
     response.end(payload);
   } else if (body instanceof ReadableStream) {
-    response.writeHead(status, Object.fromEntries(headers.entries()));
+    response.writeHead(status, headers);
     const reader = (body as ReadableStream<Uint8Array | string>).getReader();
     const chunks = {
       async *[Symbol.asyncIterator]() {
@@ -144,12 +145,12 @@ async function send(response: ServerResponse, init: HttpResponseInit): Promise<v
     };
     await pipeStream(response, chunks, () => void reader.cancel().catch(() => undefined));
   } else if (body instanceof Readable || isAsyncIterable(body)) {
-    response.writeHead(status, Object.fromEntries(headers.entries()));
+    response.writeHead(status, headers);
     await pipeStream(response, body as AsyncIterable<Uint8Array>, () => {
       if (body instanceof Readable) body.destroy();
     });
   } else {
-    response.writeHead(status, Object.fromEntries(headers.entries()));
+    response.writeHead(status, headers);
     response.end();
   }
 }
@@ -205,7 +206,15 @@ export async function startHttpServer(
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // One parse: against the Host the client sent (the URL handlers see), else localhost for
+    // routing, and a malformed Host is answered 400 once the route is known.
+    let addressed: URL | undefined;
+    try {
+      addressed = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
+    } catch {
+      addressed = undefined;
+    }
+    const url = addressed ?? new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
     const matches = routes
       .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
@@ -237,17 +246,12 @@ export async function startHttpServer(
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
-    let requestUrl: string;
-    try {
-      requestUrl = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`).toString();
-    } catch {
-      return sendHostError(response, 400, 'the Host header is malformed');
-    }
+    if (!addressed) return sendHostError(response, 400, 'the Host header is malformed');
     const httpRequest = new LocalHttpRequest({
       method,
-      url: requestUrl,
+      url: addressed.href,
       headers,
-      query: new URLSearchParams(url.search),
+      query: addressed.searchParams,
       params,
       body: body.length > 0 ? body : undefined,
     });

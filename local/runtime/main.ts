@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const api = runtime.apiUrl.replace('127.0.0.1', 'localhost');
   console.log('');
   if (runtime.webUrl) console.log(`  Web UI:   ${runtime.webUrl.replace('127.0.0.1', 'localhost')}`);
-  console.log(`  API:      ${api}/api  (try: curl -X POST ${api}/api/values -d '{"index":12}')`);
+  console.log(`  API:      ${api}/api  (try: curl -X POST ${api}/api/values -H 'content-type: application/json' -d '{"index":12}')`);
   console.log(`  Redis:    master ${redis}, replica ${replica}`);
   console.log(`  Postgres: ${runtime.functionsEnv.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@')}`);
   console.log(`  Scaler:   ${runtime.runtimeUrl}/scaler  (workers: KEDA desired vs running, capped at ${settings.workerCap})`);

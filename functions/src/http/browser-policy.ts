@@ -7,6 +7,7 @@
 // cannot forge either on a cross-site request without a preflight, which this policy refuses.
 import type { HttpMethod, HttpRequest, HttpResponseInit } from '@azure/functions';
 
+import { headerRecord } from './header-record.js';
 import type { HttpFunction } from './responses.js';
 
 /** What {@link withBrowserPolicy} needs to know about one function. */
@@ -59,12 +60,11 @@ function isJson(contentType: string | null): boolean {
 }
 
 function withHeaders(init: HttpResponseInit, extra: Record<string, string>): HttpResponseInit {
-  const headers = new Headers(init.headers);
+  const headers = headerRecord(init.headers);
   for (const [name, value] of Object.entries(extra)) {
-    if (name === 'vary' && headers.has('vary')) headers.set('vary', `${headers.get('vary')}, ${value}`);
-    else headers.set(name, value);
+    headers[name] = name === 'vary' && headers.vary !== undefined ? `${headers.vary}, ${value}` : value;
   }
-  return { ...init, headers: Object.fromEntries(headers.entries()) };
+  return { ...init, headers };
 }
 
 /** Wraps an HTTP function with the policy. */
