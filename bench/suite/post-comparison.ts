@@ -6,6 +6,7 @@ import { loadavg } from 'node:os';
 
 import { type BenchStack, startBenchStack } from './bench-stack.js';
 import { runAutocannon } from './http-bench.js';
+import { rotated, waitForQuietCpu } from './quiet-cpu.js';
 import { postgresAnswers, startWorkshopServer, workshopCheckoutHelp } from './workshop-server.js';
 
 /** One server's figures. */
@@ -78,7 +79,7 @@ export function medianRow(rounds: readonly PostRow[]): PostRow | undefined {
  * Starts the workshop server (when `workshopDir` is given) and ours on PGlite and on the
  * Postgres server, all at once (idle, they cost next to nothing), then measures them in turn
  * for `rounds` rounds, so that a change in the machine's load falls on all of them alike; each
- * server's row is its median round.
+ * server's row is its median round. Each measurement starts once the cores are quiet again.
  */
 export async function comparePost(
   root: string,
@@ -110,14 +111,28 @@ export async function comparePost(
       targets.push({ server: 'ours', database: kind, url: `${stack.apiUrl}/api/values`, stop: () => stack.stop() });
     }
     const measured = targets.map(() => [] as PostRow[]);
+    let unsettled = 0;
     for (let round = 1; round <= rounds; round += 1) {
-      for (const [i, target] of targets.entries()) {
-        log(`POST comparison: round ${round}/${rounds}, ${target.server} on ${target.database}…`);
+      // Each round starts with the next target, and each measurement waits (bounded) for the
+      // cores to go quiet, so no target always inherits the previous one's aftermath.
+      for (const i of rotated([...targets.keys()], round)) {
+        const target = targets[i];
+        if (!target) continue;
+        const quiet = await waitForQuietCpu();
+        if (!quiet.settled) unsettled += 1;
+        log(
+          `POST comparison: round ${round}/${rounds}, ${target.server} on ${target.database} (cores ${Math.round(quiet.idle * 100)} % idle before)…`,
+        );
         const figures = await measure(target.url, options.seconds, round === 1);
         measured[i]?.push({ server: target.server, database: target.database, ...figures });
       }
     }
-    if (rounds > 1) notes.push(`each row is the median of ${rounds} interleaved rounds by req/s`);
+    if (rounds > 1) notes.push(`each row is the median of ${rounds} rounds by req/s; each round starts with the next server`);
+    notes.push(
+      unsettled === 0
+        ? 'every measurement started with the cores at least 80 % idle'
+        : `${unsettled} measurement(s) started before the cores were 80 % idle (waited 20 s): the machine is busy with other work`,
+    );
     const rows = measured.map(medianRow).filter((row): row is PostRow => row !== undefined);
     return { rows, rounds: measured, notes };
   } finally {

@@ -6,11 +6,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 
 import { describe, expect, it } from 'vitest';
 
 import { freePort } from '../../local/runtime/ports.js';
 import { medianRow, postGoals, type PostRow } from '../suite/post-comparison.js';
+import { rotated, waitForQuietCpu } from '../suite/quiet-cpu.js';
 import { resolveWorkshopServerDir } from '../suite/workshop-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -76,5 +78,29 @@ describe('workshop checkout', () => {
       { cwd: root, env: { ...process.env, WORKSHOP_PORT: String(port) }, timeout: 20_000 },
     );
     expect(JSON.parse(stdout.trim())).toMatchObject({ address: '127.0.0.1', port });
+  });
+});
+
+describe('POST comparison order and settling', () => {
+  it('starts each round with the next server, so none always follows the same one', () => {
+    expect([1, 2, 3, 4].map((round) => rotated(['workshop', 'pglite', 'server'], round))).toEqual([
+      ['workshop', 'pglite', 'server'],
+      ['pglite', 'server', 'workshop'],
+      ['server', 'workshop', 'pglite'],
+      ['workshop', 'pglite', 'server'],
+    ]);
+  });
+
+  it('waits for the cores to go quiet, and gives up within its bound while a core is kept busy', async () => {
+    const busy = new Worker(new URL('data:text/javascript,for(;;){}'));
+    try {
+      const started = Date.now();
+      // One of two (or more) cores spinning: at most ~50 % idle, never the 99 % asked for.
+      const result = await waitForQuietCpu({ minIdleShare: 0.99, windowMs: 200, timeoutMs: 600 });
+      expect(result.settled).toBe(false);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await busy.terminate();
+    }
   });
 });
