@@ -1,7 +1,13 @@
-// Batches concurrent calls: calls that arrive while a batch is in flight share the next one,
-// so under load one statement or one Redis script serves many callers, and a lone call
-// still goes out at once. Used for group-committed submissions and the worker's claims,
-// completions and give-backs.
+// Batches concurrent calls: calls made in one turn of the event loop share a batch, and calls
+// that arrive while a batch is in flight share the next one, so under load one statement or
+// one Redis script serves many callers, and a lone call still goes out in the turn it was made
+// (no timer). Used for group-committed submissions and the worker's claims, completions and
+// give-backs.
+//
+// Why the turn and not the call: requests parsed from many sockets in one poll of the event
+// loop each reach submit() in their own callback. Sent at the first call, a batch held one
+// submission and the rest waited for it; against PGlite, whose statements are fast, batches
+// stayed at 1-2 rows and the statement count per submission (CPU on both sides) was the limit.
 
 /** Options for {@link Batcher}. */
 export interface BatcherOptions<Item = unknown> {
@@ -39,6 +45,7 @@ interface Waiting<Item, Result> {
 export class Batcher<Item, Result> {
   private waiting: Waiting<Item, Result>[] = [];
   private inFlight = 0;
+  private drainScheduled = false;
   private readonly maxBatchSize: number;
   private readonly maxConcurrentBatches: number;
   private readonly weigh: (item: Item) => number;
@@ -69,7 +76,7 @@ export class Batcher<Item, Result> {
         }, timeoutMs);
       }
       this.waiting.push(entry);
-      this.drain();
+      this.scheduleDrain();
     });
   }
 
@@ -83,6 +90,16 @@ export class Batcher<Item, Result> {
     entry.settled = true;
     clearTimeout(entry.timer);
     outcome();
+  }
+
+  /** Drains once the current turn's callbacks have run (setImmediate: after this poll's I/O). */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
   }
 
   private drain(): void {
@@ -105,7 +122,7 @@ export class Batcher<Item, Result> {
         )
         .finally(() => {
           this.inFlight -= 1;
-          this.drain();
+          this.scheduleDrain();
         });
     }
   }
