@@ -26,7 +26,7 @@ describe('runtime settings', () => {
       runtimePort: 7070,
       dataDir: '/repo/data',
       fixedWorkers: undefined,
-      workerCap: 7,
+      workerCap: 8,
       withWeb: true,
       externalRedis: undefined,
     });
@@ -37,9 +37,13 @@ describe('runtime settings', () => {
   });
 
   it('caps workers at the cores minus one for Redis, Postgres and the API, or at LOCAL_MAX_WORKERS', () => {
-    expect(deriveWorkerCap(2, undefined)).toEqual({ cap: 1, reason: '2 core(s) - 1 kept for Redis, Postgres and the API' });
+    expect(deriveWorkerCap(2, undefined)).toEqual({
+      cap: 2,
+      reason: '2 core(s), one worker each; workers run at nice 10 below the API and the stores',
+    });
     expect(deriveWorkerCap(1, undefined).cap).toBe(1);
-    expect(deriveWorkerCap(16, undefined).cap).toBe(15);
+    expect(deriveWorkerCap(0, undefined).cap).toBe(1);
+    expect(deriveWorkerCap(16, undefined).cap).toBe(16);
     expect(deriveWorkerCap(2, 6)).toEqual({ cap: 6, reason: 'LOCAL_MAX_WORKERS=6' });
     expect(loadRuntimeSettings({ LOCAL_MAX_WORKERS: '3' }, '/repo', 2).workerCap).toBe(3);
   });
