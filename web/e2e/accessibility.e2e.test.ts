@@ -5,17 +5,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { seriousViolations } from './support/axe';
+import { desktopViewport, launchChromium } from './support/browser';
 import { type StandaloneWeb, startStandaloneWeb } from './support/standalone-web';
 import { startStubEvents, stubApi, type StubEventServer } from './support/stub-api';
 
 const screenshots = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'screenshots');
 
 const viewports = {
-  desktop: { width: 1280, height: 900 },
+  desktop: desktopViewport,
   phone: { width: 390, height: 844 },
 } as const;
 
@@ -25,11 +26,7 @@ let web: StandaloneWeb;
 let events: StubEventServer;
 
 beforeAll(async () => {
-  [browser, web, events] = await Promise.all([
-    chromium.launch({ executablePath: '/usr/bin/chromium' }),
-    startStandaloneWeb(),
-    startStubEvents(startedAt),
-  ]);
+  [browser, web, events] = await Promise.all([launchChromium(), startStandaloneWeb(), startStubEvents(startedAt)]);
 });
 
 afterAll(async () => {

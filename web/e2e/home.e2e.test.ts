@@ -6,8 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { malformedIndexMessage } from '@shared/index-input';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { desktopViewport, launchChromium } from './support/browser';
 
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const screenshots = join(webRoot, '..', 'screenshots');
@@ -18,7 +20,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -26,7 +28,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page = await browser.newPage({ viewport: desktopViewport });
   return () => page.close();
 });
 

@@ -2,9 +2,10 @@
 // a local event server): EventSource is used, a submitted value arrives on the stream with no
 // poll of results or stats, and the page reconnects with Last-Event-ID. Runs without the server
 // side of the stream; live.e2e.test.ts checks the same against the real stack.
-import { type Browser, chromium, type Request } from 'playwright-core';
+import { type Browser, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { desktopViewport, launchChromium } from './support/browser';
 import { type StandaloneWeb, startStandaloneWeb } from './support/standalone-web';
 import { startStubEvents, stubApi, type StubEventServer } from './support/stub-api';
 
@@ -13,11 +14,7 @@ let web: StandaloneWeb;
 let events: StubEventServer;
 
 beforeAll(async () => {
-  [browser, web, events] = await Promise.all([
-    chromium.launch({ executablePath: '/usr/bin/chromium' }),
-    startStandaloneWeb(),
-    startStubEvents(Date.now()),
-  ]);
+  [browser, web, events] = await Promise.all([launchChromium(), startStandaloneWeb(), startStubEvents(Date.now())]);
 });
 
 afterAll(async () => {
@@ -27,7 +24,7 @@ afterAll(async () => {
 
 describe('live stream (real browser, stubbed API)', () => {
   it('live: a submitted value arrives on the event stream, with no poll of results or stats', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: desktopViewport });
     try {
       await stubApi(page, {
         events,
@@ -65,7 +62,7 @@ describe('live stream (real browser, stubbed API)', () => {
   });
 
   it('live: after the stream drops, the browser reconnects and sends Last-Event-ID', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: desktopViewport });
     try {
       await stubApi(page, { events });
       const before = events.lastEventIds.length;

@@ -1,10 +1,11 @@
 // The live view in a real Chromium against the real stack: the event stream is used, a value
 // arrives without a poll, the Redis panel follows the replica down and back, the scaling chart
 // moves under a small load, and axe finds nothing serious on the page with live data.
-import { type Browser, chromium, type Page, type Request } from 'playwright-core';
+import { type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { seriousViolations } from './support/axe';
+import { desktopViewport, launchChromium } from './support/browser';
 import { stackControl } from './support/stack-control';
 
 const webUrl = inject('webUrl');
@@ -14,7 +15,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -22,7 +23,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page = await browser.newPage({ viewport: desktopViewport });
   return () => page.close();
 });
 

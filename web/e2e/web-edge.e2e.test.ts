@@ -16,8 +16,10 @@ import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { launchChromium } from './support/browser';
 
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const webUrl = inject('webUrl');
@@ -36,7 +38,7 @@ describe('web edge in Chromium (real stack)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+    browser = await launchChromium();
     // A worker must be running before "144 shows up" says anything about the page.
     await fetch(`${apiUrl}/api/values`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"index":1}' });
     await waitFor(
