@@ -33,38 +33,18 @@ function Summary({ samples }: { samples: readonly ScalingSample[] }) {
   const last = samples.at(-1);
   const first = samples[0];
   if (!last || !first) return null;
-  const figure = (label: string, values: readonly (number | null)[], now: number | null) =>
-    `${label} ${now === null ? '–' : formatFigure(now)} now (peak ${formatFigure(peak(values))})`;
+  type Figure = 'queueLength' | 'pending' | 'workers' | 'completionsPerSecond' | 'desired';
+  const figure = (label: string, key: Figure) => {
+    const now = last[key];
+    return `${label} ${now === null ? '–' : formatFigure(now)} now (peak ${formatFigure(peak(samples.map((s) => s[key])))})`;
+  };
   const parts = [
-    figure(
-      'queue length',
-      samples.map((s) => s.queueLength),
-      last.queueLength,
-    ),
-    figure(
-      'pending',
-      samples.map((s) => s.pending),
-      last.pending,
-    ),
-    figure(
-      'active workers',
-      samples.map((s) => s.workers),
-      last.workers,
-    ),
-    figure(
-      'completions per second',
-      samples.map((s) => s.completionsPerSecond),
-      last.completionsPerSecond,
-    ),
+    figure('queue length', 'queueLength'),
+    figure('pending', 'pending'),
+    figure('active workers', 'workers'),
+    figure('completions per second', 'completionsPerSecond'),
   ];
-  if (last.desired !== null)
-    parts.push(
-      figure(
-        'desired by the scaler',
-        samples.map((s) => s.desired),
-        last.desired,
-      ),
-    );
+  if (last.desired !== null) parts.push(figure('desired by the scaler', 'desired'));
   return (
     <p className="chart-summary" id="scaling-summary">
       Last {span(last.time - first.time)}: {parts.join('; ')}.
