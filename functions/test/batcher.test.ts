@@ -20,7 +20,10 @@ describe('Batcher (group commit)', () => {
     const rest = [3, 4, 5].map((item) => batcher.submit(item));
     expect(await Promise.all(first)).toEqual(['ok 1', 'ok 2']);
     expect(await Promise.all(rest)).toEqual(['ok 3', 'ok 4', 'ok 5']);
-    expect(batches).toEqual([[1, 2], [3, 4, 5]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
   });
 
   it('sends a lone call in the turn it was made', async () => {

@@ -14,7 +14,7 @@ export function headerRecord(init: HttpResponseInit['headers']): Record<string, 
     record[key] = Object.hasOwn(record, key) ? `${record[key]}, ${text}` : text;
   };
   if (init instanceof Headers) init.forEach((value, name) => add(name, value));
-  else if (Array.isArray(init)) for (const [name, value] of init as [string, string][]) add(name, value);
-  else for (const [name, value] of Object.entries(init as Record<string, string>)) add(name, value);
+  else if (Array.isArray(init)) for (const [name, value] of init) add(name, value);
+  else for (const [name, value] of Object.entries(init)) add(name, value);
   return record;
 }
