@@ -2,7 +2,7 @@
 import azf from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 
-import { LocalHttpRequest } from '../../local/host/local-http-request.js';
+import { LocalHttpRequest, ParsedHeaders } from '../../local/host/local-http-request.js';
 
 const init = {
   method: 'POST',
@@ -46,5 +46,49 @@ describe('LocalHttpRequest', () => {
     const [local] = both();
     expect(await local.clone().text()).toBe('{"index":7}');
     expect(await (await local.blob()).text()).toBe('{"index":7}');
+  });
+});
+
+describe('ParsedHeaders', () => {
+  const record = { 'content-type': 'application/json', 'x-forwarded-host': 'fib.example', cookie: 'a=1; b=2' };
+  const pair = () => [new ParsedHeaders(record), new Headers(record)] as const;
+
+  it('is a fetch Headers that reads names case-insensitively, as Headers does', () => {
+    const [parsed, real] = pair();
+    expect(parsed).toBeInstanceOf(Headers);
+    for (const name of ['Content-Type', 'x-forwarded-host', 'COOKIE', 'origin', 'constructor']) {
+      expect(parsed.get(name), name).toBe(real.get(name));
+      expect(parsed.has(name), name).toBe(real.has(name));
+    }
+    expect(() => parsed.get('bad name')).toThrow(TypeError);
+    expect(() => real.get('bad name')).toThrow(TypeError);
+  });
+
+  it('iterates, copies and spreads to the same entries as Headers', () => {
+    const [parsed, real] = pair();
+    expect([...parsed]).toEqual([...real]);
+    expect([...parsed.keys()]).toEqual([...real.keys()]);
+    expect([...parsed.values()]).toEqual([...real.values()]);
+    expect(Object.fromEntries(new Headers(parsed))).toEqual(Object.fromEntries(real));
+    const seen: string[] = [];
+    parsed.forEach((value, name, parent) => {
+      expect(parent).toBe(parsed);
+      seen.push(`${name}=${value}`);
+    });
+    expect(seen).toEqual([...real].map(([name, value]) => `${name}=${value}`));
+  });
+
+  it('takes changes like Headers and leaves the record it was built from alone', () => {
+    const [parsed, real] = pair();
+    for (const headers of [parsed, real]) {
+      headers.append('Vary', 'Origin');
+      headers.set('content-type', 'text/plain');
+      headers.delete('cookie');
+    }
+    expect([...parsed]).toEqual([...real]);
+    expect(parsed.get('content-type')).toBe('text/plain');
+    expect(parsed.has('cookie')).toBe(false);
+    expect(record['content-type']).toBe('application/json');
+    expect(parsed.getSetCookie()).toEqual([]);
   });
 });

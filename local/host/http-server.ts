@@ -216,20 +216,24 @@ export async function startHttpServer(
     }
     const url = addressed ?? new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
-    const matches = routes
-      .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
-      .filter((candidate) => candidate.match !== null);
-    const found = matches.find(({ route }) => route.registration.methods.includes(method as never));
-    if (!found?.match) {
-      if (matches.length === 0) return sendHostError(response, 404, 'not found');
-      const allow = [...new Set(matches.flatMap(({ route }) => route.registration.methods))].join(', ');
+    // The first route that matches the path and serves the method; the others only for a 405's Allow.
+    let found: { route: Route; match: RegExpExecArray } | undefined;
+    for (const route of routes) {
+      const match = route.pattern.exec(url.pathname);
+      if (match && route.registration.methods.includes(method as never)) {
+        found = { route, match };
+        break;
+      }
+    }
+    if (!found) {
+      const matching = routes.filter((route) => route.pattern.test(url.pathname));
+      if (matching.length === 0) return sendHostError(response, 404, 'not found');
+      const allow = [...new Set(matching.flatMap((route) => route.registration.methods))].join(', ');
       return sendHostError(response, 405, `${method} is not allowed here`, { allow });
     }
-    let params: Record<string, string>;
+    const params: Record<string, string> = {};
     try {
-      params = Object.fromEntries(
-        found.route.parameterNames.map((name, i) => [name, decodeURIComponent(found.match?.[i + 1] ?? '')]),
-      );
+      found.route.parameterNames.forEach((name, i) => (params[name] = decodeURIComponent(found.match[i + 1] ?? '')));
     } catch {
       return sendHostError(response, 400, 'the path has a malformed percent-escape');
     }
@@ -243,7 +247,8 @@ export async function startHttpServer(
       throw error;
     }
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) {
+    for (const name in request.headers) {
+      const value = request.headers[name];
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     if (!addressed) return sendHostError(response, 400, 'the Host header is malformed');

@@ -6,6 +6,102 @@
 // body stream, blob, formData, clone), so the contract the handlers see is the library's.
 import azf, { type HttpRequest, type HttpRequestParams, type HttpRequestUser } from '@azure/functions';
 
+/** Headers' members as methods: undici's typings declare them as fields, which a subclass cannot override. */
+interface HeaderMethods {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  append(name: string, value: string): void;
+  set(name: string, value: string): void;
+  delete(name: string): void;
+  getSetCookie(): string[];
+  forEach(...args: Parameters<Headers['forEach']>): void;
+  entries(): ReturnType<Headers['entries']>;
+  keys(): ReturnType<Headers['keys']>;
+  values(): ReturnType<Headers['values']>;
+  [Symbol.iterator](): ReturnType<Headers[typeof Symbol.iterator]>;
+}
+const HeadersBase: new () => HeaderMethods = Headers;
+
+/**
+ * A fetch Headers over the request headers Node's parser already checked and lower-cased.
+ * `get` and `has` read that record directly; anything else (iteration, changes) first copies it
+ * into the real Headers underneath, once, and from then on everything is the real Headers.
+ * Building a Headers per request validated every name and value again (~5 % of the API's CPU
+ * per POST, perf on this machine), though handlers only ever `get` a few of them.
+ */
+export class ParsedHeaders extends HeadersBase {
+  #record: Readonly<Record<string, string>> | undefined;
+
+  constructor(record: Readonly<Record<string, string>>) {
+    super();
+    this.#record = record;
+  }
+
+  #copied(): this {
+    const record = this.#record;
+    if (record) {
+      this.#record = undefined;
+      for (const name of Object.keys(record)) super.append(name, record[name] ?? '');
+    }
+    return this;
+  }
+
+  override get(name: string): string | null {
+    // A name that is not in the record goes to Headers, which rejects an invalid one.
+    const record = this.#record;
+    const key = name.toLowerCase();
+    return record && Object.hasOwn(record, key) ? (record[key] ?? null) : super.get(name);
+  }
+
+  override has(name: string): boolean {
+    return (this.#record !== undefined && Object.hasOwn(this.#record, name.toLowerCase())) || super.has(name);
+  }
+
+  override append(name: string, value: string): void {
+    this.#copied();
+    super.append(name, value);
+  }
+
+  override set(name: string, value: string): void {
+    this.#copied();
+    super.set(name, value);
+  }
+
+  override delete(name: string): void {
+    this.#copied();
+    super.delete(name);
+  }
+
+  override getSetCookie(): string[] {
+    return this.#copied() && super.getSetCookie();
+  }
+
+  override forEach(...args: Parameters<Headers['forEach']>): void {
+    this.#copied();
+    super.forEach(...args);
+  }
+
+  override entries() {
+    this.#copied();
+    return super.entries();
+  }
+
+  override keys() {
+    this.#copied();
+    return super.keys();
+  }
+
+  override values() {
+    this.#copied();
+    return super.values();
+  }
+
+  override [Symbol.iterator]() {
+    this.#copied();
+    return super[Symbol.iterator]();
+  }
+}
+
 export interface LocalHttpRequestInit {
   method: string;
   url: string;
@@ -29,7 +125,7 @@ export class LocalHttpRequest implements HttpRequest {
     this.#init = init;
     this.method = init.method;
     this.url = init.url;
-    this.headers = new Headers(init.headers);
+    this.headers = new ParsedHeaders(init.headers);
     this.query = init.query;
     this.params = init.params;
   }
