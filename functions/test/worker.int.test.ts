@@ -145,4 +145,14 @@ describe('worker', () => {
       ['index', '64', 'status', 'done'],
     ]);
   });
+  it('queues a batch of submissions in order, once each, and lists a repeated index at its latest submission', async () => {
+    const sequenceBefore = Number((await stack.redis.get(k().sequence)) ?? 0);
+    const statuses = await stack.services.producer.enqueue(['71', '72', '71', '73']);
+    expect(statuses).toEqual(['queued', 'queued', 'queued', 'queued']);
+    const tasks = await stack.redis.lrange(stack.config.tasksKey, 0, -1);
+    expect(tasks.filter((entry) => ['71', '72', '73'].includes(entry))).toEqual(['71', '72', '73']);
+    expect(await stack.redis.zrevrange(k().recent, 0, 2)).toEqual(['73', '71', '72']);
+    expect(Number(await stack.redis.get(k().sequence))).toBe(sequenceBefore + 4);
+    expect(Number(await stack.redis.zscore(k().queued, '73'))).toBe(sequenceBefore + 4);
+  });
 });

@@ -19,9 +19,14 @@
 --- @include "queueIndex"
 local k = { values = KEYS[1], queued = KEYS[2], leases = KEYS[3], tasks = KEYS[7], events = KEYS[9] }
 local statuses = {}
+-- One INCRBY and one ZADD for the whole call (the same numbers as one INCR and one ZADD per
+-- index, in order): fewer commands on the master and fewer effects for the replica to apply.
+local first = redis.call('INCRBY', KEYS[6], #ARGV) - #ARGV
+local recent = {}
 for i, index in ipairs(ARGV) do
-  local sequence = redis.call('INCR', KEYS[6])
-  redis.call('ZADD', KEYS[5], sequence, index)
+  local sequence = first + i
+  recent[2 * i - 1] = sequence
+  recent[2 * i] = index
   if isDone(redis.call('HGET', KEYS[1], index)) then
     statuses[i] = 'done'
   elseif isPending(k, index) then
@@ -34,4 +39,6 @@ for i, index in ipairs(ARGV) do
     statuses[i] = 'queued'
   end
 end
+-- A repeated index keeps its last sequence, as ZADD applies the pairs in order.
+if #recent > 0 then redis.call('ZADD', KEYS[5], unpack(recent)) end
 return statuses
