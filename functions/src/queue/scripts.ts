@@ -26,6 +26,13 @@ const scriptFiles = {
   requeueExpired: 'requeue-expired-9.lua',
 } as const;
 
+/**
+ * The script commands. Each call already carries a whole batch (batching/Batcher), so the
+ * client sends them as they come instead of through ioredis' auto-pipeline, which built a
+ * Pipeline per call for nothing (~7 % of the API's CPU per POST, A/B on this machine).
+ */
+export const queueCommandNames: readonly string[] = Object.keys(scriptFiles);
+
 const includePattern = /^--- @include "([\w-]+)"$/gm;
 
 function readLua(path: string): string {

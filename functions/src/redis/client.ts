@@ -1,7 +1,9 @@
-// The one Redis client factory: bounded timeouts, an 'error' listener, auto-pipelining.
+// The one Redis client factory: bounded timeouts, an 'error' listener, auto-pipelining (but for
+// the queue's scripts, which carry whole batches).
 import { Redis, type RedisOptions } from 'ioredis';
 
 import { DependencyUnavailableError } from '../errors.js';
+import { queueCommandNames } from '../queue/scripts.js';
 import type { RedisEndpoint } from './connection-string.js';
 
 /** Options for {@link createRedisClient}. */
@@ -42,6 +44,7 @@ export function createRedisClient(endpoint: RedisEndpoint, options: RedisClientO
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: [...queueCommandNames],
   });
   let lastLogged = 0;
   client.on('error', (error: Error) => {
