@@ -146,13 +146,16 @@ describe('worker', () => {
     ]);
   });
   it('queues a batch of submissions in order, once each, and lists a repeated index at its latest submission', async () => {
+    await stack.redis.hset(k().values, '74', '1304969544928657');
     const sequenceBefore = Number((await stack.redis.get(k().sequence)) ?? 0);
-    const statuses = await stack.services.producer.enqueue(['71', '72', '71', '73']);
-    expect(statuses).toEqual(['queued', 'queued', 'queued', 'queued']);
+    const statuses = await stack.services.producer.enqueue(['71', '74', '72', '71', '73', '74']);
+    expect(statuses).toEqual(['queued', 'done', 'queued', 'queued', 'queued', 'done']);
     const tasks = await stack.redis.lrange(stack.config.tasksKey, 0, -1);
-    expect(tasks.filter((entry) => ['71', '72', '73'].includes(entry))).toEqual(['71', '72', '73']);
-    expect(await stack.redis.zrevrange(k().recent, 0, 2)).toEqual(['73', '71', '72']);
-    expect(Number(await stack.redis.get(k().sequence))).toBe(sequenceBefore + 4);
-    expect(Number(await stack.redis.zscore(k().queued, '73'))).toBe(sequenceBefore + 4);
+    expect(tasks.filter((entry) => ['71', '72', '73', '74'].includes(entry))).toEqual(['71', '72', '73']);
+    expect(await stack.redis.zrevrange(k().recent, 0, 3)).toEqual(['74', '73', '71', '72']);
+    expect(Number(await stack.redis.get(k().sequence))).toBe(sequenceBefore + 6);
+    expect(Number(await stack.redis.zscore(k().queued, '73'))).toBe(sequenceBefore + 5);
+    expect(await stack.services.producer.enqueue(['72', '74'])).toEqual(['queued', 'done']);
+    expect(await stack.redis.llen(stack.config.tasksKey)).toBe(tasks.length);
   });
 });

@@ -18,18 +18,28 @@
 --- @include "isPending"
 --- @include "queueIndex"
 local k = { values = KEYS[1], queued = KEYS[2], leases = KEYS[3], tasks = KEYS[7], events = KEYS[9] }
+local n = #ARGV
+if n == 0 then return {} end
+-- Every lookup is one command for the whole call (HMGET, ZMSCORE) and so are the sequence
+-- numbers (INCRBY) and the `recent` scores (ZADD): ~40 fewer commands per call of 20
+-- submissions than one of each per index, on the master and in what the replica applies.
+local first = redis.call('INCRBY', KEYS[6], n) - n
+local values = redis.call('HMGET', KEYS[1], unpack(ARGV))
+local queuedScores = redis.call('ZMSCORE', KEYS[2], unpack(ARGV))
+local leaseScores = redis.call('ZMSCORE', KEYS[3], unpack(ARGV))
 local statuses = {}
--- One INCRBY and one ZADD for the whole call (the same numbers as one INCR and one ZADD per
--- index, in order): fewer commands on the master and fewer effects for the replica to apply.
-local first = redis.call('INCRBY', KEYS[6], #ARGV) - #ARGV
 local recent = {}
+-- An index submitted twice in one call: its second submission finds what the first left.
+local answered = {}
 for i, index in ipairs(ARGV) do
   local sequence = first + i
   recent[2 * i - 1] = sequence
   recent[2 * i] = index
-  if isDone(redis.call('HGET', KEYS[1], index)) then
+  if answered[index] then
+    statuses[i] = answered[index]
+  elseif isDone(values[i]) then
     statuses[i] = 'done'
-  elseif isPending(k, index) then
+  elseif isPendingScores(queuedScores[i], leaseScores[i]) then
     statuses[i] = 'queued'
   else
     -- New, or failed earlier: a fresh submission gets a fresh set of attempts.
@@ -38,7 +48,8 @@ for i, index in ipairs(ARGV) do
     queueIndex(k, index, sequence)
     statuses[i] = 'queued'
   end
+  answered[index] = statuses[i]
 end
 -- A repeated index keeps its last sequence, as ZADD applies the pairs in order.
-if #recent > 0 then redis.call('ZADD', KEYS[5], unpack(recent)) end
+redis.call('ZADD', KEYS[5], unpack(recent))
 return statuses
