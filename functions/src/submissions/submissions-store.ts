@@ -51,6 +51,14 @@ function outcomeOf(error: unknown): SubmissionOutcome {
 
 /** Reads and writes the submissions table. */
 export class SubmissionsStore {
+  /**
+   * Whether the log statement is a named (prepared once per connection) statement: on a
+   * Postgres server it is, which saves parsing and planning it per batch (~60 of ~280 µs of
+   * the server's CPU per statement here). Not on PGlite: its socket server runs every
+   * connection in one session, where one connection's prepared statement collides with another's.
+   */
+  private preparedLog = false;
+
   private constructor(
     readonly pool: pg.Pool,
     private readonly timeoutMs: number,
@@ -76,6 +84,8 @@ export class SubmissionsStore {
     const store = new SubmissionsStore(pool, options.timeoutMs);
     try {
       await store.migrate();
+      const server = await pool.query<{ version: string }>('SELECT version() AS version');
+      store.preparedLog = !/\bPGlite\b/.test(server.rows[0]?.version ?? 'PGlite');
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw new DependencyUnavailableError('postgres', { cause: error });
@@ -114,19 +124,18 @@ export class SubmissionsStore {
     try {
       const keys = entries.map((entry) => entry.idempotencyKey ?? null);
       const numbers = entries.map((entry) => entry.number);
-      // One statement per batch, in autocommit (one round trip). Unnamed statements: PGlite's
-      // socket server runs every connection in one session, so a named prepared statement
-      // from one connection collides with another's. A batch without keys (the usual case)
-      // skips the conflict check and returns no rows.
-      const inserted = keys.some((key) => key !== null)
-        ? await client.query<{ idempotency_key: string | null }>(
-            'INSERT INTO submissions (number, idempotency_key) SELECT * FROM unnest($1::int[], $2::text[]) ' +
-              'ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING idempotency_key',
-            [numbers, keys],
-          )
-        : await client.query<{ idempotency_key: string | null }>('INSERT INTO submissions (number) SELECT unnest($1::int[])', [
-            numbers,
-          ]);
+      // One statement per batch, in autocommit (one round trip); named on a server (see
+      // preparedLog). A batch without keys (the usual case) skips the conflict check and
+      // returns no rows.
+      const withKeys = keys.some((key) => key !== null);
+      const inserted = await client.query<{ idempotency_key: string | null }>({
+        name: this.preparedLog ? (withKeys ? 'log-submissions-keyed' : 'log-submissions') : undefined,
+        text: withKeys
+          ? 'INSERT INTO submissions (number, idempotency_key) SELECT * FROM unnest($1::int[], $2::text[]) ' +
+            'ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING idempotency_key'
+          : 'INSERT INTO submissions (number) SELECT unnest($1::int[])',
+        values: withKeys ? [numbers, keys] : [numbers],
+      });
       const insertedKeys = new Set(inserted.rows.map((row) => row.idempotency_key));
       const replayed = keys.filter((key): key is string => key !== null && !insertedKeys.has(key));
       let loggedNumbers = new Map<string, number>();
