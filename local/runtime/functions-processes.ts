@@ -53,11 +53,16 @@ export interface HostCommand {
   args(port: number | undefined, quiet: boolean): string[];
 }
 
+/** The local host's entry point in the build (`npm run build` writes it). */
+export function localHostEntry(root: string): string {
+  return join(root, 'dist', 'local', 'host', 'main.js');
+}
+
 export function hostCommand(root: string, options: { useLocalHost: boolean; nodeFlags?: readonly string[] }): HostCommand {
   if (!options.useLocalHost && onPath('func')) {
     return { kind: 'func', command: 'func', args: (port) => ['start', '--port', String(port ?? 7071)] };
   }
-  const main = join(root, 'dist', 'local', 'host', 'main.js');
+  const main = localHostEntry(root);
   return {
     kind: 'local',
     command: process.execPath,

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { localHostEntry } from './functions-processes.js';
 import { type LocalRuntime, startLocalRuntime } from './local-runtime.js';
 import { loadRuntimeSettings } from './settings.js';
 
@@ -66,11 +67,16 @@ async function main(): Promise<void> {
     });
   }
 
-  if (!flags['skip-build']) say('building the functions…');
-  if (!flags['skip-build']) run('npm', ['run', '--silent', 'build']);
-  if (settings.withWeb && !flags['skip-build']) {
+  // --skip-build with nothing built yet (a fresh clone) builds once anyway.
+  const skipBuild = flags['skip-build'];
+  if (!skipBuild || !existsSync(localHostEntry(root))) {
+    say(skipBuild ? '--skip-build: there is no build in dist/ yet, so building the functions once…' : 'building the functions…');
+    run('npm', ['run', '--silent', 'build']);
+  }
+  if (settings.withWeb) {
     const buildId = join(root, 'web', '.next', 'BUILD_ID');
-    if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestMtime(join(root, 'web'))) {
+    const built = existsSync(buildId);
+    if (!built || (!skipBuild && statSync(buildId).mtimeMs < newestMtime(join(root, 'web')))) {
       say('building the web app (next build)…');
       run('npm', ['run', '--silent', 'build', '--workspace', 'web']);
     }
@@ -101,7 +107,9 @@ async function main(): Promise<void> {
   const api = runtime.apiUrl.replace('127.0.0.1', 'localhost');
   console.log('');
   if (runtime.webUrl) console.log(`  Web UI:   ${runtime.webUrl.replace('127.0.0.1', 'localhost')}`);
-  console.log(`  API:      ${api}/api  (try: curl -X POST ${api}/api/values -H 'content-type: application/json' -d '{"index":12}')`);
+  console.log(
+    `  API:      ${api}/api  (try: curl -X POST ${api}/api/values -H 'content-type: application/json' -d '{"index":12}')`,
+  );
   console.log(`  Redis:    master ${redis}, replica ${replica}`);
   console.log(`  Postgres: ${runtime.functionsEnv.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@')}`);
   console.log(`  Scaler:   ${runtime.runtimeUrl}/scaler  (workers: KEDA desired vs running, capped at ${settings.workerCap})`);
