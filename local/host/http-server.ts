@@ -246,7 +246,8 @@ export async function startHttpServer(
       if (error instanceof BodyTooLargeError) return refuseBody(request, response);
       throw error;
     }
-    const headers: Record<string, string> = {};
+    // No prototype: a header named __proto__ is kept as a header, like any other.
+    const headers = Object.create(null) as Record<string, string>;
     for (const name in request.headers) {
       const value = request.headers[name];
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;

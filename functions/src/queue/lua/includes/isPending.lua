@@ -1,6 +1,6 @@
 --[[
-  Whether an index is queued, being computed, or given up on: Redis knows about it, so
-  submitting or replaying it must not queue it again. `isPendingScores` is the same rule on
+  Whether an index is queued or being computed (it has a lease): submitting or replaying it
+  must not queue it again. `isPendingScores` is the same rule on
   its scores in `queued` and `leases` already read (false when absent), for a whole batch
   read with ZMSCORE.
 ]]
