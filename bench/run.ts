@@ -15,7 +15,7 @@ import { summarizeDirectory } from './suite/cpu-profile.js';
 import { millionGoalMs, runEngineBench, runFibonacciBench } from './suite/fibonacci-bench.js';
 import { type HttpRow, runAutocannon } from './suite/http-bench.js';
 import { runLayers } from './suite/layers-bench.js';
-import { runDrain, runEndToEnd } from './suite/pipeline-bench.js';
+import { emptyStores, runDrain, runEndToEnd } from './suite/pipeline-bench.js';
 import { comparePost, type PostComparison, postGoals } from './suite/post-comparison.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
 
     if (only.includes('e2e')) {
       log('4/5 end-to-end (1 worker)…');
-      await stack.redis.flushall();
+      await emptyStores(stack);
       await stack.startWorkers(1);
       try {
         const rows = await runEndToEnd(stack, [10, 100_000, 1_000_000], 5, 1_000_000);

@@ -98,11 +98,36 @@ async function pendingCount(redis: Redis, keys: ReturnType<typeof redisKeys>): P
 }
 
 /**
+ * Empties both stores for a measurement that needs an idle system: the submissions log first,
+ * then Redis. Redis alone would not do: the API's log replay rebuilds an emptied Redis from
+ * the log, queueing every earlier submission ahead of the measured ones. A replay page read
+ * just before the TRUNCATE can still land after the FLUSHALL, so Redis is flushed again until
+ * nothing has been queued for a whole replay period (the 5 s requeue timer plus its 2 s
+ * budget), within 60 s.
+ */
+export async function emptyStores(stack: BenchStack): Promise<void> {
+  await stack.sql.query('TRUNCATE submissions');
+  const keys = redisKeys('tasks', '');
+  const quietForMs = 8_000;
+  const giveUpAt = performance.now() + 60_000;
+  await stack.redis.flushall();
+  let quietSince = performance.now();
+  while (performance.now() - quietSince < quietForMs) {
+    if (performance.now() > giveUpAt) throw new Error('the queue kept refilling after the stores were emptied');
+    if ((await pendingCount(stack.redis, keys)) > 0) {
+      await stack.redis.flushall();
+      quietSince = performance.now();
+    }
+    await sleep(100);
+  }
+}
+
+/**
  * Starts `workers` worker processes on an empty queue, then queues `tasks` small indices
  * (0..tasks-1, through the same enqueue script the API uses) and times until nothing is pending.
  */
 export async function runDrain(stack: BenchStack, workers: number, tasks: number): Promise<DrainRow> {
-  await stack.redis.flushall();
+  await emptyStores(stack);
   const keys = redisKeys('tasks', '');
   const master = createRedisClient(parseRedisConnectionString(stack.env.REDIS_MASTER ?? ''), {
     role: 'bench',
