@@ -37,13 +37,12 @@ export class ParsedHeaders extends HeadersBase {
     this.#record = record;
   }
 
-  #copied(): this {
+  /** Copies the record into the real Headers (once); from then on the real Headers answers alone. */
+  #copy(): void {
     const record = this.#record;
-    if (record) {
-      this.#record = undefined;
-      for (const name of Object.keys(record)) super.append(name, record[name] ?? '');
-    }
-    return this;
+    if (!record) return;
+    this.#record = undefined;
+    for (const name of Object.keys(record)) super.append(name, record[name] ?? '');
   }
 
   override get(name: string): string | null {
@@ -58,46 +57,47 @@ export class ParsedHeaders extends HeadersBase {
   }
 
   override append(name: string, value: string): void {
-    this.#copied();
+    this.#copy();
     super.append(name, value);
   }
 
   override set(name: string, value: string): void {
-    this.#copied();
+    this.#copy();
     super.set(name, value);
   }
 
   override delete(name: string): void {
-    this.#copied();
+    this.#copy();
     super.delete(name);
   }
 
   override getSetCookie(): string[] {
-    return this.#copied() && super.getSetCookie();
+    this.#copy();
+    return super.getSetCookie();
   }
 
   override forEach(...args: Parameters<Headers['forEach']>): void {
-    this.#copied();
+    this.#copy();
     super.forEach(...args);
   }
 
   override entries() {
-    this.#copied();
+    this.#copy();
     return super.entries();
   }
 
   override keys() {
-    this.#copied();
+    this.#copy();
     return super.keys();
   }
 
   override values() {
-    this.#copied();
+    this.#copy();
     return super.values();
   }
 
   override [Symbol.iterator]() {
-    this.#copied();
+    this.#copy();
     return super[Symbol.iterator]();
   }
 }
