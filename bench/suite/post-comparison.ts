@@ -155,11 +155,28 @@ export function postGoals(comparison: PostComparison): PostGoal[] {
       return { goal, figure: !row ? 'ours not measured' : 'workshop not measured (--workshop-dir DIR)', met: null };
     }
     const times = row.requestsPerSecond / Math.max(workshop.requestsPerSecond, 1e-9);
+    const spread = roundRatios(row);
     return {
       goal,
-      figure: `${times.toFixed(2)}x (${Math.round(row.requestsPerSecond)} vs ${Math.round(workshop.requestsPerSecond)} req/s)`,
+      figure:
+        `${times.toFixed(2)}x (${Math.round(row.requestsPerSecond)} vs ${Math.round(workshop.requestsPerSecond)} req/s` +
+        (spread.length > 1 ? `; round by round ${Math.min(...spread).toFixed(2)}-${Math.max(...spread).toFixed(2)}x)` : ')'),
       met: times >= target,
     };
+  };
+  // Round r of ours against round r of the workshop (measured in the same round), to show how
+  // far the machine's swings move the ratio.
+  const serverRounds = (server: PostRow['server'], database?: PostRow['database']) =>
+    comparison.rounds?.find(
+      (rounds) => rounds[0]?.server === server && (database === undefined || rounds[0]?.database === database),
+    );
+  const roundRatios = (row: PostRow): number[] => {
+    const theirs = serverRounds('workshop (Express)') ?? [];
+    const mine = serverRounds('ours', row.database) ?? [];
+    return mine.flatMap((round, i) => {
+      const other = theirs[i];
+      return other ? [round.requestsPerSecond / Math.max(other.requestsPerSecond, 1e-9)] : [];
+    });
   };
   const goals = [
     ratio(

@@ -35,6 +35,13 @@ describe('POST goals', () => {
     ]);
   });
 
+  it('shows the ratio round by round beside the median rows when there were several rounds', () => {
+    const workshop = [row('workshop (Express)', 'server', 2000, 40), row('workshop (Express)', 'server', 1000, 40)];
+    const server = [row('ours', 'server', 5000, 10), row('ours', 'server', 1900, 10)];
+    const goals = postGoals({ rows: [workshop[0]!, server[1]!], rounds: [workshop, server], notes: [] });
+    expect(goals[1]?.figure).toBe('0.95x (1900 vs 2000 req/s; round by round 1.90-2.50x)');
+  });
+
   it('says NOT MEASURED (null) for the ratios when the workshop did not run', () => {
     const goals = postGoals({ rows: [row('ours', 'pglite', 900, 30)], notes: [] });
     expect(goals[0]).toMatchObject({ figure: 'workshop not measured (--workshop-dir DIR)', met: null });
