@@ -2,14 +2,14 @@
 // built app on this machine. Prints a table with the targets beside the figures and writes
 // bench/results/bench-<time>.json. Numbers only: it never fails on speed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { currentFibonacciEngine } from '../functions/src/fib/fibonacci-engine.js';
-import { localHostEntry } from '../local/runtime/functions-processes.js';
+import { functionsBuild } from '../local/runtime/functions-processes.js';
 import { startBenchStack } from './suite/bench-stack.js';
 import { summarizeDirectory } from './suite/cpu-profile.js';
 import { millionGoalMs, runEngineBench, runFibonacciBench } from './suite/fibonacci-bench.js';
@@ -111,9 +111,9 @@ async function main(): Promise<void> {
 
   const needsStack = only.some((name) => ['http', 'e2e', 'drain', 'layers'].includes(name));
   if (!needsStack && !only.includes('post')) return finish();
-  const built = existsSync(localHostEntry(root));
-  if (values['skip-build'] && !built) log('--skip-build: there is no build in dist/ yet, so building once…');
-  if (!values['skip-build'] || !built) {
+  const build = functionsBuild(root, values['skip-build']);
+  if (build === 'first') log('--skip-build: there is no build in dist/ yet, so building once…');
+  if (build !== 'skip') {
     log('building the functions (npm run build)…');
     const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');

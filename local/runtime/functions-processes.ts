@@ -4,6 +4,7 @@
 // app's own registrations and handed over as AzureFunctionsJobHost__functions__N, the variables
 // the Functions host reads (the one place they are written).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadConfig } from '../../functions/src/config.js';
@@ -56,6 +57,15 @@ export interface HostCommand {
 /** The local host's entry point in the build (`npm run build` writes it). */
 export function localHostEntry(root: string): string {
   return join(root, 'dist', 'local', 'host', 'main.js');
+}
+
+/**
+ * Whether to run `npm run build` before starting: always, unless `--skip-build` was given
+ * (`skip`); with `--skip-build` but no build yet, as on a fresh clone, once anyway (`first`).
+ */
+export function functionsBuild(root: string, skipBuild: boolean | undefined): 'build' | 'first' | 'skip' {
+  if (!skipBuild) return 'build';
+  return existsSync(localHostEntry(root)) ? 'skip' : 'first';
 }
 
 export function hostCommand(root: string, options: { useLocalHost: boolean; nodeFlags?: readonly string[] }): HostCommand {

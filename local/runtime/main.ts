@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { localHostEntry } from './functions-processes.js';
+import { functionsBuild } from './functions-processes.js';
 import { type LocalRuntime, startLocalRuntime } from './local-runtime.js';
 import { loadRuntimeSettings } from './settings.js';
 
@@ -67,10 +67,14 @@ async function main(): Promise<void> {
     });
   }
 
-  // --skip-build with nothing built yet (a fresh clone) builds once anyway.
   const skipBuild = flags['skip-build'];
-  if (!skipBuild || !existsSync(localHostEntry(root))) {
-    say(skipBuild ? '--skip-build: there is no build in dist/ yet, so building the functions once…' : 'building the functions…');
+  const build = functionsBuild(root, skipBuild);
+  if (build !== 'skip') {
+    say(
+      build === 'first'
+        ? '--skip-build: there is no build in dist/ yet, so building the functions once…'
+        : 'building the functions…',
+    );
     run('npm', ['run', '--silent', 'build']);
   }
   if (settings.withWeb) {
