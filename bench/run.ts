@@ -143,7 +143,7 @@ async function main(): Promise<void> {
         }).then((r) => r.arrayBuffer());
       }
       await stack.startWorkers(1);
-      for (let i = 0; i < 200 && (await stack.redis.hlen('fib:metadata')) < 100; i += 1)
+      for (let i = 0; i < 200 && (await stack.redis.bitcount('fib:computed')) < 100; i += 1)
         await new Promise((r) => setTimeout(r, 50));
       await stack.stopWorkers();
       const httpRows: HttpRow[] = [];

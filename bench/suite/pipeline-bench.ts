@@ -152,7 +152,7 @@ export async function runDrain(stack: BenchStack, workers: number, tasks: number
     }
     const seconds = (performance.now() - started) / 1000;
     const redisMasterCpuSeconds = (await redisCpuSeconds(stack.redis)) - cpuBefore;
-    const done = await stack.redis.hlen(keys.metadata);
+    const done = await stack.redis.bitcount(keys.computed);
     if (done < tasks)
       throw new Error(`drain with ${workers} worker(s): only ${done}/${tasks} done after ${seconds.toFixed(1)} s`);
     return {

@@ -83,6 +83,19 @@ export const settingsSchema = z.object({
    * @defaultValue auto
    */
   FIB_ENGINE: fibEngineSetting.default('auto'),
+  /**
+   * Fair use: units one client (its address) may spend at once; a submission or a full read of
+   * index n costs 1 + floor(n / 10,000) (F(10^6): 101). @defaultValue 2000
+   */
+  FAIR_USE_BURST: wholeNumber(101, 10_000_000).default(2000),
+  /** Units a client's budget regains per second (20: one F(10^6) per 5 s, or 20 small indices). @defaultValue 20 */
+  FAIR_USE_RATE_PER_SECOND: wholeNumber(1, 1_000_000).default(20),
+  /**
+   * Operator credential: `Authorization: Bearer <token>` is not metered by fair use (the load
+   * test and benchmarks send it). A secret: from a Kubernetes Secret, never a committed file.
+   * @defaultValue unset (nobody is exempt)
+   */
+  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 /** Names the platform (Functions host, Kubernetes, node-postgres) reads; not ours to validate. */
@@ -125,6 +138,9 @@ export interface Config {
   allowedOrigins: readonly string[];
   maxEventStreams: number;
   fibEngine: FibEngineSetting;
+  fairUseBurst: number;
+  fairUseRatePerSecond: number;
+  operatorToken: string | undefined;
 }
 
 /** Validates `env` and returns a frozen Config, or throws a ConfigError naming each bad variable. */
@@ -157,5 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     allowedOrigins: Object.freeze(settings.ALLOWED_ORIGINS),
     maxEventStreams: settings.MAX_EVENT_STREAMS,
     fibEngine: settings.FIB_ENGINE,
+    fairUseBurst: settings.FAIR_USE_BURST,
+    fairUseRatePerSecond: settings.FAIR_USE_RATE_PER_SECOND,
+    operatorToken: settings.OPERATOR_TOKEN,
   });
 }

@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 
 import { type Config, loadConfig } from './config.js';
+import { FairUse } from './fair-use/fair-use.js';
+import { DecimalRenderer } from './fib/decimal-renderer.js';
 import { Outages } from './health/outages.js';
 import { TaskConsumer } from './queue/consumer.js';
 import { LeaseKeeper } from './queue/lease-keeper.js';
@@ -42,6 +44,10 @@ export interface Services {
   readonly workBudget: WorkBudget;
   /** Since when each part has been down, for /api/health. */
   readonly outages: Outages;
+  /** Per-client budgets (Redis master), shared by every api replica. */
+  readonly fairUse: FairUse;
+  /** Stored values → decimal strings for full reads, cached. */
+  readonly decimals: DecimalRenderer;
   /** The Postgres store, connected and migrated on first use; retried after a failure. */
   submissions(): Promise<SubmissionsStore>;
   /** Logs and queues one submitted index (group-committed with concurrent ones). */
@@ -84,6 +90,16 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
   // quarters of the lease to spare even if the machine slows down after admission.
   const workBudget = lazy(() => new WorkBudget({ budgetMs: config.leaseMs / 4 }));
   const outages = new Outages(log);
+  const fairUse = lazy(
+    () =>
+      new FairUse(master(), keys, {
+        burst: config.fairUseBurst,
+        ratePerSecond: config.fairUseRatePerSecond,
+        operatorToken: config.operatorToken,
+        log,
+      }),
+  );
+  const decimals = lazy(() => new DecimalRenderer());
   let store: Promise<SubmissionsStore> | undefined;
   const submissions = (): Promise<SubmissionsStore> => {
     // Loaded on first use: workers never touch Postgres, and pg + node-pg-migrate cost a
@@ -136,6 +152,12 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
       return workBudget();
     },
     outages,
+    get fairUse() {
+      return fairUse();
+    },
+    get decimals() {
+      return decimals();
+    },
     submissions,
     submit: (index, idempotencyKey) => submitter().submit(index, idempotencyKey),
     async close() {

@@ -7,6 +7,7 @@ import type { RedisTopology } from '../src/live/live-types.js';
 import { addIndexEvent, type EventStreamReader, openEventStream } from './support/event-stream.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
+import { seedValue } from './support/stored-values.js';
 
 describe('GET /api/events', () => {
   let redis: RedisPair;
@@ -54,12 +55,7 @@ describe('GET /api/events', () => {
     expect(topology.nodes.map((n) => n.role)).toEqual(['master', 'replica']);
     expect((await reader.next((e) => e.comment === 'heartbeat')).comment).toBe('heartbeat');
 
-    await stack.redis.hset(stack.services.keys.display, '10', '55');
-    await stack.redis.hset(
-      stack.services.keys.metadata,
-      '10',
-      JSON.stringify({ digits: 2, computedMs: 0.1, completedAt: Date.now() }),
-    );
+    await seedValue(stack.redis, stack.services.keys, 10);
     const id = await addIndexEvent(stack.redis, eventsKey, 10, 'done');
     const value = await reader.next((e) => e.event === 'value');
     expect(value.id).toBe(id);

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startDatabase, type TestDatabase } from './support/database.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
+import { storedCount } from './support/stored-values.js';
 
 const leaseMs = 400;
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -124,7 +125,7 @@ describe('faults', () => {
     });
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     const stored = async () =>
-      (await stack.redis.hmget(stack.services.keys.metadata, ...indices.map(String))).filter(Boolean).length;
+      storedCount(stack.redis, stack.services.keys, indices);
     try {
       // Kill it as soon as some, but not all, values are stored.
       await eventually(async () => ((await stored()) > 0 ? true : undefined), 20_000, 'first result');

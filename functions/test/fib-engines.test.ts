@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ConfigError } from '../src/errors.js';
-import { bigintFibonacciDecimal } from '../src/fib/bigint-fibonacci.js';
+import { bigintFibonacciDecimal, bigintFibonacciHex } from '../src/fib/bigint-fibonacci.js';
 import { computeFibonacci } from '../src/fib/fibonacci.js';
 import {
   currentFibonacciEngine,
@@ -99,7 +99,7 @@ describe('FIB_ENGINE', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]?.[0]).toMatch(/FIB_ENGINE=auto: mpzjs did not load: libgmp\.so\.10.*BigInt/);
     expect(currentFibonacciEngine()).toBe(engine);
-    expect(computeFibonacci(100).value).toBe('354224848179261915075');
+    expect(BigInt(`0x${computeFibonacci(100).hex}`)).toBe(354224848179261915075n);
   });
 
   it('auto falls back when the package itself is missing', () => {
@@ -124,12 +124,19 @@ describe('FIB_ENGINE', () => {
     expect(requireModule).not.toHaveBeenCalled();
   });
 
-  it('computeFibonacci uses the engine in use and reports digits and time', () => {
+  it('computeFibonacci uses the engine in use, in hexadecimal (no decimal conversion), and reports its time', () => {
     const engine = useFibonacciEngine('gmp');
-    const spy = vi.spyOn(engine, 'decimal');
+    const hex = vi.spyOn(engine, 'hex');
+    const decimal = vi.spyOn(engine, 'decimal');
     const result = computeFibonacci(1000);
-    expect(spy).toHaveBeenCalledWith(1000);
-    expect(result).toMatchObject({ value: bigintFibonacciDecimal(1000), digits: 209 });
+    expect(hex).toHaveBeenCalledWith(1000);
+    expect(decimal).not.toHaveBeenCalled();
+    expect(BigInt(`0x${result.hex}`).toString()).toBe(bigintFibonacciDecimal(1000));
     expect(result.computedMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('GMP and BigInt give the same hexadecimal digits', () => {
+    const gmp = useFibonacciEngine('gmp');
+    for (const n of [0, 1, 2, 3, 10, 1000, 65_537, 250_001]) expect(gmp.hex(n), `F(${n})`).toBe(bigintFibonacciHex(n));
   });
 });

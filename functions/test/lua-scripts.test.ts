@@ -17,11 +17,19 @@ describe('Lua scripts', () => {
     }
   });
 
-  it("writes the 'Nothing yet!' placeholder rule once, in the includes, not in each script", () => {
+  it('writes the "value is stored" rule once, in the includes, not in each script', () => {
     for (const file of scripts) {
-      expect(readFileSync(new URL(file, luaDirectory), 'utf8'), file).not.toContain('Nothing yet!');
+      expect(readFileSync(new URL(file, luaDirectory), 'utf8'), file).not.toMatch(/EXISTS/);
     }
-    expect(loadScript('claim-3.lua')).toContain("value ~= 'Nothing yet!'");
+    expect(loadScript('claim-3.lua')).toContain("redis.call('EXISTS', valuePrefix .. index)");
+  });
+
+  it('writes a value only with a TTL, so values are the one kind of key Redis may evict (volatile-lru)', () => {
+    const complete = loadScript('complete-7.lua');
+    expect(complete).toMatch(/redis\.call\('SET', valuePrefix \.\. index, ARGV\[i \+ 1\], 'PX', ttlMs\)/);
+    for (const file of scripts.filter((name) => name !== 'complete-7.lua' && name !== 'take-budget-1.lua')) {
+      expect(loadScript(file), file).not.toMatch(/'(PEXPIRE|EXPIRE|PX|EX)'/);
+    }
   });
 
   it('names each script by its number of keys, as its header lists them', () => {

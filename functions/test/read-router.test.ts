@@ -18,12 +18,19 @@ describe('nodeName', () => {
 });
 
 describe('indexStatus', () => {
-  const none = { done: false, failed: false, leased: false, queued: false };
+  const none = { done: false, computed: false, failed: false, leased: false, queued: false };
   it('decides done first, then failed, computing, queued; unknown when Redis has nothing', () => {
     expect(indexStatus({ ...none, done: true, leased: true })).toBe('done');
     expect(indexStatus({ ...none, failed: true, queued: true })).toBe('failed');
     expect(indexStatus({ ...none, leased: true, queued: true })).toBe('computing');
     expect(indexStatus({ ...none, queued: true })).toBe('queued');
     expect(indexStatus(none)).toBeUndefined();
+  });
+
+  it('tells a value Redis dropped (computed once, not stored) from one never computed', () => {
+    expect(indexStatus({ ...none, computed: true })).toBe('dropped');
+    expect(indexStatus({ ...none, computed: true, queued: true })).toBe('recomputing');
+    expect(indexStatus({ ...none, computed: true, leased: true })).toBe('recomputing');
+    expect(indexStatus({ ...none, computed: true, done: true })).toBe('done');
   });
 });

@@ -113,7 +113,7 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     const [rowsBefore, tasksBefore, valuesBefore] = await Promise.all([
       submissionCount(),
       stack.redis.llen(stack.config.tasksKey),
-      stack.redis.hlen(stack.services.keys.values),
+      stack.redis.bitcount(stack.services.keys.computed),
     ]);
     const response = await stack.post('/api/values', body);
     expect([400, 422]).toContain(response.status);
@@ -124,7 +124,7 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     }
     expect(await submissionCount()).toBe(rowsBefore);
     expect(await stack.redis.llen(stack.config.tasksKey)).toBe(tasksBefore);
-    expect(await stack.redis.hlen(stack.services.keys.values)).toBe(valuesBefore);
+    expect(await stack.redis.bitcount(stack.services.keys.computed)).toBe(valuesBefore);
   });
 
   it('rejects a bad index in GET /api/values/{index} and answers 404 for one never submitted', async () => {

@@ -9,6 +9,7 @@ import { freeze, redisServerPid } from './support/freeze-process.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { storedCount, storedDecimals } from './support/stored-values.js';
 
 /** Scheduling slack the tests allow on a shared 2-core machine; the code's own margin is ~250 ms. */
 const slackMs = 1000;
@@ -120,8 +121,8 @@ describe('Postgres connections reset under concurrent submissions', () => {
     stack.startWorker();
     await eventually(
       async () => {
-        const values = await stack.redis.hmget(stack.services.keys.values, ...accepted.map(String));
-        return values.every((value) => value !== null && value !== 'Nothing yet!') ? true : undefined;
+        const values = await storedDecimals(stack.redis, stack.services.keys, accepted);
+        return values.every((value) => value !== null) ? true : undefined;
       },
       20_000,
       'every accepted index computed',
@@ -219,7 +220,7 @@ describe('stores that refuse or freeze', () => {
     expect(answer.json).toMatchObject({ store: 'postgres' });
     expect(['not-logged', 'unknown']).toContain(answer.json.outcome);
     expect(answer.ms).toBeLessThan(postBoundMs);
-    expect(await stack.redis.hexists(stack.services.keys.values, '9301')).toBe(0);
+    expect(await storedCount(stack.redis, stack.services.keys, [9301])).toBe(0);
     const health = await read(stack, '/api/health');
     expect(health.status).toBe(503);
     expect(health.json).toMatchObject({
@@ -324,8 +325,8 @@ describe('replica down, and Redis losing its data', () => {
     for (const index of indices) expect((await submit(stack, index)).status).toBe(202);
     stack.startWorker();
     const allDone = async () => {
-      const values = await stack.redis.hmget(stack.services.keys.values, ...indices.map(String));
-      return values.every((value) => value !== null && value !== 'Nothing yet!');
+      const values = await storedDecimals(stack.redis, stack.services.keys, indices);
+      return values.every((value) => value !== null);
     };
     await eventually(async () => ((await allDone()) ? true : undefined), 10_000, 'first computation');
     await stack.redis.flushall();

@@ -10,6 +10,7 @@ import { WorkBudget } from '../src/queue/work-budget.js';
 import { startDatabase, type TestDatabase } from './support/database.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
+import { seedValue, storedCount, storedDecimals } from './support/stored-values.js';
 
 const leaseMs = 2000;
 
@@ -66,7 +67,7 @@ describe('worker', () => {
     expect(await processTask(Number(entry), options())).toBe('computed');
     await stack.services.leaseKeeper.renew();
     expect((await counters()).retried).toBeGreaterThan(before);
-    expect(await stack.redis.hget(k().values, '61')).toBe('2504730781961');
+    expect(await storedDecimals(stack.redis, k(), [61])).toEqual(['2504730781961']);
   });
 
   it('gives a failed invocation its task back at once, counting an attempt, not after the lease', async () => {
@@ -102,7 +103,7 @@ describe('worker', () => {
     expect(budget.held).toBe(0);
     stack.startWorker();
     await eventually(
-      async () => ((await stack.redis.hmget(k().metadata, ...indices.map(String))).every(Boolean) ? true : undefined),
+      async () => ((await storedCount(stack.redis, k(), indices)) === indices.length ? true : undefined),
       20_000,
       'every index computed',
     );
@@ -146,7 +147,7 @@ describe('worker', () => {
     ]);
   });
   it('queues a batch of submissions in order, once each, and lists a repeated index at its latest submission', async () => {
-    await stack.redis.hset(k().values, '74', '1304969544928657');
+    await seedValue(stack.redis, k(), 74);
     const sequenceBefore = Number((await stack.redis.get(k().sequence)) ?? 0);
     const statuses = await stack.services.producer.enqueue(['71', '74', '72', '71', '73', '74']);
     expect(statuses).toEqual(['queued', 'done', 'queued', 'queued', 'queued', 'done']);

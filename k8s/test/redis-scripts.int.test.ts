@@ -123,7 +123,8 @@ describe.skipIf(!redisServer)('redis StatefulSet scripts', () => {
     startPod(master);
     expect(await until(() => ready(master))).toBe(true);
     expect(cli(master, 'config', 'get', 'appendonly')).toMatch(/appendonly\s+yes/);
-    expect(cli(master, 'config', 'get', 'maxmemory-policy')).toMatch(/noeviction/);
+    expect(cli(master, 'config', 'get', 'maxmemory-policy')).toMatch(/volatile-lru/);
+    expect(cli(master, 'config', 'get', 'maxmemory')).toMatch(/maxmemory\s+536870912/);
     expect(ready(master, 'wrong-password')).toBe(false);
   });
 

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 
 import { ManagedProcess, type ProcessEvents } from './managed-process.js';
 import { freePort } from './ports.js';
+import { statefulSetRedisArgs } from './redis-config.js';
 
 export type RedisRole = 'master' | 'replica';
 
@@ -22,16 +23,29 @@ export class AppendOnlyFileError extends Error {
 
 const manifestName = 'appendonly.aof.manifest';
 
-/** The redis-server command line of one node (the one place these flags are written). */
-export function redisServerArgs(options: { port: number; dir: string; appendOnly: boolean; masterPort?: number }): string[] {
-  const args = ['--port', String(options.port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', options.dir];
-  args.push('--appendonly', options.appendOnly ? 'yes' : 'no', '--save', '', '--daemonize', 'no');
-  if (options.masterPort === undefined) {
-    // Full syncs straight from memory, without the default 5 s wait for more replicas.
-    args.push('--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0');
-  } else {
-    args.push('--replicaof', '127.0.0.1', String(options.masterPort), '--replica-read-only', 'yes');
-  }
+/** Per-node choices on top of the StatefulSet's configuration. */
+export interface RedisServerArgsOptions {
+  port: number;
+  dir: string;
+  /** Replaces the ConfigMap's `appendonly` (see {@link statefulSetRedisArgs}). */
+  appendOnly?: boolean;
+  /** Replaces the ConfigMap's `maxmemory` (tests fill a small cap quickly). */
+  maxmemory?: string;
+  masterPort?: number;
+}
+
+/**
+ * The redis-server command line of one node (the one place these flags are written): the
+ * StatefulSet's redis.conf from its ConfigMap (memory cap, eviction policy, append-only file,
+ * diskless sync), then what differs per node here: loopback, its port and directory, and the
+ * replica's master.
+ */
+export function redisServerArgs(options: RedisServerArgsOptions): string[] {
+  const args = statefulSetRedisArgs({ appendOnly: options.appendOnly, maxmemory: options.maxmemory });
+  args.push('--port', String(options.port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', options.dir);
+  // No RDB snapshots beside the append-only file (the image's default config has none either).
+  args.push('--save', '', '--daemonize', 'no');
+  if (options.masterPort !== undefined) args.push('--replicaof', '127.0.0.1', String(options.masterPort));
   return args;
 }
 
@@ -146,14 +160,26 @@ export class RedisNode {
     readonly role: RedisRole,
     readonly port: number,
     readonly dir: string,
-    options: { appendOnly: boolean; masterPort?: number; restartPolicy: 'always' | 'never'; events: ProcessEvents },
+    options: {
+      appendOnly: boolean;
+      maxmemory?: string;
+      masterPort?: number;
+      restartPolicy: 'always' | 'never';
+      events: ProcessEvents;
+    },
   ) {
     mkdirSync(dir, { recursive: true });
     this.process = new ManagedProcess(
       {
         name: `redis-${role}`,
         command: 'redis-server',
-        args: redisServerArgs({ port, dir, appendOnly: options.appendOnly, masterPort: options.masterPort }),
+        args: redisServerArgs({
+          port,
+          dir,
+          appendOnly: options.appendOnly,
+          maxmemory: options.maxmemory,
+          masterPort: options.masterPort,
+        }),
         fix:
           role === 'master'
             ? `read the lines above; if the port is taken, stop what holds it or set REDIS_MASTER_PORT; the data is in ${dir}`
@@ -207,6 +233,8 @@ export interface RedisPairOptions {
   replicaPort?: number;
   /** @defaultValue true (as the StatefulSet) */
   appendOnly?: boolean;
+  /** Replaces the StatefulSet's `maxmemory` (tests fill a small cap in seconds). @defaultValue the ConfigMap's */
+  maxmemory?: string;
   /** `always` under the runtime; `never` in tests that kill and restart nodes themselves. @defaultValue always */
   restartPolicy?: 'always' | 'never';
   events: ProcessEvents;
@@ -221,6 +249,7 @@ export async function startRedisPair(options: RedisPairOptions): Promise<RedisPa
   const masterPort = options.masterPort ?? (await freePort());
   const master = new RedisNode('master', masterPort, join(options.dataDir, 'redis-master'), {
     appendOnly,
+    maxmemory: options.maxmemory,
     restartPolicy,
     events: options.events,
   });
@@ -228,6 +257,7 @@ export async function startRedisPair(options: RedisPairOptions): Promise<RedisPa
   const replicaPort = options.replicaPort ?? (await freePort());
   const replica = new RedisNode('replica', replicaPort, join(options.dataDir, 'redis-replica'), {
     appendOnly,
+    maxmemory: options.maxmemory,
     masterPort,
     restartPolicy,
     events: options.events,

@@ -35,3 +35,8 @@ export function fibonacci(n: number): bigint {
 export function bigintFibonacciDecimal(n: number): string {
   return fibonacci(n).toString();
 }
+
+/** F(n) in hexadecimal (lower case, no prefix), with BigInt: linear time, unlike decimal. */
+export function bigintFibonacciHex(n: number): string {
+  return fibonacci(n).toString(16);
+}

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 import { ConfigError } from '../errors.js';
-import { bigintFibonacciDecimal } from './bigint-fibonacci.js';
+import { bigintFibonacciDecimal, bigintFibonacciHex } from './bigint-fibonacci.js';
 import { loadGmpFibonacci, type RequireModule } from './gmp-fibonacci.js';
 
 /**
@@ -28,6 +28,8 @@ export interface FibonacciEngine {
   name: 'gmp' | 'bigint';
   /** F(n) as its exact decimal string. */
   decimal: (n: number) => string;
+  /** F(n) in hexadecimal: what the worker stores (no decimal conversion, the costly half). */
+  hex: (n: number) => string;
   /** Why `auto` fell back to BigInt, when it did. */
   fallbackReason?: string;
 }
@@ -42,14 +44,14 @@ export interface SelectEngineOptions {
 
 /** Resolves a setting to an engine; `gmp` without a working binding throws a ConfigError. */
 export function selectFibonacciEngine(setting: FibEngineSetting, options: SelectEngineOptions = {}): FibonacciEngine {
-  if (setting === 'bigint') return { name: 'bigint', decimal: bigintFibonacciDecimal };
+  if (setting === 'bigint') return { name: 'bigint', decimal: bigintFibonacciDecimal, hex: bigintFibonacciHex };
   const gmp = loadGmpFibonacci(options.requireModule);
-  if (gmp.ok) return { name: 'gmp', decimal: gmp.decimal };
+  if (gmp.ok) return { name: 'gmp', decimal: gmp.decimal, hex: gmp.hex };
   if (setting === 'gmp') {
     throw new ConfigError(`FIB_ENGINE=gmp but the GMP binding is unavailable (${gmp.reason}); use auto or bigint`);
   }
   (options.warn ?? console.warn)(`FIB_ENGINE=auto: ${gmp.reason}; computing with BigInt (about 4x slower at F(10^6))`);
-  return { name: 'bigint', decimal: bigintFibonacciDecimal, fallbackReason: gmp.reason };
+  return { name: 'bigint', decimal: bigintFibonacciDecimal, hex: bigintFibonacciHex, fallbackReason: gmp.reason };
 }
 
 let current: FibonacciEngine | undefined;

@@ -30,22 +30,24 @@ export interface MpzModule {
 export type RequireModule = (name: string) => unknown;
 
 /** Either a working GMP engine or why there is none. */
-export type GmpLoadResult = { ok: true; decimal: (n: number) => string } | { ok: false; reason: string };
+export type GmpLoadResult =
+  | { ok: true; decimal: (n: number) => string; hex: (n: number) => string }
+  | { ok: false; reason: string };
 
 const selfCheck = { n: 100, value: '354224848179261915075' };
 
 /**
- * Returns F(n) → decimal string on GMP. Each doubling step takes two squarings, as GMP's own
+ * Returns F(n) → its digits in `radix` (10 or 16) on GMP. Each doubling step takes two squarings, as GMP's own
  * mpz_fib_ui does (mpzjs does not expose it): from F(k) and F(k−1),
  * F(2k+1) = 4·F(k)² − F(k−1)² + 2·(−1)^k, F(2k−1) = F(k)² + F(k−1)², F(2k) = F(2k+1) − F(2k−1).
  * Four GMP integers are allocated once and reused by every call (the computation is
  * synchronous, so calls never overlap): mpzjs does not tell V8 how much native memory an
  * integer holds, so fresh ones per call would pile up until a GC.
  */
-export function createGmpFibonacci(MPZ: MpzModule): (n: number) => string {
+export function createGmpFibonacci(MPZ: MpzModule): (n: number, radix?: 10 | 16) => string {
   const pool = [MPZ(), MPZ(), MPZ()] as const;
   const scratch = MPZ();
-  return (n: number): string => {
+  return (n: number, radix: 10 | 16 = 10): string => {
     assertFibonacciIndex(n);
     if (n === 0) return '0';
     const bits = n.toString(2); // starts with 1: k = 1
@@ -59,7 +61,7 @@ export function createGmpFibonacci(MPZ: MpzModule): (n: number) => string {
         MPZ.shiftLeft(scratch, f0, 1);
         MPZ.add(scratch, scratch, f1);
         MPZ.mul(scratch, scratch, f1);
-        return scratch.toString();
+        return scratch.toString(radix);
       }
       MPZ.mul(square, f1, f1); // F(k)²
       MPZ.mul(scratch, f0, f0); // F(k−1)²
@@ -67,13 +69,13 @@ export function createGmpFibonacci(MPZ: MpzModule): (n: number) => string {
       MPZ.shiftLeft(f1, square, 2);
       MPZ.sub(f1, f1, scratch);
       MPZ.add(f1, f1, kIsOdd ? -2 : 2); // F(2k+1)
-      if (i === bits.length - 1) return f1.toString();
+      if (i === bits.length - 1) return f1.toString(radix);
       MPZ.sub(square, f1, f0); // F(2k)
       // Next k is 2k+1 (bit 1): F(2k+1), F(2k); or 2k (bit 0): F(2k), F(2k−1). Freed ones become scratch.
       if (bits[i] === '1') [f0, square] = [square, f0];
       else [f1, square] = [square, f1];
     }
-    return f1.toString(); // n = 1
+    return f1.toString(radix); // n = 1
   };
 }
 
@@ -85,10 +87,10 @@ const nodeRequire: RequireModule = createRequire(import.meta.url);
  */
 export function loadGmpFibonacci(requireModule: RequireModule = nodeRequire): GmpLoadResult {
   try {
-    const decimal = createGmpFibonacci(requireModule('mpzjs') as MpzModule);
-    const got = decimal(selfCheck.n);
+    const fibonacci = createGmpFibonacci(requireModule('mpzjs') as MpzModule);
+    const got = fibonacci(selfCheck.n);
     if (got !== selfCheck.value) return { ok: false, reason: `mpzjs gave F(100) = ${got}` };
-    return { ok: true, decimal };
+    return { ok: true, decimal: (n) => fibonacci(n, 10), hex: (n) => fibonacci(n, 16) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, reason: `mpzjs did not load: ${message.split('\n')[0] ?? message}` };

@@ -3,6 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import { errorMessage, SubmissionUnavailableError } from '../errors.js';
 import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
+import { indexCost, tooManyRequests } from '../fair-use/fair-use.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
@@ -28,6 +29,8 @@ export async function submitValue(request: HttpRequest, context: InvocationConte
   if (body.length > maxBodyBytes) return json(413, { error: `request body is larger than ${maxBodyBytes} bytes` });
   const checked = checkSubmissionBody(body, services.config.maxIndex);
   if (!checked.ok) return json(checked.status, { error: checked.error });
+  const budget = await services.fairUse.take(request, indexCost(checked.index));
+  if (!budget.ok) return tooManyRequests(budget.retryAfterMs);
   try {
     const status = await services.submit(checked, idempotencyKey);
     return json(202, { working: true, index: checked.index, status } satisfies SubmitAnswer);

@@ -1,8 +1,12 @@
 // The API's JSON answers: one definition for the handlers and the web UI (web/ imports these
 // types as @shared/api-types), so the two cannot drift apart.
 
-/** Where an index is in its life. */
-export type IndexStatus = 'queued' | 'computing' | 'done' | 'failed';
+/**
+ * Where an index is in its life. `dropped`: computed before, its value since dropped by Redis
+ * under its memory cap (values are a cache); reading it (`GET /api/values/{index}`) or
+ * submitting it again computes it again, shown as `recomputing` until it is `done`.
+ */
+export type IndexStatus = 'queued' | 'computing' | 'done' | 'failed' | 'dropped' | 'recomputing';
 
 /** `POST /api/values` (202). The workshop's client reads only `working`. */
 export interface SubmitAnswer {
@@ -15,7 +19,7 @@ export interface SubmitAnswer {
 export interface RecentValue {
   index: number;
   status: IndexStatus;
-  /** The value, or for huge values "head…tail (N digits)"; null until done. */
+  /** The value, or for huge values "head…tail (N digits)"; null until computed once. */
   value: string | null;
   digits: number | null;
   truncated: boolean;

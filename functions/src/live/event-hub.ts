@@ -3,11 +3,9 @@
 // running only while someone listens. Clients never cost a Redis connection of their own.
 import type { Redis } from 'ioredis';
 
-import { previewThreshold } from '../fib/value-preview.js';
 import { readStats } from '../functions/stats.js';
 import type { IndexStatus, RecentValue, Stats } from '../http/api-types.js';
 import { compareStreamIds } from '../http/server-sent-events.js';
-import { parseMetadata } from '../queue/records.js';
 import { createRedisClient } from '../redis/client.js';
 import type { Services } from '../services.js';
 import type { RedisTopology } from './live-types.js';
@@ -159,7 +157,7 @@ export class EventHub {
     }
   }
 
-  /** Turns stream entries into `value` events; done ones get their (shortened) value in one round trip. */
+  /** Turns stream entries into `value` events; done ones get their row (read model) in one round trip. */
   private async toValueEvents(entries: StreamEntries, client: Redis): Promise<LiveEvent[]> {
     const parsed = entries.flatMap(([id, fields]) => {
       const record: Record<string, string> = {};
@@ -170,29 +168,20 @@ export class EventHub {
       return [{ id, index, status: status as IndexStatus }];
     });
     const doneKeys = [...new Set(parsed.filter((p) => p.status === 'done').map((p) => String(p.index)))];
-    const [display, metadata] =
-      doneKeys.length === 0
-        ? [[], []]
-        : await Promise.all([
-            client.hmget(this.services.keys.display, ...doneKeys),
-            client.hmget(this.services.keys.metadata, ...doneKeys),
-          ]);
-    const byKey = new Map(
-      doneKeys.map((key, i) => [key, { value: display[i] ?? null, meta: parseMetadata(metadata[i] ?? null) }]),
-    );
+    const rows = await this.services.readModel.summaries(client, doneKeys);
+    const byKey = new Map(doneKeys.map((key, i) => [key, rows[i]]));
     return parsed.map(({ id, index, status }): LiveEvent => {
-      const found = status === 'done' ? byKey.get(String(index)) : undefined;
-      const digits = found ? (found.meta?.digits ?? found.value?.length ?? null) : null;
+      const row = status === 'done' ? byKey.get(String(index)) : undefined;
       return {
         event: 'value',
         id,
         data: {
           index,
           status,
-          value: found?.value ?? null,
-          digits,
-          truncated: (digits ?? 0) > previewThreshold,
-          computedMs: found?.meta?.computedMs ?? null,
+          value: row?.value ?? null,
+          digits: row?.digits ?? null,
+          truncated: row?.truncated ?? false,
+          computedMs: row?.computedMs ?? null,
         },
       };
     });

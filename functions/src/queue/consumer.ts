@@ -4,12 +4,10 @@ import type { Redis } from 'ioredis';
 
 import { Batcher } from '../batching/batcher.js';
 import type { FibonacciResult } from '../fib/fibonacci.js';
-import { previewValue } from '../fib/value-preview.js';
+import { encodeStoredValue } from '../fib/stored-value.js';
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
-import type { ResultMetadata } from './records.js';
-import { defineQueueCommands } from './scripts.js';
-import { redeliveryKeys } from './scripts.js';
+import { defineQueueCommands, redeliveryKeys, scriptKeys } from './scripts.js';
 
 interface Claim {
   indexKey: string;
@@ -32,7 +30,16 @@ interface GiveBack {
 export interface TaskConsumerOptions {
   /** Failed invocations before an index moves to `failed`. */
   maxAttempts: number;
+  /**
+   * TTL of a stored value. It marks values as the keys Redis may evict under its memory cap
+   * (volatile-lru); a value that expires or is evicted is computed again when asked for.
+   * @defaultValue {@link defaultValueTtlMs}
+   */
+  valueTtlMs?: number;
 }
+
+/** A year: long enough that values leave Redis under memory pressure, not by age. */
+export const defaultValueTtlMs = 365 * 24 * 3600 * 1000;
 
 /** The queue as a worker sees it. */
 export class TaskConsumer {
@@ -45,9 +52,9 @@ export class TaskConsumer {
   private readonly completions = new Batcher<Completion, boolean>((items) => this.completeMany(items), {
     maxBatchSize: 100,
     maxConcurrentBatches: 2,
-    // Values of huge indices are hundreds of kB: keep each script call near 1 MB so Redis
+    // Values of huge indices are ~100 kB: keep each script call near 1 MB so Redis
     // (single-threaded) never stalls other clients for long.
-    weigh: (completion) => completion.result.value.length,
+    weigh: (completion) => completion.result.hex.length / 2,
     maxBatchWeight: 1_000_000,
   });
   private readonly giveBacks = new Batcher<GiveBack, void>((items) => this.giveBackMany(items), {
@@ -81,19 +88,18 @@ export class TaskConsumer {
   private async claimMany(claims: Claim[]): Promise<boolean[]> {
     const k = this.keys;
     const args = claims.flatMap((claim) => [claim.indexKey, claim.leaseDeadline]);
-    const claimed = await onMaster(() => this.master.claim(k.values, k.queued, k.leases, ...args));
+    const claimed = await onMaster(() => this.master.claim(...scriptKeys.claim(k), ...args));
     return claimed.map((flag) => flag === 1);
   }
 
   private async completeMany(completions: Completion[]): Promise<boolean[]> {
     const k = this.keys;
-    const args = completions.flatMap(({ indexKey, result, completedAt }) => {
-      const metadata: ResultMetadata = { digits: result.digits, computedMs: result.computedMs, completedAt };
-      return [indexKey, result.value, JSON.stringify(metadata), previewValue(result.value)];
-    });
-    const stored = await onMaster(() =>
-      this.master.complete(k.values, k.queued, k.leases, k.failed, k.attempts, k.metadata, k.display, k.events, ...args),
-    );
+    const args = completions.flatMap(({ indexKey, result, completedAt }) => [
+      indexKey,
+      encodeStoredValue(result.hex, { computedMs: result.computedMs, completedAt }),
+    ]);
+    const ttlMs = this.options.valueTtlMs ?? defaultValueTtlMs;
+    const stored = await onMaster(() => this.master.complete(...scriptKeys.complete(k), ttlMs, ...args));
     return stored.map((flag) => flag === 1);
   }
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { defineQueueCommands } from './scripts.js';
+import { defineQueueCommands, scriptKeys } from './scripts.js';
 
 /** What a submission found: the value is already known, or it is queued (now or before). */
 export type EnqueueStatus = 'done' | 'queued';
@@ -21,20 +21,7 @@ export class TaskProducer {
   /** Records submissions and queues each index not yet known or pending, atomically. */
   async enqueue(indexKeys: readonly string[]): Promise<EnqueueStatus[]> {
     const k = this.keys;
-    const statuses = await onMaster(() =>
-      this.master.enqueue(
-        k.values,
-        k.queued,
-        k.leases,
-        k.failed,
-        k.recent,
-        k.sequence,
-        k.tasks,
-        k.attempts,
-        k.events,
-        ...indexKeys,
-      ),
-    );
+    const statuses = await onMaster(() => this.master.enqueue(...scriptKeys.enqueue(k), ...indexKeys));
     return statuses as EnqueueStatus[];
   }
 
@@ -46,20 +33,6 @@ export class TaskProducer {
   /** Queues the logged indices Redis knows nothing about and moves the cursor to `lastId`; returns how many were queued. */
   async requeueLogged(lastId: number, indexKeys: readonly string[]): Promise<number> {
     const k = this.keys;
-    return onMaster(() =>
-      this.master.requeueLogged(
-        k.values,
-        k.queued,
-        k.leases,
-        k.failed,
-        k.recent,
-        k.sequence,
-        k.tasks,
-        k.replayCursor,
-        k.events,
-        lastId,
-        ...indexKeys,
-      ),
-    );
+    return onMaster(() => this.master.requeueLogged(...scriptKeys.requeueLogged(k), lastId, ...indexKeys));
   }
 }

@@ -4,11 +4,12 @@ import { createHash } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
 
-import { previewThreshold } from '../fib/value-preview.js';
+import { decodeStoredHeader, storedHeaderMaxBytes } from '../fib/stored-value.js';
+import { fibonacciDigits, previewOf, previewThreshold } from '../fib/value-preview.js';
 import type { QueueStats, RecentValue, ValueDetail } from '../http/api-types.js';
-import type { RedisKeys } from '../redis/keys.js';
+import { type RedisKeys, valueKey } from '../redis/keys.js';
 import type { ReadRouter, ServedRead } from '../redis/read-router.js';
-import { indexStatus, parseCounters, parseHeartbeat, parseMetadata, placeholderValue } from './records.js';
+import { indexStatus, parseCounters, parseHeartbeat, placeholderValue } from './records.js';
 
 /** One row of the recent-values listing, with its cursor. */
 export interface ValueSummary extends RecentValue {
@@ -26,6 +27,20 @@ export function opaqueWorkerId(workerId: string): string {
 
 const present = (score: string | null | undefined) => score !== null && score !== undefined;
 
+/** One index's full detail as Redis holds it, with its stored value (the handler renders it). */
+export interface StoredDetail {
+  detail: ValueDetail;
+  /** The stored value (fib/stored-value.ts) when `done`. */
+  stored: Buffer | null;
+}
+
+/** Reads bit `n` of the computed bitmap for many indices in one BITFIELD call. */
+function computedBits(redis: Redis, key: string, indexKeys: readonly string[]): Promise<boolean[]> {
+  if (indexKeys.length === 0) return Promise.resolve([]);
+  const args = indexKeys.flatMap((index) => ['GET', 'u1', index]);
+  return (redis.call('BITFIELD_RO', key, ...args) as Promise<number[]>).then((bits) => bits.map((bit) => bit === 1));
+}
+
 /** Read-only queries; each answer says which node served it. */
 export class ReadModel {
   constructor(
@@ -37,13 +52,62 @@ export class ReadModel {
     return this.router.read(call);
   }
 
-  /** The seed's `values` map for the `limit` most recently submitted indices. */
+  /**
+   * The seed's `values` map for the `limit` most recently submitted indices: a computed
+   * index shows its preview (derived from the index alone, so a value Redis dropped still
+   * shows), any other the workshop's placeholder.
+   */
   currentValues(limit: number): Promise<ServedRead<Record<string, string>>> {
     return this.read(async (redis) => {
       const indexKeys = await redis.zrevrange(this.keys.recent, 0, limit - 1);
-      if (indexKeys.length === 0) return {};
-      const values = await redis.hmget(this.keys.display, ...indexKeys);
-      return Object.fromEntries(indexKeys.map((key, i) => [key, values[i] ?? placeholderValue]));
+      const computed = await computedBits(redis, this.keys.computed, indexKeys);
+      return Object.fromEntries(
+        indexKeys.map((key, i) => [key, computed[i] ? previewOf(Number(key)) : placeholderValue]),
+      );
+    });
+  }
+
+  /**
+   * Rows of the listings (recent values, the event stream) for indices, in order, from one
+   * round trip: status by the one rule ({@link indexStatus}), the preview derived from the index.
+   * An index Redis does not know at all reads as `queued`: it is listed because it was
+   * submitted, and the log replay queues it again.
+   */
+  async summaries(redis: Redis, indexKeys: readonly string[]): Promise<RecentValue[]> {
+    if (indexKeys.length === 0) return [];
+    const k = this.keys;
+    const headers = redis.pipeline();
+    for (const key of indexKeys) headers.getrangeBuffer(valueKey(k, key), 0, storedHeaderMaxBytes - 1);
+    const [headerReplies, computed, queued, leases, failed] = await Promise.all([
+      headers.exec(),
+      computedBits(redis, k.computed, indexKeys),
+      redis.zmscore(k.queued, ...indexKeys),
+      redis.zmscore(k.leases, ...indexKeys),
+      redis.zmscore(k.failed, ...indexKeys),
+    ]);
+    return indexKeys.map((key, i): RecentValue => {
+      const reply = headerReplies?.[i];
+      if (reply?.[0]) throw reply[0];
+      const header = reply?.[1] instanceof Buffer && reply[1].length > 0 ? decodeStoredHeader(reply[1]) : null;
+      const index = Number(key);
+      const status =
+        indexStatus({
+          done: header !== null,
+          computed: computed[i] === true,
+          failed: present(failed[i]),
+          leased: present(leases[i]),
+          queued: present(queued[i]),
+        }) ?? 'queued';
+      const known = computed[i] === true || header !== null;
+      const digits = known ? fibonacciDigits(index) : null;
+      return {
+        index,
+        status,
+        value: known ? previewOf(index) : null,
+        digits,
+        truncated: (digits ?? 0) > previewThreshold,
+        computedMs: header?.computedMs ?? null,
+      };
     });
   }
 
@@ -56,67 +120,46 @@ export class ReadModel {
       const indexKeys = flat.filter((_, i) => i % 2 === 0);
       const sequences = flat.filter((_, i) => i % 2 === 1).map(Number);
       if (indexKeys.length === 0) return { items: [], next: null };
-      const [display, metadata, queued, leases, failed] = await Promise.all([
-        redis.hmget(k.display, ...indexKeys),
-        redis.hmget(k.metadata, ...indexKeys),
-        redis.zmscore(k.queued, ...indexKeys),
-        redis.zmscore(k.leases, ...indexKeys),
-        redis.zmscore(k.failed, ...indexKeys),
-      ]);
-      const items = indexKeys.map((key, i): ValueSummary => {
-        const meta = parseMetadata(metadata[i]);
-        // Listed means submitted: an index Redis no longer knows is queued again by the log replay.
-        const status =
-          indexStatus({
-            done: meta !== null,
-            failed: present(failed[i]),
-            leased: present(leases[i]),
-            queued: present(queued[i]),
-          }) ?? 'queued';
-        const done = status === 'done';
-        return {
-          index: Number(key),
-          status,
-          value: done ? (display[i] ?? null) : null,
-          digits: done ? (meta?.digits ?? null) : null,
-          truncated: done && (meta?.digits ?? 0) > previewThreshold,
-          computedMs: done ? (meta?.computedMs ?? null) : null,
-          sequence: sequences[i] ?? 0,
-        };
-      });
+      const rows = await this.summaries(redis, indexKeys);
+      const items = rows.map((row, i): ValueSummary => ({ ...row, sequence: sequences[i] ?? 0 }));
       const last = sequences[sequences.length - 1];
       return { items, next: indexKeys.length === limit && last !== undefined ? last : null };
     });
   }
 
-  /** Full detail of one index, or null when Redis does not know it. */
-  valueDetail(indexKey: string): Promise<ServedRead<ValueDetail | null>> {
+  /** Everything about one index with its stored value, or null when Redis does not know it. */
+  valueDetail(indexKey: string): Promise<ServedRead<StoredDetail | null>> {
     const k = this.keys;
     return this.read(async (redis) => {
-      const [value, metadata, queued, leases, failed, attempts] = await Promise.all([
-        redis.hget(k.values, indexKey),
-        redis.hget(k.metadata, indexKey),
+      const [stored, computed, queued, leases, failed, attempts] = await Promise.all([
+        redis.getBuffer(valueKey(k, indexKey)),
+        redis.getbit(k.computed, Number(indexKey)),
         redis.zscore(k.queued, indexKey),
         redis.zscore(k.leases, indexKey),
         redis.zscore(k.failed, indexKey),
         redis.hget(k.attempts, indexKey),
       ]);
-      const meta = parseMetadata(metadata);
+      const header = stored === null ? null : decodeStoredHeader(stored);
       const status = indexStatus({
-        done: meta !== null && value !== null,
+        done: header !== null,
+        computed: computed === 1,
         failed: present(failed),
         leased: present(leases),
         queued: present(queued),
       });
       if (status === undefined) return null;
       const done = status === 'done';
+      const index = Number(indexKey);
       return {
-        index: Number(indexKey),
-        status,
-        value: done ? value : null,
-        digits: done ? (meta?.digits ?? null) : null,
-        computedMs: done ? (meta?.computedMs ?? null) : null,
-        attempts: Number(attempts ?? 0),
+        detail: {
+          index,
+          status,
+          value: null,
+          digits: done || computed === 1 ? fibonacciDigits(index) : null,
+          computedMs: header?.computedMs ?? null,
+          attempts: Number(attempts ?? 0),
+        },
+        stored: done ? stored : null,
       };
     });
   }
@@ -130,7 +173,7 @@ export class ReadModel {
         redis.zcard(k.queued),
         redis.zcard(k.leases),
         redis.zcard(k.failed),
-        redis.hlen(k.metadata),
+        redis.bitcount(k.computed),
         redis.hgetall(k.workers),
         redis.hgetall(k.counters),
       ]);

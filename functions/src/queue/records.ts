@@ -2,15 +2,8 @@
 // the one rule that decides an index's status.
 import type { IndexStatus, QueueCounters } from '../http/api-types.js';
 
-/** What `values` holds for an index that is queued or computing (the workshop's marker). */
+/** What lists show for an index whose value is not known yet (the workshop's marker). */
 export const placeholderValue = 'Nothing yet!';
-
-/** Stored beside each value in the metadata hash. */
-export interface ResultMetadata {
-  digits: number;
-  computedMs: number;
-  completedAt: number;
-}
 
 /** A worker's heartbeat as stored in the workers hash. */
 export interface Heartbeat {
@@ -20,8 +13,10 @@ export interface Heartbeat {
 
 /** Where Redis has an index: the evidence {@link indexStatus} decides from. */
 export interface IndexRecord {
-  /** Its metadata is stored (written with the value, in one script). */
+  /** Its value is stored (its value key exists). */
   done: boolean;
+  /** Its value was stored once (the `computed` bit); without `done`, Redis dropped it. */
+  computed: boolean;
   failed: boolean;
   /** Under a lease in `leases`. */
   leased: boolean;
@@ -33,24 +28,12 @@ export interface IndexRecord {
 export function indexStatus(record: IndexRecord): IndexStatus | undefined {
   if (record.done) return 'done';
   if (record.failed) return 'failed';
-  if (record.leased) return 'computing';
-  if (record.queued) return 'queued';
-  return undefined;
-}
-
-/** Parses stored metadata; a corrupt entry reads as absent. */
-export function parseMetadata(json: string | null | undefined): ResultMetadata | null {
-  if (json === null || json === undefined) return null;
-  try {
-    const parsed = JSON.parse(json) as Partial<ResultMetadata>;
-    return {
-      digits: Number(parsed.digits) || 0,
-      computedMs: Number(parsed.computedMs) || 0,
-      completedAt: Number(parsed.completedAt) || 0,
-    };
-  } catch {
-    return null;
+  if (record.leased || record.queued) {
+    if (record.computed) return 'recomputing';
+    return record.leased ? 'computing' : 'queued';
   }
+  if (record.computed) return 'dropped';
+  return undefined;
 }
 
 /** Parses a stored heartbeat; a corrupt entry reads as long dead. */

@@ -11,19 +11,21 @@ declare module 'ioredis' {
     enqueue(...keysThenIndices: string[]): Result<string[], Context>;
     requeueLogged(...keysThenArgs: (string | number)[]): Result<number, Context>;
     claim(...keysThenArgs: (string | number)[]): Result<number[], Context>;
-    complete(...keysThenArgs: string[]): Result<number[], Context>;
+    complete(...keysThenArgs: (string | number | Buffer)[]): Result<number[], Context>;
     giveBack(...keysThenArgs: (string | number)[]): Result<[number, number], Context>;
     requeueExpired(...keysThenArgs: (string | number)[]): Result<[number, number, number], Context>;
+    takeBudget(key: string, cost: number, capacity: number, refillPerSecond: number): Result<[number, number], Context>;
   }
 }
 
 const scriptFiles = {
   enqueue: 'enqueue-9.lua',
-  requeueLogged: 'requeue-logged-9.lua',
+  requeueLogged: 'requeue-logged-10.lua',
   claim: 'claim-3.lua',
-  complete: 'complete-8.lua',
+  complete: 'complete-7.lua',
   giveBack: 'give-back-9.lua',
   requeueExpired: 'requeue-expired-9.lua',
+  takeBudget: 'take-budget-1.lua',
 } as const;
 
 /**
@@ -31,7 +33,10 @@ const scriptFiles = {
  * client sends them as they come instead of through ioredis' auto-pipeline, which built a
  * Pipeline per call for nothing (~8 % of the API's CPU per POST, A/B on this machine).
  */
-export const queueCommandNames: readonly string[] = Object.keys(scriptFiles);
+export const queueCommandNames: readonly string[] = Object.keys(scriptFiles).filter(
+  // One budget call per request: these do gain from sharing a pipeline.
+  (name) => name !== 'takeBudget',
+);
 
 const includePattern = /^--- @include "([\w-]+)"$/gm;
 
@@ -63,10 +68,38 @@ export function defineQueueCommands(client: Redis): void {
   }
 }
 
-/**
- * KEYS[1..9] of the two scripts that decide a popped task's fate (give-back-9,
- * requeue-expired-9): tasks, queued, leases, attempts, failed, values, sequence, counters, events.
- */
+/** The KEYS of each script, in the order its header lists them: the one place they are spelled. */
+export const scriptKeys = {
+  enqueue: (k: RedisKeys) => [k.valuePrefix, k.queued, k.leases, k.failed, k.recent, k.sequence, k.tasks, k.attempts, k.events],
+  requeueLogged: (k: RedisKeys) => [
+    k.valuePrefix,
+    k.queued,
+    k.leases,
+    k.failed,
+    k.recent,
+    k.sequence,
+    k.tasks,
+    k.replayCursor,
+    k.events,
+    k.computed,
+  ],
+  claim: (k: RedisKeys) => [k.valuePrefix, k.queued, k.leases],
+  complete: (k: RedisKeys) => [k.valuePrefix, k.queued, k.leases, k.failed, k.attempts, k.computed, k.events],
+  /** give-back-9 and requeue-expired-9 decide a popped task's fate on the same keys. */
+  redelivery: (k: RedisKeys) => [
+    k.tasks,
+    k.queued,
+    k.leases,
+    k.attempts,
+    k.failed,
+    k.valuePrefix,
+    k.sequence,
+    k.counters,
+    k.events,
+  ],
+} as const;
+
+/** KEYS of give-back-9 and requeue-expired-9. */
 export function redeliveryKeys(k: RedisKeys): string[] {
-  return [k.tasks, k.queued, k.leases, k.attempts, k.failed, k.values, k.sequence, k.counters, k.events];
+  return scriptKeys.redelivery(k);
 }

@@ -4,8 +4,14 @@
 export interface RedisKeys {
   /** List the worker triggers on (RPUSH by producers, LPOP by the extension). */
   tasks: string;
-  /** Hash index → decimal value or "Nothing yet!" (the workshop's `values`). */
-  values: string;
+  /**
+   * Prefix of the value keys: `<valuePrefix><index>` is a string holding F(index) in its stored
+   * form (fib/stored-value.ts) with a TTL, which makes it evictable under the memory cap
+   * (maxmemory-policy volatile-lru). The only keys Redis may drop.
+   */
+  valuePrefix: string;
+  /** Bitmap: bit n is 1 once F(n) has been stored, so a dropped value reads as dropped, not unknown. */
+  computed: string;
   /** Sorted set index → enqueue sequence number: queued, not yet claimed by a worker. */
   queued: string;
   /** Sorted set index → lease deadline (ms since epoch): popped and being computed. */
@@ -14,16 +20,12 @@ export interface RedisKeys {
   attempts: string;
   /** Sorted set index → time it was given up on after MAX_ATTEMPTS failed deliveries. */
   failed: string;
-  /** Hash index → JSON `{ digits, computedMs, completedAt }` of a computed value. */
-  metadata: string;
-  /** Sorted set index → sequence number of its latest submission (newest first listing). */
+  /** Sorted set index → sequence number of its latest submission (newest first listing; the newest 100,000). */
   recent: string;
   /** Counter giving every enqueue and submission a unique, increasing sequence number. */
   sequence: string;
   /** Hash opaque worker id → JSON heartbeat `{ lastSeen, processed }`. */
   workers: string;
-  /** Hash index → the value as lists show it (whole when short, head…tail (digits) when huge). */
-  display: string;
   /** Hash of totals since the data began: leaseExpired, invocationFailed, givenBack, retried. */
   counters: string;
   /** Stream of status changes (fields index, status), MAXLEN ~ 10000; GET /api/events reads it. */
@@ -33,24 +35,31 @@ export interface RedisKeys {
    * is how the service notices that Redis lost its data: the replay starts over from row 0.
    */
   replayCursor: string;
+  /** Prefix of the fair-use budgets: `<budgetPrefix><client>` is a hash with a TTL (idle ones expire). */
+  budgetPrefix: string;
 }
 
 /** Builds the key names: `tasks` is TASKS_KEY as is, the others carry REDIS_KEY_PREFIX. */
 export function redisKeys(tasksKey: string, prefix = ''): RedisKeys {
   return {
     tasks: tasksKey,
-    values: `${prefix}values`,
+    valuePrefix: `${prefix}fib:value:`,
+    computed: `${prefix}fib:computed`,
     queued: `${prefix}fib:queued`,
     leases: `${prefix}fib:leases`,
     attempts: `${prefix}fib:attempts`,
     failed: `${prefix}fib:failed`,
-    metadata: `${prefix}fib:metadata`,
     recent: `${prefix}fib:recent`,
     sequence: `${prefix}fib:sequence`,
     workers: `${prefix}fib:workers`,
-    display: `${prefix}fib:display`,
     counters: `${prefix}fib:counters`,
     events: `${prefix}fib:events`,
     replayCursor: `${prefix}fib:replayed-through`,
+    budgetPrefix: `${prefix}fib:budget:`,
   };
+}
+
+/** The key holding F(index)'s stored value. */
+export function valueKey(keys: RedisKeys, indexKey: string): string {
+  return `${keys.valuePrefix}${indexKey}`;
 }

@@ -17,14 +17,21 @@ export interface RedisPair {
   stop(): Promise<void>;
 }
 
-/** Starts the pair and waits until the replica's link to the master is up. */
-export async function startRedisPair(): Promise<RedisPair> {
+/** Options for {@link startRedisPair}. */
+export interface TestRedisPairOptions {
+  /** Replaces the StatefulSet's 512mb cap (a flood test fills a few MB in seconds). @defaultValue the ConfigMap's */
+  maxmemory?: string;
+}
+
+/** Starts the pair (the StatefulSet's redis.conf) and waits until the replica's link to the master is up. */
+export async function startRedisPair(options: TestRedisPairOptions = {}): Promise<RedisPair> {
   const directory = mkdtempSync(join(tmpdir(), 'fib-redis-'));
   let pair: RuntimeRedisPair;
   try {
     pair = await startPair({
       dataDir: directory,
       appendOnly: false,
+      maxmemory: options.maxmemory,
       restartPolicy: 'never',
       events: { log: () => undefined, output: () => undefined },
     });

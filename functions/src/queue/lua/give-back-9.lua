@@ -5,7 +5,7 @@
   attempts the index moves to `failed`.
 
   Input:
-    KEYS[1] tasks list         KEYS[6] values hash
+    KEYS[1] tasks list         KEYS[6] value key prefix
     KEYS[2] queued zset        KEYS[7] sequence counter
     KEYS[3] leases zset        KEYS[8] counters hash
     KEYS[4] attempts hash      KEYS[9] events stream
@@ -32,7 +32,7 @@ for i = 3, #ARGV, 2 do
   if invocationFailed then
     redis.call('HINCRBY', KEYS[8], 'invocationFailed', 1)
   end
-  if isDone(redis.call('HGET', KEYS[6], index)) then
+  if isDone(KEYS[6], index) then
     redis.call('ZREM', KEYS[2], index)
   elseif invocationFailed and redis.call('HINCRBY', KEYS[4], index, 1) >= maxAttempts then
     redis.call('ZREM', KEYS[2], index)

@@ -8,7 +8,7 @@
      ARGV[3] lost deliveries the index moves to the failed set instead.
 
   Input:
-    KEYS[1] tasks list         KEYS[6] values hash
+    KEYS[1] tasks list         KEYS[6] value key prefix
     KEYS[2] queued zset        KEYS[7] sequence counter
     KEYS[3] leases zset        KEYS[8] counters hash
     KEYS[4] attempts hash      KEYS[9] events stream
@@ -58,7 +58,7 @@ local failed = 0
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)
 for _, index in ipairs(expired) do
   redis.call('ZREM', KEYS[3], index)
-  if not isDone(redis.call('HGET', KEYS[6], index)) then
+  if not isDone(KEYS[6], index) then
     redis.call('HINCRBY', KEYS[8], 'leaseExpired', 1)
     local lost = redis.call('HINCRBY', KEYS[4], index, 1)
     if lost >= maxAttempts then

@@ -1,7 +1,9 @@
 --[[
-  Whether a `values` entry holds a computed value: HGET gives false when the field is
-  absent, and 'Nothing yet!' is the workshop's placeholder for an index still queued.
+  Whether an index's value is stored: its value key (`<valuePrefix><index>`) exists. Value
+  keys are the only evictable keys (they carry a TTL; maxmemory-policy volatile-lru), so a
+  value Redis dropped under its memory cap reads as not done and is computed again when asked.
+  Built from the prefix as BullMQ builds job keys (standalone Redis; not cluster-safe).
 ]]
-local function isDone(value)
-  return value ~= false and value ~= nil and value ~= 'Nothing yet!'
+local function isDone(valuePrefix, index)
+  return redis.call('EXISTS', valuePrefix .. index) == 1
 end

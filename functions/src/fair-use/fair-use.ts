@@ -1,0 +1,101 @@
+// Fair use: each client has a budget weighted by what its requests cost, kept in Redis so
+// every api replica shares it; past it the API answers 429 with Retry-After. An operator
+// (the load test, the benchmarks) presents OPERATOR_TOKEN and is not metered.
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import type { HttpRequest } from '@azure/functions';
+import type { Redis } from 'ioredis';
+
+import { errorMessage } from '../errors.js';
+import { defineQueueCommands } from '../queue/scripts.js';
+import { onMaster } from '../redis/client.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { clientIdentity } from './client-identity.js';
+
+/** Options for {@link FairUse}. */
+export interface FairUseOptions {
+  /** Units a client may spend at once (the bucket's size). */
+  burst: number;
+  /** Units a client's budget regains per second. */
+  ratePerSecond: number;
+  /** The operator credential (`Authorization: Bearer <token>`); unset: nobody is exempt. */
+  operatorToken?: string;
+  /**
+   * Longest the budget check may wait for Redis; past it (or on a Redis error) the request is
+   * let through and the log says so: a Redis outage is answered by the store it hits, with its
+   * own bound, not by a second timeout here. @defaultValue 250
+   */
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+/** What a request costs: 1 unit plus 1 per 10,000 of the index (F(10^6) costs 101). */
+export function indexCost(index: number): number {
+  return 1 + Math.floor(index / 10_000);
+}
+
+/** The verdict on one request. */
+export type FairUseVerdict = { ok: true } | { ok: false; retryAfterMs: number };
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Meters requests per client against budgets in Redis. */
+export class FairUse {
+  private readonly operatorDigest: Buffer | undefined;
+  private lastFailureLog = 0;
+
+  constructor(
+    private readonly master: Redis,
+    private readonly keys: RedisKeys,
+    private readonly options: FairUseOptions,
+  ) {
+    defineQueueCommands(master);
+    this.operatorDigest = options.operatorToken ? digest(options.operatorToken) : undefined;
+  }
+
+  /** Whether the request carries the operator credential (compared in constant time). */
+  isOperator(request: Pick<HttpRequest, 'headers'>): boolean {
+    if (this.operatorDigest === undefined) return false;
+    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '');
+    return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), this.operatorDigest);
+  }
+
+  /** Takes `cost` from the requesting client's budget; operators pass free. */
+  async take(request: Pick<HttpRequest, 'headers'>, cost: number): Promise<FairUseVerdict> {
+    if (this.isOperator(request)) return { ok: true };
+    const key = `${this.keys.budgetPrefix}${clientIdentity(request)}`;
+    const timeoutMs = this.options.timeoutMs ?? 250;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      const [taken, retryAfterMs] = await Promise.race([
+        onMaster(() => this.master.takeBudget(key, cost, this.options.burst, this.options.ratePerSecond)),
+        deadline,
+      ]);
+      return taken === 1 ? { ok: true } : { ok: false, retryAfterMs };
+    } catch (error) {
+      const now = Date.now();
+      if (now - this.lastFailureLog > 10_000) {
+        this.lastFailureLog = now;
+        this.options.log?.(`fair use: budget check skipped (${errorMessage(error)})`);
+      }
+      return { ok: true };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** The 429 answer: JSON with the wait, and Retry-After in whole seconds. */
+export function tooManyRequests(retryAfterMs: number): { status: number; jsonBody: unknown; headers: Record<string, string> } {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return {
+    status: 429,
+    jsonBody: { error: `too many requests from this client; try again in ${seconds} s`, retryAfterSeconds: seconds },
+    headers: { 'cache-control': 'no-store', 'retry-after': String(seconds) },
+  };
+}

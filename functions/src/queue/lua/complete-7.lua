@@ -1,0 +1,40 @@
+--[[
+  Stores computed values and clears every pending trace of their indices. Storing the same
+  value twice is harmless: the first completion wins and later ones change nothing.
+  Concurrent invocations in one worker share one call. Each value is its own key with a TTL:
+  the one kind of key Redis may evict under its memory cap (volatile-lru).
+
+  Input:
+    KEYS[1] value key prefix   KEYS[5] attempts hash
+    KEYS[2] queued zset        KEYS[6] computed bitmap
+    KEYS[3] leases zset        KEYS[7] events stream
+    KEYS[4] failed zset
+
+    ARGV[1] value TTL, ms
+    ARGV pairs from 2: index, stored value (fib/stored-value.ts)
+
+  Output:
+    one number per index: 1 when this call stored the value, 0 when it was already stored
+]]
+--- @include "isDone"
+--- @include "addEvent"
+local valuePrefix, queuedKey, leasesKey, failedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local attemptsKey, computedKey, eventsKey = KEYS[5], KEYS[6], KEYS[7]
+local ttlMs = ARGV[1]
+local stored = {}
+for i = 2, #ARGV, 2 do
+  local index = ARGV[i]
+  redis.call('ZREM', queuedKey, index)
+  redis.call('ZREM', leasesKey, index)
+  redis.call('ZREM', failedKey, index)
+  redis.call('HDEL', attemptsKey, index)
+  if isDone(valuePrefix, index) then
+    stored[#stored + 1] = 0
+  else
+    redis.call('SET', valuePrefix .. index, ARGV[i + 1], 'PX', ttlMs)
+    redis.call('SETBIT', computedKey, index, 1)
+    addEvent(eventsKey, index, 'done')
+    stored[#stored + 1] = 1
+  end
+end
+return stored

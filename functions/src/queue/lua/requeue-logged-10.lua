@@ -1,0 +1,48 @@
+--[[
+  Replays a page of the Postgres log into Redis: queues every logged index that Redis knows
+  nothing about (no value, never computed, not queued, computing or failed), which rebuilds
+  the queue after Redis lost its data, and queues submissions whose enqueue failed after they
+  were logged. A value Redis dropped under its memory cap (its `computed` bit is still set) is
+  not queued: it is computed again when someone asks for it, so the replay never starts a
+  drop/recompute loop. Then advances the replay cursor (never backwards: every api replica
+  runs it).
+
+  Input:
+    KEYS[1] value key prefix   KEYS[6] sequence counter
+    KEYS[2] queued zset        KEYS[7] tasks list
+    KEYS[3] leases zset        KEYS[8] replay cursor (id of the last log row replayed)
+    KEYS[4] failed zset        KEYS[9] events stream
+    KEYS[5] recent zset        KEYS[10] computed bitmap
+
+    ARGV[1] id of the page's last row (a log row id, or an id of the distinct-index table)
+    ARGV[2..n] the page's indices, oldest first
+
+  Output:
+    how many indices were queued
+]]
+--- @include "isDone"
+--- @include "isPending"
+--- @include "queueIndex"
+--- @include "trimRecent"
+local valuePrefix, failedKey, recentKey, sequenceKey = KEYS[1], KEYS[4], KEYS[5], KEYS[6]
+local cursorKey, computedKey = KEYS[8], KEYS[10]
+local k = { queued = KEYS[2], leases = KEYS[3], tasks = KEYS[7], events = KEYS[9] }
+local queued = 0
+for i = 2, #ARGV do
+  local index = ARGV[i]
+  if redis.call('GETBIT', computedKey, index) == 0
+    and not isDone(valuePrefix, index)
+    and not isPending(k, index)
+    and redis.call('ZSCORE', failedKey, index) == false then
+    local sequence = redis.call('INCR', sequenceKey)
+    redis.call('ZADD', recentKey, 'NX', sequence, index)
+    queueIndex(k, index, sequence)
+    queued = queued + 1
+  end
+end
+trimRecent(recentKey)
+local cursor = tonumber(redis.call('GET', cursorKey) or '0')
+if tonumber(ARGV[1]) > cursor then
+  redis.call('SET', cursorKey, ARGV[1])
+end
+return queued
