@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       for (let index = 1; index <= 100; index += 1) {
         await fetch(`${stack.apiUrl}/api/values`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...stack.operator },
           body: JSON.stringify({ index }),
         }).then((r) => r.arrayBuffer());
       }
@@ -154,6 +154,7 @@ async function main(): Promise<void> {
         await runAutocannon({
           name: 'POST /api/values (fresh index each)',
           url: `${stack.apiUrl}/api/values`,
+          headers: stack.operator,
           method: 'POST',
           body: () => `{"index":${(fresh += 1)}}`,
           durationSeconds: seconds,
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
         await runAutocannon({
           name: 'POST /api/values (repeated, done)',
           url: `${stack.apiUrl}/api/values`,
+          headers: stack.operator,
           method: 'POST',
           body: () => `{"index":${(repeated++ % 100) + 1}}`,
           durationSeconds: seconds,

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 
 import type { RuntimeFile } from './runtime/local-runtime.js';
 import type { ProcessStatus } from './runtime/status-server.js';
+import { operatorHeaders, readOperatorToken } from './runtime/operator-token.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   if (!existsSync(runtimeFile)) throw new Error(`no ${runtimeFile}: start the stack with npm start first`);
   const runtime = JSON.parse(readFileSync(runtimeFile, 'utf8')) as RuntimeFile;
   const api = runtime.apiUrl;
+  const operator = operatorHeaders(process.env.OPERATOR_TOKEN || readOperatorToken(resolve(root, process.env.LOCAL_DATA_DIR ?? '.local')));
   let nextIndex = 100_000 + Math.floor(Math.random() * 700_000);
 
   const rows: Row[] = [];
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
         try {
           const response = await fetch(`${api}/api/values`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...operator },
             body: JSON.stringify({ index }),
             signal: AbortSignal.timeout(30_000),
           });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { readOperatorToken } from '../../local/runtime/operator-token.js';
 import { type IndexSpec, parseIndexSpec } from './indices.js';
 
 /** Everything one load test run needs. */
@@ -29,6 +30,11 @@ export interface LoadTestOptions {
   runtimeUrl?: string;
   /** Print the live progress line. @defaultValue true */
   progress: boolean;
+  /**
+   * Operator credential (not metered by fair use). @defaultValue OPERATOR_TOKEN, else the token
+   * npm start generated in `<LOCAL_DATA_DIR>/operator-token`
+   */
+  operatorToken?: string;
 }
 
 export const usage = `npm run loadtest -- [options]
@@ -104,6 +110,7 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
   });
   if (values.help) throw new Error(usage);
   const local = values.url ? undefined : discoverLocalRuntime(root, env);
+  const operatorToken = env.OPERATOR_TOKEN || readOperatorToken(resolve(root, env.LOCAL_DATA_DIR ?? '.local'));
   const url = (values.url ?? local?.apiUrl ?? 'http://127.0.0.1:7071').replace(/\/+$/, '').replace(/\/api$/, '');
   new URL(url); // throws on a malformed URL
   const duration = values.duration === undefined ? undefined : positive(values.duration, 'duration', 0);
@@ -125,5 +132,6 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
     outDir: resolve(root, values.out ?? join('bench', 'results')),
     runtimeUrl: runtimeUrl(values['runtime-url'] ?? local?.runtimeUrl),
     progress: true,
+    operatorToken,
   };
 }

@@ -57,6 +57,7 @@ export async function runLoadTest(
     rate: options.rate,
     concurrency: options.concurrency,
     counters,
+    operatorToken: options.operatorToken,
     signal: abort.signal,
   }).then(() => {
     submitSeconds = Math.round((performance.now() - started) / 100) / 10;

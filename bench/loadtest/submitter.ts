@@ -2,6 +2,8 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { operatorHeaders } from '../../local/runtime/operator-token.js';
+
 /** Running totals, read by the sampler. */
 export interface SubmitCounters {
   submitted: number;
@@ -13,7 +15,12 @@ export interface SubmitCounters {
 }
 
 /** POSTs `{"index": n}`; resolves the status code (0 on a network error or timeout). */
-function post(agent: http.Agent, url: URL, index: number): Promise<{ status: number; body: string }> {
+function post(
+  agent: http.Agent,
+  url: URL,
+  index: number,
+  extraHeaders: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const body = JSON.stringify({ index });
     const request = http.request(
@@ -21,7 +28,7 @@ function post(agent: http.Agent, url: URL, index: number): Promise<{ status: num
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extraHeaders },
         timeout: 10_000,
       },
       (response) => {
@@ -47,6 +54,8 @@ export async function submitAll(options: {
   rate: number;
   concurrency: number;
   counters: SubmitCounters;
+  /** Presented as `Authorization: Bearer` so fair use does not meter the load test. */
+  operatorToken?: string;
   signal?: AbortSignal;
 }): Promise<void> {
   const target = new URL('/api/values', options.url);
@@ -62,7 +71,7 @@ export async function submitAll(options: {
       if (wait > 1) await sleep(wait);
       const index = options.indices[position] ?? 0;
       options.counters.submitted += 1;
-      const { status, body } = await post(agent, target, index);
+      const { status, body } = await post(agent, target, index, operatorHeaders(options.operatorToken));
       if (status === 202) {
         options.counters.accepted += 1;
         if (body.includes('"done"')) options.counters.alreadyDone += 1;

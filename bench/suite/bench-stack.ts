@@ -11,6 +11,7 @@ import pg from 'pg';
 
 import { createScratchDatabase } from '../../functions/test/support/scratch-database.js';
 import { startLocalRuntime } from '../../local/runtime/local-runtime.js';
+import { operatorHeaders } from '../../local/runtime/operator-token.js';
 import { freePort } from '../../local/runtime/ports.js';
 import { postgresAnswers } from '../../local/runtime/postgres.js';
 import { isolatedRuntimeSettings } from '../../local/runtime/settings.js';
@@ -19,6 +20,8 @@ export { freePort };
 
 export interface BenchStack {
   apiUrl: string;
+  /** The operator credential header: the bench is not metered by fair use. */
+  operator: Record<string, string>;
   env: Record<string, string>;
   redis: Redis;
   /** Runs SQL on the bench's database. */
@@ -82,6 +85,7 @@ export async function startBenchStack(
     cleanups.push(() => sql.end());
     return {
       apiUrl: runtime.apiUrl,
+      operator: operatorHeaders(runtime.operatorToken),
       env,
       redis,
       sql,

@@ -20,6 +20,8 @@ export interface HttpCaseOptions {
   body?: () => string;
   connections?: number;
   durationSeconds?: number;
+  /** Sent with every request (the operator credential, so fair use does not meter the bench). */
+  headers?: Record<string, string>;
 }
 
 export async function runAutocannon(options: HttpCaseOptions): Promise<HttpRow> {
@@ -32,7 +34,7 @@ export async function runAutocannon(options: HttpCaseOptions): Promise<HttpRow> 
     requests: [
       {
         method: options.method ?? 'GET',
-        headers: body ? { 'content-type': 'application/json' } : {},
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...options.headers },
         ...(body ? { setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }) } : {}),
       },
     ],

@@ -19,11 +19,11 @@ export interface EndToEndRow {
   computeMs: number | null;
 }
 
-async function postIndex(apiUrl: string, index: number): Promise<void> {
+async function postIndex(apiUrl: string, index: number, headers: Record<string, string>): Promise<void> {
   const response = await fetch(`${apiUrl}/api/values`, {
     method: 'POST',
     body: JSON.stringify({ index }),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     signal: AbortSignal.timeout(5000),
   });
   if (response.status !== 202) throw new Error(`POST ${index} answered ${response.status}`);
@@ -31,9 +31,14 @@ async function postIndex(apiUrl: string, index: number): Promise<void> {
 }
 
 /** Submits `index` and polls /api/values/current (every 2 ms) until its value is there. */
-async function submitAndWait(apiUrl: string, index: number, timeoutMs = 10_000): Promise<number> {
+async function submitAndWait(
+  apiUrl: string,
+  index: number,
+  headers: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<number> {
   const started = performance.now();
-  await postIndex(apiUrl, index);
+  await postIndex(apiUrl, index, headers);
   const key = String(index);
   while (performance.now() - started < timeoutMs) {
     const response = await fetch(`${apiUrl}/api/values/current?limit=5`, { signal: AbortSignal.timeout(5000) });
@@ -55,7 +60,7 @@ export async function runEndToEnd(stack: BenchStack, ns: number[], runs: number,
     const computed: number[] = [];
     for (let k = 0; k < runs; k += 1) {
       const index = n + k <= maxIndex ? n + k : n - k;
-      times.push(await submitAndWait(stack.apiUrl, index));
+      times.push(await submitAndWait(stack.apiUrl, index, stack.operator));
       const detail = (await (await fetch(`${stack.apiUrl}/api/values/${index}`)).json()) as { computedMs?: number };
       if (typeof detail.computedMs === 'number') computed.push(detail.computedMs);
     }

@@ -112,6 +112,8 @@ export const platformSettingNames: readonly string[] = [
   'PGDATABASE',
   'PGSSLMODE',
   'NODE_ENV',
+  // The host's own (ASP.NET Core forwarded headers: the client address behind a trusted proxy).
+  'ASPNETCORE_FORWARDEDHEADERS_ENABLED',
 ];
 
 /** Every environment name the functions app knows: its own settings plus the platform's. */

@@ -252,6 +252,7 @@ export async function startHttpServer(
       const value = request.headers[name];
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
+    headers['x-forwarded-for'] = forwardedFor(headers['x-forwarded-for'], request.socket.remoteAddress);
     if (!addressed) return sendHostError(response, 400, 'the Host header is malformed');
     const httpRequest = new LocalHttpRequest({
       method,
@@ -277,4 +278,20 @@ export async function startHttpServer(
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   return server;
+}
+
+/**
+ * X-Forwarded-For as the worker receives it from the real host: the host's forwarder sets it
+ * to the remote address of the connection (azure-functions-host
+ * src/WebJobs.Script.Grpc/Server/DefaultHttpProxyService.cs → YARP HttpTransformer.Default, whose
+ * X-Forwarded transforms use the action Set), so a client cannot choose it. With
+ * ASPNETCORE_FORWARDEDHEADERS_ENABLED=true, ASP.NET Core's forwarded-headers middleware
+ * (ConfigureWebHostDefaults, used by src/WebJobs.Script.WebHost/Program.cs) first takes the last
+ * entry a proxy in front appended as that remote address (ForwardLimit 1: one trusted hop).
+ */
+export function forwardedFor(incoming: string | undefined, socketAddress: string | undefined): string {
+  const peer = socketAddress ?? '';
+  if (process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED?.toLowerCase() !== 'true') return peer;
+  const last = incoming?.split(',').pop()?.trim();
+  return last || peer;
 }

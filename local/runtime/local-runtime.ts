@@ -20,6 +20,7 @@ import { type RedisPair, startRedisPair } from './redis-pair.js';
 import { parseScaledObject } from './scaling-rules.js';
 import type { RuntimeSettings } from './settings.js';
 import { type ProcessStatus, startStatusServer } from './status-server.js';
+import { ensureOperatorToken } from './operator-token.js';
 
 /** `.local/runtime.json`: how other tools find this runtime. */
 export interface RuntimeFile {
@@ -55,6 +56,8 @@ export interface LocalRuntime {
   apiUrl: string;
   webUrl: string | undefined;
   runtimeUrl: string;
+  /** The operator credential the functions accept (OPERATOR_TOKEN): not metered by fair use. */
+  operatorToken: string;
   /** The functions' settings as the processes got them (REDIS_MASTER, REDIS_REPLICA, DATABASE_URL, …). */
   functionsEnv: Record<string, string>;
   redis: RedisPair | undefined;
@@ -116,6 +119,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   try {
     const env = options.env ?? process.env;
     const functionsEnv = functionsSettings(root, env);
+    // Fair use is on locally as on AKS; the load test and benchmarks present this token.
+    functionsEnv.OPERATOR_TOKEN ||= ensureOperatorToken(settings.dataDir);
+    // The web app's /api proxy is a trusted hop: the host takes the browser's address it
+    // appends to X-Forwarded-For as the client (local/host/http-server.ts, forwardedFor).
+    functionsEnv.ASPNETCORE_FORWARDEDHEADERS_ENABLED ||= 'true';
     let redis: RedisPair | undefined;
     if (settings.externalRedis) {
       say('using the Redis at REDIS_MASTER / REDIS_REPLICA');
@@ -327,6 +335,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     return {
       apiUrl,
+      operatorToken: functionsEnv.OPERATOR_TOKEN,
       webUrl,
       runtimeUrl: status.url,
       functionsEnv,

@@ -29,9 +29,20 @@ export interface FairUseOptions {
   log?: (message: string) => void;
 }
 
-/** What a request costs: 1 unit plus 1 per 10,000 of the index (F(10^6) costs 101). */
+/**
+ * What a submission costs: 1 unit plus 1 per 10,000 of the index (F(10^6) costs 101), about
+ * in proportion to the worker time and the memory its value takes.
+ */
 export function indexCost(index: number): number {
   return 1 + Math.floor(index / 10_000);
+}
+
+/**
+ * What rendering a stored value's full decimal string costs (a read not already cached): 1
+ * unit plus 1 per 100,000 of the index (F(10^6): 11 units, ~40 ms of the api's CPU on BigInt).
+ */
+export function fullReadCost(index: number): number {
+  return 1 + Math.floor(index / 100_000);
 }
 
 /** The verdict on one request. */

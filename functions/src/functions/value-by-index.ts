@@ -2,7 +2,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import { InvalidInputError } from '../errors.js';
-import { indexCost, tooManyRequests } from '../fair-use/fair-use.js';
+import { fullReadCost, indexCost, tooManyRequests } from '../fair-use/fair-use.js';
 import type { ValueDetail } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
@@ -47,7 +47,7 @@ function streamedDetail(detail: ValueDetail, decimal: string): ReadableStream<Ui
  * `{ index, status, value, digits, computedMs, attempts }`; 404 when the index was never
  * submitted. A done value is streamed and cacheable for good (ETag, immutable; a matching
  * If-None-Match gets 304 without touching Redis). Rendering a large value's decimal string
- * costs the reader's fair-use budget like submitting it. A value Redis dropped under its memory
+ * costs the reader's fair-use budget (fullReadCost). A value Redis dropped under its memory
  * cap is queued again (`recomputing`). Postgres is the record: an index Redis does not know (it
  * lost its data) but the log holds is `queued`, since the log replay queues it again.
  */
@@ -61,7 +61,7 @@ export async function valueByIndex(request: HttpRequest, _context: InvocationCon
   const headers = { 'x-served-by': servedBy };
   if (found?.stored) {
     if (services.decimals.cached(checked.index) === undefined) {
-      const budget = await services.fairUse.take(request, indexCost(checked.index));
+      const budget = await services.fairUse.take(request, fullReadCost(checked.index));
       if (!budget.ok) return tooManyRequests(budget.retryAfterMs);
     }
     const decimal = services.decimals.render(checked.index, found.stored);

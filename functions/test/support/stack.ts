@@ -28,8 +28,15 @@ export interface TestStack {
   /** A direct connection to the master, for assertions and fault injection. */
   redis: Redis;
   logs: LogLine[];
-  post(path: string, body: string): Promise<{ status: number; json: unknown; ms: number }>;
-  get(path: string): Promise<{ status: number; json: unknown; headers: Headers }>;
+  /** POSTs as a visitor (metered by fair use), or with extra headers (e.g. {@link TestStack.operator}). */
+  post(
+    path: string,
+    body: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; json: unknown; ms: number; headers: Headers }>;
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; json: unknown; headers: Headers }>;
+  /** The operator credential header (OPERATOR_TOKEN of this stack): not metered by fair use. */
+  operator: Record<string, string>;
   /** Starts the list trigger (the extension's behaviour) on the worker handler. */
   startWorker(): void;
   stopWorker(): Promise<void>;
@@ -44,7 +51,9 @@ export async function startStack(options: {
   env?: Record<string, string>;
 }): Promise<TestStack> {
   const prefix = `t${randomBytes(4).toString('hex')}:`;
+  const operatorToken = randomBytes(18).toString('base64url');
   const config = loadConfig({
+    OPERATOR_TOKEN: operatorToken,
     REDIS_MASTER: options.redis.master.connectionString,
     REDIS_REPLICA: options.redis.replica.connectionString,
     DATABASE_URL: options.database.url,
@@ -78,18 +87,19 @@ export async function startStack(options: {
     services,
     redis,
     logs,
-    async post(path, body) {
+    operator: { authorization: `Bearer ${operatorToken}` },
+    async post(path, body, headers = {}) {
       const started = performance.now();
       const response = await fetch(`${baseUrl}${path}`, {
         method: 'POST',
         body,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
       });
       const json: unknown = await response.json();
-      return { status: response.status, json, ms: performance.now() - started };
+      return { status: response.status, json, ms: performance.now() - started, headers: response.headers };
     },
-    async get(path) {
-      const response = await fetch(`${baseUrl}${path}`);
+    async get(path, headers = {}) {
+      const response = await fetch(`${baseUrl}${path}`, { headers });
       return { status: response.status, json: await response.json(), headers: response.headers };
     },
     startWorker() {
