@@ -76,6 +76,8 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
       new ReadRouter(master, sameEndpoint ? undefined : replicaClient, {
         masterName: nodeName(config.redisMaster, 'master'),
         replicaName: nodeName(config.redisReplica, 'replica'),
+        // A tenth of the command timeout, 50 to 200 ms: well above a healthy replica's answer.
+        hedgeAfterMs: Math.min(200, Math.max(50, config.redisTimeoutMs / 10)),
         log,
       }),
   );

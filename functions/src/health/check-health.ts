@@ -1,5 +1,6 @@
 // Checks each dependency with its own timeout and reports which part is down and since when.
-import type { HealthCheck, HealthReport } from '../http/api-types.js';
+import type { HealthCheck, HealthReport, RedisMemory } from '../http/api-types.js';
+import { readMemory } from '../redis/memory.js';
 import type { Services } from '../services.js';
 import type { HealthPart } from './outages.js';
 
@@ -34,20 +35,37 @@ async function timed(
 }
 
 /**
- * Pings the Redis master and Postgres and probes the replica (answers, and its link to the
+ * Writes a probe key on the Redis master (and reads its memory), pings Postgres and probes the replica (answers, and its link to the
  * master is up), in parallel. `ok` needs all three; a replica down alone leaves writes and
  * reads working (reads come from the master), so the handler answers 200 for it.
  */
 export async function checkHealth(services: Services): Promise<HealthReport> {
   const { redisTimeoutMs, databaseTimeoutMs } = services.config;
+  let memory: RedisMemory | undefined;
   const [redisMaster, redisReplica, postgres] = await Promise.all([
-    timed(services, 'redisMaster', async () => void (await services.master.ping()), redisTimeoutMs),
+    // A write, not a PING: a master out of memory with nothing left to evict answers PING but
+    // refuses every submission (OOM). The probe key has a TTL, like the values it stands for.
+    timed(
+      services,
+      'redisMaster',
+      async () => {
+        await services.master.set(services.keys.healthProbe, String(Date.now()), 'PX', 60_000);
+        memory = await readMemory(services.master);
+      },
+      redisTimeoutMs,
+    ),
     timed(services, 'redisReplica', () => services.reads.probe(), redisTimeoutMs),
     // Connecting (and migrating, on first use) plus one query.
     timed(services, 'postgres', async () => (await services.submissions()).ping(), databaseTimeoutMs * 2),
   ]);
   const ok = redisMaster.ok && redisReplica.ok && postgres.ok;
-  return { status: ok ? 'ok' : 'degraded', checks: { redisMaster, redisReplica, postgres }, readsFrom: services.reads.readsFrom };
+  const report: HealthReport = {
+    status: ok ? 'ok' : 'degraded',
+    checks: { redisMaster, redisReplica, postgres },
+    readsFrom: services.reads.readsFrom,
+  };
+  if (memory) report.memory = memory;
+  return report;
 }
 
 /** Whether writes work: the Redis master and Postgres answer (the HTTP status of /api/health). */

@@ -75,9 +75,25 @@ export interface QueueStats {
   counters: QueueCounters;
 }
 
-/** `GET /api/stats`: the figures plus the MAX_INDEX limit and the server's time. */
+/**
+ * The Redis master's memory against its cap (`maxmemory`, 512 MB on AKS and locally). Values
+ * are a cache Redis evicts near the cap; the queue and its bookkeeping are never evicted.
+ */
+export interface RedisMemory {
+  usedBytes: number;
+  /** 0 when Redis has no cap. */
+  maxBytes: number;
+  /** usedBytes / maxBytes, null without a cap. */
+  usedFraction: number | null;
+  /** Keys (values: the only evictable ones) Redis dropped under the cap since it started. */
+  evictedValues: number;
+}
+
+/** `GET /api/stats`: the figures plus the MAX_INDEX limit, the master's memory and the server's time. */
 export interface Stats extends QueueStats {
   maxIndex: number;
+  /** Absent while the master does not answer. */
+  memory?: RedisMemory;
   time: number;
 }
 
@@ -95,7 +111,13 @@ export interface HealthCheck {
  */
 export interface HealthReport {
   status: 'ok' | 'degraded';
+  /**
+   * `redisMaster` is ok only while it takes writes: a master that answers PING but refuses
+   * writes (out of memory with nothing left to evict) is not ok, and the status is 503.
+   */
   checks: { redisMaster: HealthCheck; redisReplica: HealthCheck; postgres: HealthCheck };
+  /** The master's memory against its cap; absent while it does not answer. */
+  memory?: RedisMemory;
   /** The node that serves reads now (node name: "redis-0", "replica", "master", ...). */
   readsFrom: string;
 }

@@ -9,6 +9,14 @@ import { defineQueueCommands, scriptKeys } from './scripts.js';
 /** What a submission found: the value is already known, or it is queued (now or before). */
 export type EnqueueStatus = 'done' | 'queued';
 
+/** A rebuild of Redis from the log's distinct indices, under way. */
+export interface RebuildProgress {
+  /** Id of the newest settled log row when it started: the replay cursor once it ends. */
+  target: number;
+  /** The last distinct index it has requeued (-1 before the first). */
+  after: number;
+}
+
 /** Queues indices on the master. */
 export class TaskProducer {
   constructor(
@@ -28,6 +36,24 @@ export class TaskProducer {
   /** Id of the last log row replayed into Redis; 0 when Redis has none (new, or its data was lost). */
   async replayCursor(): Promise<number> {
     return Number((await onMaster(() => this.master.get(this.keys.replayCursor))) ?? 0);
+  }
+
+  /** Where a rebuild from the distinct indices stands (null when none is under way). */
+  async rebuildProgress(): Promise<RebuildProgress | null> {
+    const text = await onMaster(() => this.master.get(this.keys.rebuildProgress));
+    const match = /^(\d+):(-?\d+)$/.exec(text ?? '');
+    return match ? { target: Number(match[1]), after: Number(match[2]) } : null;
+  }
+
+  /** Records how far a rebuild got (every api replica carries on from there). */
+  async saveRebuildProgress(progress: RebuildProgress): Promise<void> {
+    await onMaster(() => this.master.set(this.keys.rebuildProgress, `${progress.target}:${progress.after}`));
+  }
+
+  /** Ends a rebuild: the cursor moves to `target` (the newest log row it covered). */
+  async finishRebuild(target: number): Promise<void> {
+    await this.requeueLogged(target, []);
+    await onMaster(() => this.master.del(this.keys.rebuildProgress));
   }
 
   /** Queues the logged indices Redis knows nothing about and moves the cursor to `lastId`; returns how many were queued. */

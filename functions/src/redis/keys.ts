@@ -35,6 +35,10 @@ export interface RedisKeys {
    * is how the service notices that Redis lost its data: the replay starts over from row 0.
    */
   replayCursor: string;
+  /** `<target>:<last index>` of a rebuild from the log's distinct indices under way (submissions/log-replay.ts). */
+  rebuildProgress: string;
+  /** Written by /api/health (with a TTL) to check that the master takes writes. */
+  healthProbe: string;
   /** Prefix of the fair-use budgets: `<budgetPrefix><client>` is a hash with a TTL (idle ones expire). */
   budgetPrefix: string;
 }
@@ -56,6 +60,8 @@ export function redisKeys(tasksKey: string, prefix = ''): RedisKeys {
     events: `${prefix}fib:events`,
     replayCursor: `${prefix}fib:replayed-through`,
     budgetPrefix: `${prefix}fib:budget:`,
+    healthProbe: `${prefix}fib:health-probe`,
+    rebuildProgress: `${prefix}fib:rebuild-progress`,
   };
 }
 

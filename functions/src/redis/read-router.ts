@@ -29,6 +29,12 @@ export interface ReadRouterOptions {
   replicaName: string;
   /** How often the replica is probed (INFO replication). @defaultValue 1000 */
   probeIntervalMs?: number;
+  /**
+   * A read the replica has not answered within this long is also sent to the master; the first
+   * answer wins. So a frozen replica costs a read this delay, not a whole command timeout.
+   * @defaultValue 200
+   */
+  hedgeAfterMs?: number;
   log?: (message: string) => void;
 }
 
@@ -61,32 +67,53 @@ export class ReadRouter {
   }
 
   /**
-   * Runs `call` on the replica, or on the master when the replica is down or fails now (a
-   * replica that fails is marked down at once, so later reads skip it). With the master down
-   * too, a replica that still answers serves its possibly stale data rather than nothing.
-   * Throws DependencyUnavailableError('redis') when no node answers.
+   * Runs `call` on the replica, or on the master when the replica is down. A replica read not
+   * answered within `hedgeAfterMs` is also sent to the master and the first answer wins; one
+   * that fails goes to the master at once and marks the replica down, so later reads skip it.
+   * A read is thus bounded by `hedgeAfterMs` + the master's command timeout, never two
+   * timeouts. With the master down too, a replica that still answers serves its possibly stale
+   * data rather than nothing. Throws DependencyUnavailableError('redis') when no node answers.
    */
   async read<T>(call: (client: Redis) => Promise<T>): Promise<ServedRead<T>> {
     this.startProbing();
-    const replicaFirst = this.replica !== undefined && this.replicaDownAt === null;
-    if (this.replica && replicaFirst) {
+    const { masterName, replicaName } = this.options;
+    if (!this.replica || this.replicaDownAt !== null) {
       try {
-        return { value: await call(this.replica()), servedBy: this.options.replicaName };
+        return { value: await call(this.master()), servedBy: masterName };
       } catch (error) {
-        this.markReplica(false, error);
+        if (this.replica) {
+          try {
+            return { value: await call(this.replica()), servedBy: replicaName };
+          } catch {
+            // Both nodes failed: report the outage below.
+          }
+        }
+        throw new DependencyUnavailableError('redis', { cause: error });
       }
     }
+    const fromReplica = call(this.replica()).then((value): ServedRead<T> => ({ value, servedBy: replicaName }));
+    let hedge: NodeJS.Timeout | undefined;
+    const fromMaster = new Promise<ServedRead<T>>((resolve, reject) => {
+      let started = false;
+      const start = () => {
+        if (started) return;
+        started = true;
+        clearTimeout(hedge);
+        call(this.master()).then((value) => resolve({ value, servedBy: masterName }), reject);
+      };
+      hedge = setTimeout(start, this.options.hedgeAfterMs ?? 200);
+      fromReplica.catch((error: unknown) => {
+        this.markReplica(false, error);
+        start();
+      });
+    });
     try {
-      return { value: await call(this.master()), servedBy: this.options.masterName };
+      return await Promise.any([fromReplica, fromMaster]);
     } catch (error) {
-      if (this.replica && !replicaFirst) {
-        try {
-          return { value: await call(this.replica()), servedBy: this.options.replicaName };
-        } catch {
-          // Both nodes failed: report the outage below.
-        }
-      }
-      throw new DependencyUnavailableError('redis', { cause: error });
+      const causes = error instanceof AggregateError ? error.errors : [error];
+      throw new DependencyUnavailableError('redis', { cause: causes[causes.length - 1] });
+    } finally {
+      clearTimeout(hedge);
     }
   }
 

@@ -1,16 +1,18 @@
-// Rebuilds Redis from the Postgres log: pages through the submissions log after the replay
-// cursor kept in Redis, and queues every logged index Redis knows nothing about. Redis that
-// lost its data (empty master, lost volume, a replica promoted empty) has lost the cursor
-// too, so the replay starts over from the first row by itself; in steady state it re-checks
-// each new row once, which also queues submissions whose enqueue failed after logging.
-// Runs on the requeue timer of every api replica: the script is idempotent and the cursor
-// only moves forward.
+// Rebuilds Redis from the Postgres log. In steady state it pages through the log after the
+// replay cursor kept in Redis and queues every logged index Redis knows nothing about, which
+// also queues submissions whose enqueue failed after logging: each new row is checked once.
+// Redis that lost its data (empty master, lost volume, a replica promoted empty) has lost the
+// cursor too: then it rebuilds from the distinct indices ever submitted (submitted_indices,
+// at most MAX_INDEX + 1 of them) instead of every row of the log, so recovery costs what Redis
+// holds, not the log's age; afterwards the cursor starts at the newest row the rebuild covered.
+// Runs on the maintenance timer of every api replica: the scripts are idempotent and the
+// cursor only moves forward.
 import type { TaskProducer } from '../queue/producer.js';
 import type { SubmissionsStore } from './submissions-store.js';
 
 /** Options for {@link replayLog}. */
 export interface ReplayOptions {
-  /** Rows per page (one query and one script call). @defaultValue 1000 */
+  /** Rows (or distinct indices) per page: one query and one script call. @defaultValue 1000 */
   pageSize?: number;
   /** Stop after this long and carry on at the next tick, ms. @defaultValue 2000 */
   timeBudgetMs?: number;
@@ -19,18 +21,20 @@ export interface ReplayOptions {
 
 /** What one replay run did. */
 export interface ReplayCounts {
-  /** Rows read from the log. */
+  /** Log rows read (steady state). */
   rows: number;
+  /** Distinct indices read while rebuilding. */
+  indices: number;
   /** Indices queued because Redis did not know them. */
   requeued: number;
-  /** The run started from row 0 while the log has rows: Redis is new or lost its data. */
+  /** Redis had no cursor while the log has rows: it is new or lost its data, and is being rebuilt. */
   rebuilding: boolean;
 }
 
 /**
- * Pages are bounded (pageSize rows, one script call each) so new submissions are never held
- * up for long; a run is bounded in time. Only settled rows are replayed (logged more than
- * twice the statement timeout ago, see SubmissionsStore.settledPage).
+ * Pages are bounded (pageSize, one script call each) so new submissions are never held up for
+ * long; a run is bounded in time. Only settled rows are replayed (logged more than twice the
+ * statement timeout ago, see SubmissionsStore.settledPage), so the cursor never skips a row.
  */
 export async function replayLog(
   store: SubmissionsStore,
@@ -40,23 +44,44 @@ export async function replayLog(
   const pageSize = options.pageSize ?? 1000;
   const deadline = Date.now() + (options.timeBudgetMs ?? 2000);
   const settledMs = 2 * store.statementTimeoutMs + 1000;
+  const counts: ReplayCounts = { rows: 0, indices: 0, requeued: 0, rebuilding: false };
   let cursor = await producer.replayCursor();
-  const counts: ReplayCounts = { rows: 0, requeued: 0, rebuilding: false };
-  do {
+  if (cursor === 0) {
+    let rebuild = await producer.rebuildProgress();
+    if (rebuild === null) {
+      const target = await store.settledThrough(settledMs);
+      if (target === 0) return counts; // nothing settled in the log yet: nothing to rebuild
+      options.log?.(
+        `rebuilding Redis from the submissions log's distinct indices (Redis has no replay cursor: a first start, or Redis lost its data); rows after ${target} are replayed one by one afterwards`,
+      );
+      rebuild = { target, after: -1 };
+    }
+    counts.rebuilding = true;
+    while (Date.now() < deadline) {
+      const numbers = await store.distinctIndices(rebuild.after, pageSize);
+      const last = numbers[numbers.length - 1];
+      if (last === undefined) {
+        // Every index logged up to `target` is known to Redis again: the cursor takes over.
+        await producer.finishRebuild(rebuild.target);
+        cursor = rebuild.target;
+        break;
+      }
+      counts.requeued += await producer.requeueLogged(0, numbers.map(String));
+      counts.indices += numbers.length;
+      rebuild = { target: rebuild.target, after: last };
+      await producer.saveRebuildProgress(rebuild);
+    }
+    if (cursor === 0) return counts;
+  }
+  while (Date.now() < deadline) {
     const page = await store.settledPage(cursor, pageSize, settledMs);
     const last = page[page.length - 1];
     if (!last) break;
-    if (cursor === 0 && counts.rows === 0) {
-      counts.rebuilding = true;
-      options.log?.(
-        'replaying the submissions log into Redis from its first row (Redis has no replay cursor: a first start, or Redis lost its data)',
-      );
-    }
     const indexKeys = [...new Set(page.map((row) => String(row.number)))];
     counts.requeued += await producer.requeueLogged(last.id, indexKeys);
     counts.rows += page.length;
     cursor = last.id;
     if (page.length < pageSize) break;
-  } while (Date.now() < deadline);
+  }
   return counts;
 }

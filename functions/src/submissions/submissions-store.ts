@@ -169,7 +169,7 @@ export class SubmissionsStore {
   async isLogged(number: number): Promise<boolean> {
     const result = await onPostgres(() =>
       this.pool.query<{ found: boolean }>({
-        text: 'SELECT EXISTS (SELECT 1 FROM submissions WHERE number = $1) AS found',
+        text: 'SELECT EXISTS (SELECT 1 FROM submitted_indices WHERE number = $1) AS found',
         values: [number],
       }),
     );
@@ -198,6 +198,34 @@ export class SubmissionsStore {
       page.push({ id: Number(row.id), number: row.number });
     }
     return page;
+  }
+
+  /**
+   * Id of the newest settled row (logged more than `settledMs` ago; see {@link settledPage}),
+   * 0 when there is none: every row up to it is in the log for good.
+   */
+  async settledThrough(settledMs: number): Promise<number> {
+    const result = await onPostgres(() =>
+      // Backwards along the primary key: reads only the rows of the last settledMs.
+      this.pool.query<{ id: string | null }>({
+        text:
+          "SELECT id FROM submissions WHERE submitted_at < now() - $1 * interval '1 millisecond' " +
+          'ORDER BY id DESC LIMIT 1',
+        values: [settledMs],
+      }),
+    );
+    return Number(result.rows[0]?.id ?? 0);
+  }
+
+  /** The next `limit` distinct submitted indices above `afterNumber`, ascending (submitted_indices). */
+  async distinctIndices(afterNumber: number, limit: number): Promise<number[]> {
+    const result = await onPostgres(() =>
+      this.pool.query<{ number: number }>({
+        text: 'SELECT number FROM submitted_indices WHERE number > $1 ORDER BY number LIMIT $2',
+        values: [afterNumber, limit],
+      }),
+    );
+    return result.rows.map((row) => row.number);
   }
 
   /** The statement timeout every query runs under (ms). */
