@@ -22,7 +22,7 @@ import {
 } from './manifests.js';
 
 /** Settings whose values carry a password, so they must come from a Secret. */
-const secretSettings = ['REDIS_MASTER', 'REDIS_REPLICA', 'DATABASE_URL'];
+const secretSettings = ['REDIS_MASTER', 'REDIS_REPLICA', 'DATABASE_URL', 'OPERATOR_TOKEN'];
 const secretLookingName = /PASSWORD|SECRET|TOKEN|_AUTH$|^AUTH/i;
 /** A password in a StackExchange.Redis string, or credentials in a URL. */
 const credentialInValue = /password\s*=\s*[^,\s]|:\/\/[^/\s:@]+:[^/\s@]+@/i;

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { operatorHeaders, readOperatorToken } from '../runtime/operator-token.js';
 import { buildFunctions, root } from './support/runtime-under-test.js';
 
 // Same shape as keda/scaledobject.yaml with short periods, so a run takes seconds.
@@ -98,7 +99,8 @@ describe('npm start runs workers under the local KEDA scaler', () => {
         indices.slice(i, i + 50).map((index) =>
           fetch(`${apiUrl}/api/values`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            // The operator credential npm start generated: a burst like this is a load test.
+            headers: { 'content-type': 'application/json', ...operatorHeaders(readOperatorToken(join(directory, 'data'))) },
             body: JSON.stringify({ index }),
           }).then((r) => {
             expect(r.status).toBe(202);

@@ -252,6 +252,10 @@ if ! exists kubectl -n "$namespace" get secret postgres-auth; then
     "database-url=postgres://fib:$postgres_password@postgres:5432/fib"
   unset postgres_password
 fi
+if ! exists kubectl -n "$namespace" get secret fib-operator; then
+  # The operator credential: the load test presents it so fair use does not meter it.
+  create_secret fib-operator "token=$(new_password)"
+fi
 
 # --- 5. manifests ----------------------------------------------------------------------
 step "5. Apply $overlay with the images from $registry.azurecr.io at $tag"

@@ -22,7 +22,7 @@ export interface FetchedPage {
 /** How many updates are kept (the oldest go first). */
 export const maxUpdates = 500;
 
-const rank: Record<IndexStatus, number> = { queued: 0, computing: 1, done: 2, failed: 2 };
+const rank: Record<IndexStatus, number> = { queued: 0, computing: 1, recomputing: 1, done: 2, failed: 2, dropped: 2 };
 
 /** Records `value` (from the stream) into `updates`; returns a new map. */
 export function applyValueEvents(

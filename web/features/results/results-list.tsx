@@ -10,6 +10,8 @@ const statusText: Record<IndexStatus, string> = {
   computing: 'Computing',
   done: 'Done',
   failed: 'Failed',
+  dropped: 'Dropped',
+  recomputing: 'Recomputing',
 };
 
 /** Props of {@link ResultsList}. */
@@ -37,8 +39,13 @@ function ResultRow({ item, onRetry }: { item: RecentValue; onRetry: (index: numb
         <span className="result-index">F({item.index})</span>
         <StatusBadge status={item.status} />
       </div>
-      {item.status === 'done' && value !== null ? (
-        <ValueView key={`${item.index}:${value}`} item={{ ...item, value }} />
+      {(item.status === 'done' || item.status === 'dropped') && value !== null ? (
+        <>
+          <ValueView key={`${item.index}:${value}`} item={{ ...item, value }} />
+          {item.status === 'dropped' ? (
+            <p className="result-note">Redis dropped the full value to stay under its memory cap; opening it computes it again.</p>
+          ) : null}
+        </>
       ) : item.status === 'failed' ? (
         <p className="result-note">
           The workers gave up on this index.{' '}
@@ -47,7 +54,13 @@ function ResultRow({ item, onRetry }: { item: RecentValue; onRetry: (index: numb
           </button>
         </p>
       ) : (
-        <p className="result-note">{item.status === 'computing' ? 'A worker is computing it…' : 'Waiting for a worker…'}</p>
+        <p className="result-note">
+          {item.status === 'computing'
+            ? 'A worker is computing it…'
+            : item.status === 'recomputing'
+              ? 'Computing it again (Redis dropped it to stay under its memory cap)…'
+              : 'Waiting for a worker…'}
+        </p>
       )}
     </li>
   );
