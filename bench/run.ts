@@ -13,6 +13,7 @@ import { functionsBuild } from '../local/runtime/functions-processes.js';
 import { startBenchStack } from './suite/bench-stack.js';
 import { summarizeDirectory } from './suite/cpu-profile.js';
 import { millionGoalMs, runEngineBench, runFibonacciBench } from './suite/fibonacci-bench.js';
+import { bytesGoalRatio, runBytesBench, runFullReadBench, runWorkerCostBench } from './suite/storage-bench.js';
 import { type HttpRow, runAutocannon } from './suite/http-bench.js';
 import { runLayers } from './suite/layers-bench.js';
 import { emptyStores, runDrain, runEndToEnd } from './suite/pipeline-bench.js';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '1' },
     },
   });
-  const only = values.only?.split(',') ?? ['fib', 'post', 'http', 'e2e', 'drain', 'layers'];
+  const only = values.only?.split(',') ?? ['fib', 'storage', 'post', 'http', 'e2e', 'drain', 'layers'];
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number >= 1, got "${values.rounds}"`);
@@ -106,6 +107,47 @@ async function main(): Promise<void> {
           ];
         }),
       ),
+    );
+  }
+
+  if (only.includes('storage')) {
+    log('1/5 what a stored value costs (worker time, Redis bytes, full reads)…');
+    const workerCost = runWorkerCostBench();
+    const bytes = await runBytesBench();
+    const fullRead = await runFullReadBench();
+    results.storage = { workerCost, bytes, fullRead };
+    output.push(
+      table(
+        `   Worker time per value: stored as bytes (now) vs with its decimal string (before), ms wall / CPU (load ${f(loadavg()[0], 1)})`,
+        ['engine', 'n', 'now (bytes)', 'now CPU', 'before (decimal)', 'before CPU', 'goal: less CPU than before', ''],
+        workerCost.map((r) => [
+          r.engine,
+          int(r.n),
+          f(r.storedMs, 2),
+          f(r.storedCpuMs, 2),
+          f(r.decimalMs, 2),
+          f(r.decimalCpuMs, 2),
+          `${f(r.decimalCpuMs / Math.max(r.storedCpuMs, 0.001), 1)}x less`,
+          verdict(r.storedCpuMs < r.decimalCpuMs),
+        ]),
+      ),
+    );
+    output.push(
+      table(
+        `   Redis memory per stored value (MEMORY USAGE on redis-server with the StatefulSet config) against its information, n·log2(φ)/8 bytes`,
+        ['n (8 values near)', 'Redis bytes', 'information', 'ratio', `goal <= ${bytesGoalRatio}`, 'decimal string alone'],
+        bytes.map((r) => [
+          int(r.n),
+          int(r.redisBytes),
+          int(r.informationBytes),
+          f(r.ratio, 3),
+          verdict(r.ratio <= bytesGoalRatio),
+          int(r.decimalBytes),
+        ]),
+      ),
+    );
+    output.push(
+      `   Full read of F(10^6) (${int(fullRead.chars)} digits) in the api: ${f(fullRead.firstMs, 1)} ms to render the decimal string from the stored bytes (BigInt, on the api's conversion thread), ${f(fullRead.cachedMs, 3)} ms when cached; charged to the reader's fair-use budget (11 units) unless cached`,
     );
   }
 

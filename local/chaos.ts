@@ -18,6 +18,8 @@ const root = join(import.meta.dirname, '..');
 type Fault = 'kill' | 'freeze';
 const parts = ['worker', 'redis-master', 'redis-replica', 'pglite', 'api'] as const;
 type Part = (typeof parts)[number];
+/** Not a process fault: one client floods while another submits (fair use and the memory cap). */
+const floodPart = 'flood';
 
 interface Row {
   part: Part;
@@ -34,8 +36,13 @@ interface Row {
 }
 
 function usage(): string {
-  return `npm run chaos -- [--rate N] [--freeze-seconds S] [--parts worker,redis-master,...] [--faults kill,freeze]
-  Needs a running npm start (it reads LOCAL_DATA_DIR/runtime.json, default .local).`;
+  return `npm run chaos -- [--rate N] [--freeze-seconds S] [--parts worker,redis-master,...,flood] [--faults kill,freeze]
+  [--flood-count N]
+  Needs a running npm start (it reads LOCAL_DATA_DIR/runtime.json, default .local).
+  The flood part: one client (no operator token) posts --flood-count distinct indices near
+  MAX_INDEX as fast as it can while a second client submits small ones; prints 202s, 429s,
+  503s, the Redis master's memory peak against its cap, the second client's submit→done
+  p50/p99 and lost (must be 0).`;
 }
 
 async function processes(runtimeUrl: string): Promise<ProcessStatus[]> {
@@ -55,9 +62,10 @@ async function main(): Promise<void> {
     options: {
       rate: { type: 'string', default: '20' },
       'freeze-seconds': { type: 'string', default: '5' },
-      parts: { type: 'string', default: parts.join(',') },
+      parts: { type: 'string', default: [...parts, floodPart].join(',') },
       faults: { type: 'string', default: 'kill,freeze' },
       'drain-timeout': { type: 'string', default: '90' },
+      'flood-count': { type: 'string', default: '20000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -66,9 +74,13 @@ async function main(): Promise<void> {
   const freezeMs = Number(values['freeze-seconds']) * 1000;
   const drainTimeoutMs = Number(values['drain-timeout']) * 1000;
   if (!(rate > 0) || !(freezeMs > 0) || !(drainTimeoutMs > 0)) throw new Error(`bad option\n${usage()}`);
-  const chosenParts = values.parts.split(',') as Part[];
+  const named = values.parts.split(',');
+  const flood = named.includes(floodPart);
+  const chosenParts = named.filter((part) => part !== floodPart) as Part[];
   const chosenFaults = values.faults.split(',') as Fault[];
   for (const part of chosenParts) if (!parts.includes(part)) throw new Error(`unknown part "${part}"\n${usage()}`);
+  const floodCount = Number(values['flood-count']);
+  if (!(floodCount > 0)) throw new Error(`bad --flood-count\n${usage()}`);
 
   const runtimeFile = join(resolve(root, process.env.LOCAL_DATA_DIR ?? '.local'), 'runtime.json');
   if (!existsSync(runtimeFile)) throw new Error(`no ${runtimeFile}: start the stack with npm start first`);
@@ -179,7 +191,7 @@ async function main(): Promise<void> {
       const drainDeadline = Date.now() + drainTimeoutMs;
       while (waiting.size > 0 && Date.now() < drainDeadline) {
         for (const index of [...waiting].slice(0, 200)) {
-          const response = await fetch(`${api}/api/values/${index}`).catch(() => undefined);
+          const response = await fetch(`${api}/api/values/${index}`, { headers: operator }).catch(() => undefined);
           const body = (await response?.json().catch(() => undefined)) as { status?: string } | undefined;
           if (body?.status === 'done') waiting.delete(index);
         }
@@ -223,6 +235,118 @@ async function main(): Promise<void> {
   console.log(['', format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n'));
   console.log(
     `\n${rows.every((r) => r.lost === 0) ? 'no accepted submission was lost' : 'LOST accepted submissions: see the lost column'}`,
+  );
+  if (flood) await floodRow(api, floodCount, drainTimeoutMs, operator);
+}
+
+interface FloodClient {
+  address: string;
+  accepted: number[];
+  tooMany: number;
+  unavailable: number;
+  other: number;
+}
+
+/**
+ * One client floods with `count` distinct indices just below MAX_INDEX (no operator token)
+ * while another submits one small index every 200 ms and times each until it is done. Clients
+ * are told apart by X-Forwarded-For, which npm start's host takes from the trusted web proxy
+ * hop (ASPNETCORE_FORWARDEDHEADERS_ENABLED), as the AKS Gateway's is on AKS.
+ */
+async function floodRow(api: string, count: number, drainTimeoutMs: number, operator: Record<string, string>): Promise<void> {
+  const stats = async () =>
+    (await (await fetch(`${api}/api/stats`, { headers: operator, signal: AbortSignal.timeout(5000) })).json()) as {
+      maxIndex: number;
+      memory?: { usedBytes: number; maxBytes: number; evictedValues: number };
+    };
+  const first = await stats();
+  const flooder: FloodClient = { address: '203.0.113.10', accepted: [], tooMany: 0, unavailable: 0, other: 0 };
+  const neighbour: FloodClient = { address: '198.51.100.20', accepted: [], tooMany: 0, unavailable: 0, other: 0 };
+  const post = async (client: FloodClient, index: number): Promise<boolean> => {
+    try {
+      const response = await fetch(`${api}/api/values`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': client.address },
+        body: JSON.stringify({ index }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      await response.arrayBuffer();
+      if (response.status === 202) client.accepted.push(index);
+      else if (response.status === 429) client.tooMany += 1;
+      else if (response.status === 503) client.unavailable += 1;
+      else client.other += 1;
+      return response.status === 202;
+    } catch {
+      client.other += 1;
+      return false;
+    }
+  };
+  const statusOf = async (index: number, headers: Record<string, string>) => {
+    const response = await fetch(`${api}/api/values/${index}`, { headers, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    return ((await response?.json().catch(() => undefined)) as { status?: string } | undefined)?.status;
+  };
+  let peakBytes = first.memory?.usedBytes ?? 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakBytes = Math.max(peakBytes, (await stats().catch(() => undefined))?.memory?.usedBytes ?? 0);
+      await sleep(500);
+    }
+  })();
+  let next = 0;
+  const base = first.maxIndex - count - 1 - Math.floor(Math.random() * 1000);
+  const flooding = (async () => {
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < count) await post(flooder, base + next++);
+      }),
+    );
+  })();
+  const latencies: number[] = [];
+  let small = 1000 + Math.floor(Math.random() * 100_000) * 10;
+  const neighbours: Promise<void>[] = [];
+  const headers = { 'x-forwarded-for': neighbour.address };
+  while (next < count) {
+    const index = (small += 1);
+    neighbours.push(
+      (async () => {
+        const started = performance.now();
+        if (!(await post(neighbour, index))) return;
+        while (performance.now() - started < 60_000) {
+          if ((await statusOf(index, headers)) === 'done') return void latencies.push(performance.now() - started);
+          await sleep(20);
+        }
+      })(),
+    );
+    await sleep(200);
+  }
+  await flooding;
+  await Promise.all(neighbours);
+  // Lost: accepted but neither computed nor dropped (computed, then evicted under the cap).
+  const waiting = new Set([...flooder.accepted, ...neighbour.accepted]);
+  const deadline = Date.now() + drainTimeoutMs;
+  while (waiting.size > 0 && Date.now() < deadline) {
+    for (const index of [...waiting].slice(0, 200)) {
+      const status = await statusOf(index, operator);
+      if (status === 'done' || status === 'dropped') waiting.delete(index);
+    }
+    if (waiting.size > 0) await sleep(500);
+  }
+  sampling = false;
+  await sampler;
+  const last = await stats();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN));
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+  console.log(
+    [
+      '',
+      `flood (local host, emulated KEDA): ${count} POSTs near MAX_INDEX from ${flooder.address} while ${neighbour.address} submits small indices`,
+      `  flooding client   202: ${flooder.accepted.length}  429: ${flooder.tooMany}  503: ${flooder.unavailable}  other: ${flooder.other}`,
+      `  second client     202: ${neighbour.accepted.length}  429: ${neighbour.tooMany}  503: ${neighbour.unavailable}  submit→done p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms (${latencies.length} timed)`,
+      `  Redis master memory peak ${mb(peakBytes)} MB of ${last.memory?.maxBytes ? `${mb(last.memory.maxBytes)} MB cap` : 'no cap'}; values evicted ${(last.memory?.evictedValues ?? 0) - (first.memory?.evictedValues ?? 0)}`,
+      `  lost ${waiting.size} (must be 0)`,
+    ].join('\n'),
   );
 }
 

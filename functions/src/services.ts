@@ -165,6 +165,7 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
     async close() {
       if (leaseKeeper.created) leaseKeeper().stop();
       if (reads.created) reads().stop();
+      if (decimals.created) await decimals().close();
       const closing: Promise<unknown>[] = [];
       if (store) closing.push(store.then((s) => s.close()).catch(() => undefined));
       if (master.created)

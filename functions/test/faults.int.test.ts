@@ -149,11 +149,11 @@ describe('faults', () => {
         await stack.runRequeue();
         return (await pending()) === 0 ? true : undefined;
       },
-      10_000,
+      60_000,
       'every index recovered',
     );
     const statuses = await Promise.all(indices.map(statusOf));
-    expect(statuses.filter((s) => s.status !== "done")).toEqual([]);
+    expect(statuses.filter((s) => s.status !== 'done')).toEqual([]);
     expect(await stack.redis.zcard(stack.services.keys.failed)).toBe(0);
-  });
+  }, 120_000);
 });

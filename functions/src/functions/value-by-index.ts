@@ -64,7 +64,7 @@ export async function valueByIndex(request: HttpRequest, _context: InvocationCon
       const budget = await services.fairUse.take(request, fullReadCost(checked.index));
       if (!budget.ok) return tooManyRequests(budget.retryAfterMs);
     }
-    const decimal = services.decimals.render(checked.index, found.stored);
+    const decimal = await services.decimals.render(checked.index, found.stored);
     if (decimal !== null) {
       return {
         status: 200,

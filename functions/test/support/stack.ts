@@ -99,7 +99,9 @@ export async function startStack(options: {
       return { status: response.status, json, ms: performance.now() - started, headers: response.headers };
     },
     async get(path, headers = {}) {
-      const response = await fetch(`${baseUrl}${path}`, { headers });
+      // A GET is safe to repeat: once more when a kept-alive socket was closed under it (the
+      // server's keep-alive timeout racing the client's reuse after an idle spell).
+      const response = await fetch(`${baseUrl}${path}`, { headers }).catch(() => fetch(`${baseUrl}${path}`, { headers }));
       return { status: response.status, json: await response.json(), headers: response.headers };
     },
     startWorker() {
