@@ -13,6 +13,7 @@ import { functionsBuild } from '../local/runtime/functions-processes.js';
 import { startBenchStack } from './suite/bench-stack.js';
 import { summarizeDirectory } from './suite/cpu-profile.js';
 import { millionGoalMs, runEngineBench, runFibonacciBench } from './suite/fibonacci-bench.js';
+import { runRebuildBench } from './suite/rebuild-bench.js';
 import { bytesGoalRatio, runBytesBench, runFullReadBench, runWorkerCostBench } from './suite/storage-bench.js';
 import { type HttpRow, runAutocannon } from './suite/http-bench.js';
 import { runLayers } from './suite/layers-bench.js';
@@ -148,6 +149,27 @@ async function main(): Promise<void> {
     );
     output.push(
       `   Full read of F(10^6) (${int(fullRead.chars)} digits) in the api: ${f(fullRead.firstMs, 1)} ms to render the decimal string from the stored bytes (BigInt, on the api's conversion thread), ${f(fullRead.cachedMs, 3)} ms when cached; charged to the reader's fair-use budget (11 units) unless cached`,
+    );
+  }
+
+  if (only.includes('rebuild')) {
+    const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    log('rebuild after Redis lost its data (Postgres server)…');
+    const rows = await runRebuildBench(
+      adminUrl,
+      [
+        { rows: 5_000_000, distinct: 50_000 },
+        { rows: 1_000_000, distinct: 1_000_000 },
+      ],
+      log,
+    );
+    results.rebuild = rows;
+    output.push(
+      table(
+        `   Rebuild after a FLUSHALL: the log replay pages through the distinct indices (load ${f(loadavg()[0], 1)})`,
+        ['log rows', 'distinct', 'insert s', 'rebuild s (all queued again)', 'Postgres bytes/row', 'queued'],
+        rows.map((r) => [int(r.rows), int(r.distinct), f(r.insertSeconds, 1), f(r.rebuildSeconds, 1), f(r.bytesPerRow, 1), int(r.queued)]),
+      ),
     );
   }
 

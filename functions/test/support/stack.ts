@@ -102,7 +102,8 @@ export async function startStack(options: {
       // A GET is safe to repeat: once more when a kept-alive socket was closed under it (the
       // server's keep-alive timeout racing the client's reuse after an idle spell).
       const response = await fetch(`${baseUrl}${path}`, { headers }).catch(() => fetch(`${baseUrl}${path}`, { headers }));
-      return { status: response.status, json: await response.json(), headers: response.headers };
+      const text = await response.text(); // a 304 has no body
+      return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as unknown), headers: response.headers };
     },
     startWorker() {
       poller ??= startListPoller(worker, pollerClient, log);
