@@ -13,12 +13,12 @@ import { functionsBuild } from '../local/runtime/functions-processes.js';
 import { startBenchStack } from './suite/bench-stack.js';
 import { summarizeDirectory } from './suite/cpu-profile.js';
 import { millionGoalMs, runEngineBench, runFibonacciBench } from './suite/fibonacci-bench.js';
-import { runRebuildBench } from './suite/rebuild-bench.js';
-import { bytesGoalRatio, runBytesBench, runFullReadBench, runWorkerCostBench } from './suite/storage-bench.js';
 import { type HttpRow, runAutocannon } from './suite/http-bench.js';
 import { runLayers } from './suite/layers-bench.js';
 import { emptyStores, runDrain, runEndToEnd } from './suite/pipeline-bench.js';
 import { comparePost, type PostComparison, postGoals } from './suite/post-comparison.js';
+import { runRebuildBench } from './suite/rebuild-bench.js';
+import { bytesGoalRatio, runBytesBench, runFullReadBench, runWorkerCostBench } from './suite/storage-bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -168,7 +168,14 @@ async function main(): Promise<void> {
       table(
         `   Rebuild after a FLUSHALL: the log replay pages through the distinct indices (load ${f(loadavg()[0], 1)})`,
         ['log rows', 'distinct', 'insert s', 'rebuild s (all queued again)', 'Postgres bytes/row', 'queued'],
-        rows.map((r) => [int(r.rows), int(r.distinct), f(r.insertSeconds, 1), f(r.rebuildSeconds, 1), f(r.bytesPerRow, 1), int(r.queued)]),
+        rows.map((r) => [
+          int(r.rows),
+          int(r.distinct),
+          f(r.insertSeconds, 1),
+          f(r.rebuildSeconds, 1),
+          f(r.bytesPerRow, 1),
+          int(r.queued),
+        ]),
       ),
     );
   }

@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import type { RuntimeFile } from './runtime/local-runtime.js';
-import type { ProcessStatus } from './runtime/status-server.js';
 import { operatorHeaders, readOperatorToken } from './runtime/operator-token.js';
+import type { ProcessStatus } from './runtime/status-server.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -86,7 +86,9 @@ async function main(): Promise<void> {
   if (!existsSync(runtimeFile)) throw new Error(`no ${runtimeFile}: start the stack with npm start first`);
   const runtime = JSON.parse(readFileSync(runtimeFile, 'utf8')) as RuntimeFile;
   const api = runtime.apiUrl;
-  const operator = operatorHeaders(process.env.OPERATOR_TOKEN || readOperatorToken(resolve(root, process.env.LOCAL_DATA_DIR ?? '.local')));
+  const operator = operatorHeaders(
+    process.env.OPERATOR_TOKEN || readOperatorToken(resolve(root, process.env.LOCAL_DATA_DIR ?? '.local')),
+  );
   let nextIndex = 100_000 + Math.floor(Math.random() * 700_000);
 
   const rows: Row[] = [];
@@ -282,7 +284,9 @@ async function floodRow(api: string, count: number, drainTimeoutMs: number, oper
     }
   };
   const statusOf = async (index: number, headers: Record<string, string>) => {
-    const response = await fetch(`${api}/api/values/${index}`, { headers, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    const response = await fetch(`${api}/api/values/${index}`, { headers, signal: AbortSignal.timeout(10_000) }).catch(
+      () => undefined,
+    );
     return ((await response?.json().catch(() => undefined)) as { status?: string } | undefined)?.status;
   };
   let peakBytes = first.memory?.usedBytes ?? 0;
@@ -336,7 +340,8 @@ async function floodRow(api: string, count: number, drainTimeoutMs: number, oper
   await sampler;
   const last = await stats();
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN));
+  const at = (q: number) =>
+    sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
   console.log(
     [

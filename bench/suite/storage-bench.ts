@@ -95,7 +95,12 @@ export async function runBytesBench(ns: readonly number[] = [100_000, 500_000, 1
         const index = n - i * 37;
         const value = fibonacci(index);
         const key = `bench:fib:value:${index}`;
-        await redis.set(key, encodeStoredValue(value.toString(16), { computedMs: 12.345, completedAt: Date.now() }), 'PX', 3_600_000);
+        await redis.set(
+          key,
+          encodeStoredValue(value.toString(16), { computedMs: 12.345, completedAt: Date.now() }),
+          'PX',
+          3_600_000,
+        );
         bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
         information += informationBytes(index);
         decimal += Math.floor(index * Math.log10((1 + Math.sqrt(5)) / 2)) + 1;

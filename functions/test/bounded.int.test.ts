@@ -3,13 +3,13 @@
 // when asked for, one client cannot starve another, and a rebuild costs the distinct indices.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { fibonacci } from '../src/fib/bigint-fibonacci.js';
 import type { HealthReport, RecentValuesPage, Stats, ValueDetail } from '../src/http/api-types.js';
 import { replayLog } from '../src/submissions/log-replay.js';
 import { startDatabase, type TestDatabase } from './support/database.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
 import { storedDecimals } from './support/stored-values.js';
-import { fibonacci } from '../src/fib/bigint-fibonacci.js';
 
 const post = (stack: TestStack, index: number, headers: Record<string, string> = {}) =>
   stack.post('/api/values', JSON.stringify({ index }), headers);
@@ -55,7 +55,10 @@ describe('a capped Redis (the StatefulSet config, 8mb cap): values are a cache',
 
     // A new submission is still accepted and computed: the cache made room.
     expect((await post(stack, 4321)).status).toBe(202);
-    await eventually(async () => ((await storedDecimals(stack.redis, stack.services.keys, [4321]))[0] ? true : undefined), 20_000);
+    await eventually(
+      async () => ((await storedDecimals(stack.redis, stack.services.keys, [4321]))[0] ? true : undefined),
+      20_000,
+    );
     expect((await storedDecimals(stack.redis, stack.services.keys, [4321]))[0]).toBe(fibonacci(4321).toString());
   }, 240_000);
 
@@ -78,10 +81,14 @@ describe('a capped Redis (the StatefulSet config, 8mb cap): values are a cache',
     const asked = await stack.get(`/api/values/${index}`);
     expect(asked.status).toBe(200);
     expect(asked.json).toMatchObject({ index, status: 'recomputing', value: null });
-    const detail = await eventually(async () => {
-      const answer = await stack.get(`/api/values/${index}`);
-      return (answer.json as ValueDetail).status === 'done' ? answer : undefined;
-    }, 20_000, 'the dropped value computed again');
+    const detail = await eventually(
+      async () => {
+        const answer = await stack.get(`/api/values/${index}`);
+        return (answer.json as ValueDetail).status === 'done' ? answer : undefined;
+      },
+      20_000,
+      'the dropped value computed again',
+    );
     expect((detail.json as ValueDetail).value).toBe(fibonacci(index).toString());
     expect(detail.headers.get('etag')).toBe(`"fib-${index}"`);
     expect(detail.headers.get('cache-control')).toMatch(/immutable/);
@@ -133,7 +140,10 @@ describe('fair use: a budget per client, weighted by cost, shared through Redis'
     expect(accepted).toBeGreaterThanOrEqual(19);
     expect(accepted).toBeLessThan(indices.length);
     expect(refused.length).toBe(indices.length - accepted);
-    expect(refused[0]?.json).toEqual({ error: expect.stringMatching(/too many requests/), retryAfterSeconds: expect.any(Number) });
+    expect(refused[0]?.json).toEqual({
+      error: expect.stringMatching(/too many requests/),
+      retryAfterSeconds: expect.any(Number),
+    });
     expect(Number(refused[0]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const logged = await database.query<{ count: string }>('SELECT count(*) FROM submissions WHERE number >= 990000');
     expect(Number(logged[0]?.count)).toBe(accepted);
@@ -142,7 +152,8 @@ describe('fair use: a budget per client, weighted by cost, shared through Redis'
     expect(other.status).toBe(202);
     stack.startWorker();
     await eventually(
-      async () => (((await stack.get('/api/values/77', from('198.51.100.4'))).json as ValueDetail).status === 'done' ? true : undefined),
+      async () =>
+        ((await stack.get('/api/values/77', from('198.51.100.4'))).json as ValueDetail).status === 'done' ? true : undefined,
       30_000,
       'the other client’s index computed',
     );
@@ -167,10 +178,7 @@ describe('rebuilding Redis from a large log', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    [redis, database] = await Promise.all([
-      startRedisPair(),
-      startDatabase(process.env.TEST_DATABASE_URL ? 'server' : 'pglite'),
-    ]);
+    [redis, database] = await Promise.all([startRedisPair(), startDatabase(process.env.TEST_DATABASE_URL ? 'server' : 'pglite')]);
     stack = await startStack({ redis, database });
   }, 180_000);
 

@@ -128,8 +128,7 @@ describe('faults', () => {
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => worker.once('exit', resolve));
-    const stored = async () =>
-      storedCount(stack.redis, stack.services.keys, indices);
+    const stored = async () => storedCount(stack.redis, stack.services.keys, indices);
     try {
       // Kill it as soon as some, but not all, values are stored.
       await eventually(async () => ((await stored()) > 0 ? true : undefined), 20_000, 'first result');

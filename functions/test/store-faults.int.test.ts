@@ -8,8 +8,8 @@ import { startDatabase, type TestDatabase } from './support/database.js';
 import { freeze, redisServerPid } from './support/freeze-process.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { storedCount, storedDecimals } from './support/stored-values.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 /** Scheduling slack the tests allow on a shared 2-core machine; the code's own margin is ~250 ms. */
 const slackMs = 1000;

@@ -14,13 +14,13 @@ import { DataDirectory } from './data-dir-lock.js';
 import { functionSelection, hostCommand, httpAnswers, planFunctions, workerLivenessProbe } from './functions-processes.js';
 import { LocalScaler } from './local-scaler.js';
 import { ManagedProcess, type ProcessEvents } from './managed-process.js';
+import { ensureOperatorToken } from './operator-token.js';
 import { freePort } from './ports.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { type RedisPair, startRedisPair } from './redis-pair.js';
 import { parseScaledObject } from './scaling-rules.js';
 import type { RuntimeSettings } from './settings.js';
 import { type ProcessStatus, startStatusServer } from './status-server.js';
-import { ensureOperatorToken } from './operator-token.js';
 
 /** `.local/runtime.json`: how other tools find this runtime. */
 export interface RuntimeFile {
@@ -278,8 +278,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         scaler: () => scaler?.snapshot(),
         processes: processStatus,
         replica: redis && {
-          stop: () => (redis).replica.stop(),
-          start: () => (redis).replica.start(),
+          stop: () => redis.replica.stop(),
+          start: () => redis.replica.start(),
         },
       },
       await freePort(settings.runtimePort, onBusy),

@@ -61,9 +61,7 @@ export class DecimalRenderer {
     if (header === null) return Promise.resolve(null);
     const body = stored.subarray(header.bodyStart);
     const rendering =
-      body.length <= this.inlineMaxBytes
-        ? Promise.resolve(storedValueNumber(stored)?.toString() ?? null)
-        : this.onThread(body);
+      body.length <= this.inlineMaxBytes ? Promise.resolve(storedValueNumber(stored)?.toString() ?? null) : this.onThread(body);
     const remembered = rendering
       .then((decimal) => {
         if (decimal !== null) this.remember(index, decimal);

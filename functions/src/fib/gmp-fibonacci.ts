@@ -31,8 +31,7 @@ export type RequireModule = (name: string) => unknown;
 
 /** Either a working GMP engine or why there is none. */
 export type GmpLoadResult =
-  | { ok: true; decimal: (n: number) => string; hex: (n: number) => string }
-  | { ok: false; reason: string };
+  { ok: true; decimal: (n: number) => string; hex: (n: number) => string } | { ok: false; reason: string };
 
 const selfCheck = { n: 100, value: '354224848179261915075' };
 

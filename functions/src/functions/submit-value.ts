@@ -2,8 +2,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import { errorMessage, SubmissionUnavailableError } from '../errors.js';
-import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
 import { indexCost, tooManyRequests } from '../fair-use/fair-use.js';
+import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';

@@ -61,9 +61,7 @@ export class ReadModel {
     return this.read(async (redis) => {
       const indexKeys = await redis.zrevrange(this.keys.recent, 0, limit - 1);
       const computed = await computedBits(redis, this.keys.computed, indexKeys);
-      return Object.fromEntries(
-        indexKeys.map((key, i) => [key, computed[i] ? previewOf(Number(key)) : placeholderValue]),
-      );
+      return Object.fromEntries(indexKeys.map((key, i) => [key, computed[i] ? previewOf(Number(key)) : placeholderValue]));
     });
   }
 

@@ -209,8 +209,7 @@ export class SubmissionsStore {
       // Backwards along the primary key: reads only the rows of the last settledMs.
       this.pool.query<{ id: string | null }>({
         text:
-          "SELECT id FROM submissions WHERE submitted_at < now() - $1 * interval '1 millisecond' " +
-          'ORDER BY id DESC LIMIT 1',
+          "SELECT id FROM submissions WHERE submitted_at < now() - $1 * interval '1 millisecond' " + 'ORDER BY id DESC LIMIT 1',
         values: [settledMs],
       }),
     );

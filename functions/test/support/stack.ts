@@ -103,7 +103,11 @@ export async function startStack(options: {
       // server's keep-alive timeout racing the client's reuse after an idle spell).
       const response = await fetch(`${baseUrl}${path}`, { headers }).catch(() => fetch(`${baseUrl}${path}`, { headers }));
       const text = await response.text(); // a 304 has no body
-      return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as unknown), headers: response.headers };
+      return {
+        status: response.status,
+        json: text === '' ? undefined : (JSON.parse(text) as unknown),
+        headers: response.headers,
+      };
     },
     startWorker() {
       poller ??= startListPoller(worker, pollerClient, log);

@@ -43,7 +43,9 @@ function ResultRow({ item, onRetry }: { item: RecentValue; onRetry: (index: numb
         <>
           <ValueView key={`${item.index}:${value}`} item={{ ...item, value }} />
           {item.status === 'dropped' ? (
-            <p className="result-note">Redis dropped the full value to stay under its memory cap; opening it computes it again.</p>
+            <p className="result-note">
+              Redis dropped the full value to stay under its memory cap; opening it computes it again.
+            </p>
           ) : null}
         </>
       ) : item.status === 'failed' ? (
