@@ -38,11 +38,12 @@ export function indexCost(index: number): number {
 }
 
 /**
- * What rendering a stored value's full decimal string costs (a read not already cached): 1
- * unit plus 1 per 100,000 of the index (F(10^6): 11 units, ~40 ms of the api's CPU on BigInt).
+ * What rendering a stored value's full decimal string costs (a read the api has not cached):
+ * 1 unit per 100,000 of the index, so reads below F(100,000) (under 21,000 digits, well under a
+ * millisecond) are free and F(10^6) (~40-70 ms on BigInt) costs 10.
  */
 export function fullReadCost(index: number): number {
-  return 1 + Math.floor(index / 100_000);
+  return Math.floor(index / 100_000);
 }
 
 /** The verdict on one request. */

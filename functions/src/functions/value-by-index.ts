@@ -60,8 +60,9 @@ export async function valueByIndex(request: HttpRequest, _context: InvocationCon
   const { value: found, servedBy } = await services.readModel.valueDetail(checked.key);
   const headers = { 'x-served-by': servedBy };
   if (found?.stored) {
-    if (services.decimals.cached(checked.index) === undefined) {
-      const budget = await services.fairUse.take(request, fullReadCost(checked.index));
+    const cost = fullReadCost(checked.index);
+    if (cost > 0 && services.decimals.cached(checked.index) === undefined) {
+      const budget = await services.fairUse.take(request, cost);
       if (!budget.ok) return tooManyRequests(budget.retryAfterMs);
     }
     const decimal = await services.decimals.render(checked.index, found.stored);
