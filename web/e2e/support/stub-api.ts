@@ -165,6 +165,10 @@ export interface StubApiOptions {
   startedAt?: number;
   /** Called for each accepted `POST /api/values` (answered 202 queued). */
   onSubmit?: (index: number) => void;
+  /** The items of `GET /api/values/recent` (first page), read at each request. @defaultValue {@link stubRecent} */
+  recent?: () => RecentValue[];
+  /** While it returns true, every /api request fails as if the API were gone (connection refused). */
+  down?: () => boolean;
 }
 
 /** Answers /api/* and /local/scaler in the browser (page.route), never reaching a server. */
@@ -178,6 +182,7 @@ export async function stubApi(page: Page, options: StubApiOptions = {}): Promise
       body: JSON.stringify(body),
     });
   await page.route('**/api/**', (route) => {
+    if (options.down?.()) return route.abort('connectionrefused');
     const url = new URL(route.request().url());
     const now = Date.now();
     if (route.request().method() === 'POST' && url.pathname === '/api/values') {
@@ -198,7 +203,7 @@ export async function stubApi(page: Page, options: StubApiOptions = {}): Promise
           checks: { redisMaster: { ok: true, ms: 1 }, redisReplica: { ok: true, ms: 1 }, postgres: { ok: true, ms: 2 } },
         });
       case '/api/values/recent':
-        return json(route, { items: stubRecent, next: '3' });
+        return json(route, { items: options.recent?.() ?? stubRecent, next: '3' });
       case '/api/values/all':
         return json(
           route,

@@ -10,7 +10,14 @@ import type { RecentValue, Stats, SubmitAnswer } from '../api/api-types';
 import { usePoll } from '../api/use-poll';
 import { fetchScaler, fetchTopology } from '../live/live-client';
 import type { RedisTopology } from '../live/live-types';
-import { applySubmitted, applyValueEvents, type FetchedPage, mergeValues, type ValueUpdate } from '../live/live-values';
+import {
+  applySubmitted,
+  applyValueEvents,
+  type FetchedPage,
+  mergeValues,
+  overflowed,
+  type ValueUpdate,
+} from '../live/live-values';
 import { useServedBy } from '../live/served-by';
 import { useLiveEvents } from '../live/use-live-events';
 import { useCursorPages } from '../paging/use-cursor-pages';
@@ -85,6 +92,9 @@ export function Dashboard({
   const logRefreshAt = useRef(0);
   const logTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const refreshLogRef = useRef<() => void>(() => undefined);
+  const refreshAfterOverflowRef = useRef<() => void>(() => undefined);
+  const overflowRefreshAt = useRef(0);
+  const overflowTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // The submissions log is not on the stream: a queued index refreshes it, at most every logIntervalMs.
   const refreshLogSoon = useCallback(() => {
@@ -106,7 +116,15 @@ export function Dashboard({
         valueTimer.current = undefined;
         const batch = valueBatch.current;
         valueBatch.current = [];
-        setUpdates((previous) => applyValueEvents(previous, batch, Date.now()));
+        setUpdates((previous) => {
+          const next = applyValueEvents(previous, batch, Date.now());
+          if (!overflowed(next)) return next;
+          // A burst pushed updates out, so an index's "done" may have lost its "queued": what is
+          // left no longer tells the order. Start over from the API's list (read again at most
+          // once a second, and once after the burst) with only the events that come after it.
+          refreshAfterOverflowRef.current();
+          return new Map();
+        });
       }, valueBatchMs);
     },
     [refreshLogSoon],
@@ -116,6 +134,7 @@ export function Dashboard({
     () => () => {
       clearTimeout(valueTimer.current);
       clearTimeout(logTimer.current);
+      clearTimeout(overflowTimer.current);
     },
     [],
   );
@@ -168,6 +187,19 @@ export function Dashboard({
   useEffect(() => {
     refreshLogRef.current = refreshLog;
   }, [refreshLog]);
+  const { refresh: refreshRecentPage } = recent;
+  useEffect(() => {
+    refreshAfterOverflowRef.current = () => {
+      if (overflowTimer.current !== undefined) return;
+      // At most once a second, and always once more after the last overflow of a burst.
+      const wait = Math.max(0, overflowRefreshAt.current + 1_000 - Date.now());
+      overflowTimer.current = setTimeout(() => {
+        overflowTimer.current = undefined;
+        overflowRefreshAt.current = Date.now();
+        refreshRecentPage();
+      }, wait);
+    };
+  }, [refreshRecentPage]);
 
   const currentStats = newest(stats.data, streamStats);
   const currentTopology = newest(topology.data, streamTopology);
@@ -234,7 +266,10 @@ export function Dashboard({
     refreshTopology();
   }, [refreshStats, refreshRecent, refreshLog, refreshHealth, refreshTopology]);
 
-  const downError = [stats.error, recent.error, log.error, health.error].find((error) => error?.unavailable);
+  // While the stream is live the polls are paused, so their last error is old news: only the
+  // polls that run now (and health, which always runs) say whether the API is answering.
+  const polled = streaming ? [health.error] : [stats.error, recent.error, log.error, health.error];
+  const downError = polled.find((error) => error?.unavailable);
   const recentNext = recent.data?.next ?? null;
   const logNext = log.data?.next ?? null;
 

@@ -11,7 +11,11 @@ export interface ValueUpdate {
   queuedAt?: number;
   /** Submitted from this page and not yet on the stream: kept until a fetched page shows it. */
   optimistic?: boolean;
+  /** Increases with every update recorded: orders updates learned at the same time. */
+  order: number;
 }
+
+let nextOrder = 0;
 
 /** A fetched page and when its request started. */
 export interface FetchedPage {
@@ -24,7 +28,12 @@ export const maxUpdates = 500;
 
 const rank: Record<IndexStatus, number> = { queued: 0, computing: 1, recomputing: 1, done: 2, failed: 2, dropped: 2 };
 
-/** Records `value` (from the stream) into `updates`; returns a new map. */
+/**
+ * Records `value` (from the stream) into `updates`; returns a new map. Only the newest
+ * {@link maxUpdates} are kept: when a burst pushes older ones out (see {@link overflowed}), an
+ * index's "queued" update may be gone before its "done" arrives, so the caller reads the list
+ * again from the API instead of trusting what is left.
+ */
 export function applyValueEvents(
   updates: ReadonlyMap<number, ValueUpdate>,
   values: readonly RecentValue[],
@@ -35,7 +44,7 @@ export function applyValueEvents(
     const previous = next.get(value.index);
     const queuedAt = value.status === 'queued' ? at : previous?.queuedAt;
     next.delete(value.index);
-    next.set(value.index, { value, at, ...(queuedAt === undefined ? {} : { queuedAt }) });
+    next.set(value.index, { value, at, order: (nextOrder += 1), ...(queuedAt === undefined ? {} : { queuedAt }) });
   }
   return trim(next);
 }
@@ -54,16 +63,25 @@ export function applySubmitted(updates: ReadonlyMap<number, ValueUpdate>, index:
     at,
     queuedAt: at,
     optimistic: true,
+    order: (nextOrder += 1),
   });
   return trim(next);
 }
+
+const trimmed = new WeakSet<ReadonlyMap<number, ValueUpdate>>();
 
 function trim(updates: Map<number, ValueUpdate>): Map<number, ValueUpdate> {
   for (const index of updates.keys()) {
     if (updates.size <= maxUpdates) break;
     updates.delete(index);
+    trimmed.add(updates);
   }
   return updates;
+}
+
+/** Whether making `updates` pushed older updates out (they no longer tell the whole story). */
+export function overflowed(updates: ReadonlyMap<number, ValueUpdate>): boolean {
+  return trimmed.has(updates);
 }
 
 /**
@@ -92,7 +110,8 @@ export function mergeValues(
       const newer = update.queuedAt >= page.startedAt || !fetched;
       if (newer && (!update.optimistic || !fetched)) onTop.push(update);
     }
-    onTop.sort((a, b) => (b.queuedAt ?? 0) - (a.queuedAt ?? 0));
+    // Newest first; events of one batch share a time, and the later one is the newer.
+    onTop.sort((a, b) => (b.queuedAt ?? 0) - (a.queuedAt ?? 0) || b.order - a.order);
   }
   const topIndices = new Set(onTop.map((update) => update.value.index));
   const top = onTop.map((update) => {
