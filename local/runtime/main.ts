@@ -55,6 +55,9 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       say(`${why}: stopping…`);
       await runtime?.stop();
+      say(
+        'stopped everything npm start started (Redis, Postgres, the functions, the web app); its data stays in the data directory',
+      );
       process.exit(code);
     })();
   };

@@ -19,7 +19,7 @@ const db = await PGlite.create(args.data);
 // maxConnections defaults to 1; the functions use a pg.Pool.
 const server = new PGLiteSocketServer({ db, host: args.host, port: Number(args.port), maxConnections: 32 });
 await server.start();
-console.log(`PGlite listening on ${args.host}:${args.port} (data: ${args.data ?? 'in memory'}) READY`);
+console.log(`PGlite listening on ${args.host}:${args.port} (data: ${args.data ?? 'in memory'}) accepting connections`);
 
 async function stop(): Promise<void> {
   await server.stop().catch(() => undefined);

@@ -54,7 +54,7 @@ export async function startEmbeddedPostgres(options: {
       ],
       cwd: options.root,
       fix: `read the lines above; if PGlite's data is damaged, move ${data} away (it starts empty and the submissions log with it), or set DATABASE_URL to a Postgres server`,
-      readyWhenPrinted: 'READY',
+      readyWhenPrinted: 'accepting connections',
       ready: () => postgresAnswers(url),
       readyTimeoutMs: 90_000,
     },

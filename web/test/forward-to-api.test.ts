@@ -399,6 +399,26 @@ describe('api proxy: server-sent events', () => {
     await waitFor('the upstream stream to close', () => upstreamClosed);
   });
 
+  it('api proxy: ends the event stream cleanly (no error to log) when the API dies mid-stream', async () => {
+    const { url, upstream } = await startUpstream((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('event: value\nid: 1-0\ndata: {"index":12}\n\n');
+      // The API process is killed: its socket is reset without ending the chunked body.
+      setTimeout(() => response.socket?.destroy(), 50);
+    });
+    upstreams.push(upstream);
+    process.env.API_URL = url;
+    const answer = await forwardToApi(new Request('http://localhost:3000/api/events'));
+    const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    expect(text).toContain('data: {"index":12}');
+  });
+
   it("api proxy: closes the API's event stream when the client's request is aborted", async () => {
     let upstreamClosed = false;
     const { url, upstream } = await startUpstream((_request, response) => {

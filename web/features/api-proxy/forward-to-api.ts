@@ -127,8 +127,9 @@ export async function forwardToApi(request: Request): Promise<Response> {
 }
 
 /**
- * Passes `upstream` through chunk by chunk (nothing buffered ahead of the reader) and, when the
- * reader cancels, aborts the fetch so the API's connection is closed. Cancelling the body alone
+ * Passes `upstream` through chunk by chunk (nothing buffered ahead of the reader), ends it
+ * cleanly when the API goes away mid-stream, and, when the reader cancels, aborts the fetch so
+ * the API's connection is closed. Cancelling the body alone
  * is not enough wherever fetch is wrapped (msw's interceptor does not pass the cancel on).
  */
 function closingUpstreamOnCancel(upstream: ReadableStream<Uint8Array>, fetchAbort: AbortController) {
@@ -136,9 +137,18 @@ function closingUpstreamOnCancel(upstream: ReadableStream<Uint8Array>, fetchAbor
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { value, done } = await source.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await source.read();
+        } catch {
+          // The API went away mid-stream (killed, restarted): end the stream cleanly. The browser
+          // reconnects with Last-Event-ID (the stream is resumable), and Next logs no stack trace
+          // for a "failed pipe".
+          controller.close();
+          return;
+        }
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
       },
       async cancel(reason) {
         fetchAbort.abort(reason);
