@@ -65,6 +65,7 @@ export async function runLoadTest(
 
   let stoppedBy: LoadTestResult['stoppedBy'] = 'timeout';
   let lastPrinted = 0;
+  let saidWaiting = false;
   // Bounded: one pass per sample interval until the deadline.
   for (let pass = 0; pass < options.timeoutSeconds / options.sampleSeconds + 2; pass += 1) {
     const tickStart = performance.now();
@@ -87,6 +88,12 @@ export async function runLoadTest(
       if (drained && workersOf(sample) === 0) {
         stoppedBy = 'idle';
         break;
+      }
+      if (drained && !saidWaiting) {
+        saidWaiting = true;
+        output.write(
+          `${tty ? '\n' : ''}queue drained; waiting for the scaler to bring workers back to 0 (KEDA's cooldownPeriod, 120 s by default; --no-wait-zero stops here)\n`,
+        );
       }
     }
     if (performance.now() >= deadline) break;

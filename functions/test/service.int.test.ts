@@ -120,7 +120,7 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
     expect(response.json).toEqual({ error: expect.any(String) });
     if (body.includes('200001') || body.includes('-4')) {
       expect(response.status).toBe(422);
-      expect((response.json as { error: string }).error).toContain('200000');
+      expect((response.json as { error: string }).error).toContain('200,000');
     }
     expect(await submissionCount()).toBe(rowsBefore);
     expect(await stack.redis.llen(stack.config.tasksKey)).toBe(tasksBefore);

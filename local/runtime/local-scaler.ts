@@ -160,6 +160,10 @@ export class LocalScaler {
             ? `KEDA: queue empty for cooldownPeriod ${this.spec.cooldownPeriodSeconds} s`
             : `KEDA: ${step.reason}`;
       this.setDesired(step.replicas, why);
+    } else if (step.reason === 'cooling down' && this.desired > 0 && this.lastActiveTime !== undefined) {
+      // The last change's reason ("activated: queue 1 > 0") would stay up for the whole cooldown.
+      const left = Math.max(0, Math.ceil((this.lastActiveTime + this.spec.cooldownPeriodSeconds * 1000 - this.now()) / 1000));
+      this.lastReason = `KEDA: queue empty, cooling down: 0 workers in ${left} s (cooldownPeriod ${this.spec.cooldownPeriodSeconds} s)`;
     }
   }
 

@@ -5,10 +5,10 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { malformedIndexMessage } from '@shared/index-input';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
+import { formMessages } from '../features/submit/form-messages';
 import { desktopViewport, launchChromium } from './support/browser';
 
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,7 +101,7 @@ describe('home (real browser, real stack)', () => {
     await indexBox().fill('abc');
     await indexBox().press('Enter');
     await page.getByRole('button', { name: 'Submit' }).click();
-    await page.getByText(malformedIndexMessage).waitFor();
+    await page.getByText(formMessages.malformed).waitFor();
     expect(await indexBox().getAttribute('aria-invalid')).toBe('true');
     // Instead of waiting a while for a POST that should never come: submit a valid index and
     // wait for its POST; requests go out in order, so a POST of "abc" would be there first.

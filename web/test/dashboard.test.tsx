@@ -145,6 +145,26 @@ describe('home: system panel', () => {
 });
 
 describe('home: indexes I have seen', () => {
+  it('home: lists each index once per page, with how often it was submitted', async () => {
+    server.use(
+      http.get('/api/values/all', () =>
+        HttpResponse.json([
+          { number: 12, id: 9, submittedAt: '2026-11-25T06:02:00.000Z' },
+          { number: 7, id: 8, submittedAt: '2026-11-25T06:01:00.000Z' },
+          { number: 12, id: 7, submittedAt: '2026-11-25T06:00:00.000Z' },
+        ]),
+      ),
+    );
+    render(<Dashboard />);
+    const seen = screen.getByRole('region', { name: 'Indexes I have seen' });
+    const list = await within(seen).findByRole('list', { name: 'Indexes I have seen' });
+    expect(
+      within(list)
+        .getAllByRole('listitem')
+        .map((item) => item.textContent),
+    ).toEqual(['12 ×2', '7']);
+  });
+
   it('home: lists the submissions log and pages with X-Next-Before', async () => {
     server.use(
       http.get('/api/values/all', ({ request }) => {

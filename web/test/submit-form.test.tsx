@@ -1,11 +1,11 @@
 // The submit form: shared validation, the API's limit and refusals, keyboard submit.
-import { malformedIndexMessage, outOfRangeMessage } from '@shared/index-input';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 
 import { Dashboard } from '../features/dashboard/dashboard';
+import { formMessages } from '../features/submit/form-messages';
 import { sampleStats } from '../mocks/handlers';
 import { server } from '../mocks/node';
 
@@ -34,7 +34,7 @@ describe('home: submit form', () => {
     await user.type(indexBox(), 'abc');
     await user.click(screen.getByRole('button', { name: 'Submit' }));
     expect(indexBox()).toHaveAttribute('aria-invalid', 'true');
-    expect(indexBox()).toHaveAccessibleDescription(expect.stringContaining(malformedIndexMessage));
+    expect(indexBox()).toHaveAccessibleDescription(expect.stringContaining(formMessages.malformed));
     expect(bodies).toEqual([]);
   });
 
@@ -56,7 +56,7 @@ describe('home: submit form', () => {
     expect(await screen.findByText('A whole number from 0 to 5,000.')).toBeInTheDocument();
     await user.type(indexBox(), '5001');
     await user.keyboard('{Enter}');
-    expect(indexBox()).toHaveAccessibleDescription(expect.stringContaining(outOfRangeMessage(5000)));
+    expect(indexBox()).toHaveAccessibleDescription(expect.stringContaining(formMessages.outOfRange(5000)));
     expect(bodies).toEqual([]);
   });
 
@@ -65,7 +65,7 @@ describe('home: submit form', () => {
     const user = userEvent.setup();
     render(<Dashboard />);
     await user.click(screen.getByRole('button', { name: 'Submit' }));
-    expect(indexBox()).toHaveAccessibleDescription(expect.stringContaining(malformedIndexMessage));
+    expect(indexBox()).toHaveAccessibleDescription(expect.stringContaining(formMessages.malformed));
     expect(bodies).toEqual([]);
   });
 

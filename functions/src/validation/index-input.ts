@@ -38,7 +38,7 @@ function isSignedZero(raw: string | number): boolean {
 
 /** Formats the range message; `maxIndex` comes from the API's MAX_INDEX setting. */
 export function outOfRangeMessage(maxIndex: number): string {
-  return `index must be between 0 and ${maxIndex} (the limit is ${maxIndex})`;
+  return `index must be between 0 and ${maxIndex.toLocaleString('en-US')}`;
 }
 
 /** Checks one raw `index` value (a JSON number or string) against 0..maxIndex. */

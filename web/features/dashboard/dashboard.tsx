@@ -292,13 +292,6 @@ export function Dashboard({
           />
         </div>
         <aside className="side-column">
-          <SystemPanel stats={currentStats} health={health.data} scaler={scaler.data} stream={live.status} />
-          <ScalingPanel samples={samples} />
-          <RedisPanel
-            topology={currentTopology}
-            loadError={currentTopology ? undefined : topology.error?.message}
-            servedBy={servedBy}
-          />
           <SeenIndexes
             items={log.data?.items}
             loadError={log.error?.message}
@@ -306,6 +299,19 @@ export function Dashboard({
             hasOlder={logNext !== null}
             onOlder={() => logNext !== null && logPages.older(logNext)}
             onNewer={logPages.newer}
+          />
+          <SystemPanel
+            stats={currentStats}
+            health={health.data}
+            apiDown={downError !== undefined}
+            scaler={scaler.data}
+            stream={live.status}
+          />
+          <ScalingPanel samples={samples} />
+          <RedisPanel
+            topology={currentTopology}
+            loadError={currentTopology ? undefined : topology.error?.message}
+            servedBy={servedBy}
           />
         </aside>
       </div>

@@ -20,6 +20,17 @@ function submittedAtText(iso: string): string {
   return Number.isNaN(time.getTime()) ? iso : time.toLocaleString();
 }
 
+/** Each index once (its newest submission first), with how often it appears on this page. */
+function distinct(items: Submission[]): { submission: Submission; times: number }[] {
+  const byNumber = new Map<number, { submission: Submission; times: number }>();
+  for (const submission of items) {
+    const seen = byNumber.get(submission.number);
+    if (seen) seen.times += 1;
+    else byNumber.set(submission.number, { submission, times: 1 });
+  }
+  return [...byNumber.values()];
+}
+
 export function SeenIndexes({ items, loadError, page, hasOlder, onOlder, onNewer }: SeenIndexesProps) {
   return (
     <section className="panel seen" aria-labelledby="seen-title">
@@ -30,9 +41,10 @@ export function SeenIndexes({ items, loadError, page, hasOlder, onOlder, onNewer
         <p className="empty">{page === 1 ? 'No submissions yet.' : 'No older submissions.'}</p>
       ) : (
         <ol className="seen-list" aria-label="Indexes I have seen">
-          {items.map((submission) => (
-            <li key={submission.id} title={`Submitted ${submittedAtText(submission.submittedAt)}`}>
+          {distinct(items).map(({ submission, times }) => (
+            <li key={submission.id} title={`Last submitted ${submittedAtText(submission.submittedAt)}`}>
               {submission.number}
+              {times > 1 ? <span className="seen-times"> ×{times}</span> : null}
             </li>
           ))}
         </ol>

@@ -6,6 +6,7 @@ import { type FormEvent, useId, useRef, useState } from 'react';
 
 import { ApiError, submitIndex } from '../api/api-client';
 import type { SubmitAnswer } from '../api/api-types';
+import { formMessages } from './form-messages';
 
 /** Props of {@link SubmitForm}. */
 export interface SubmitFormProps {
@@ -17,7 +18,10 @@ export interface SubmitFormProps {
 
 /** Validates like the API; without a known limit only the format is checked here. */
 function validate(raw: string, maxIndex: number | undefined) {
-  return checkIndex(raw, maxIndex ?? Number.MAX_SAFE_INTEGER);
+  const check = checkIndex(raw, maxIndex ?? Number.MAX_SAFE_INTEGER);
+  if (check.ok) return check;
+  const error = check.status === 400 || maxIndex === undefined ? formMessages.malformed : formMessages.outOfRange(maxIndex);
+  return { ...check, error };
 }
 
 export function SubmitForm({ maxIndex, onSubmitted }: SubmitFormProps) {

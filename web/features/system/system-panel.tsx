@@ -23,6 +23,8 @@ const streamText: Record<StreamStatus, string> = {
 export interface SystemPanelProps {
   stats: Stats | undefined;
   health: Health | undefined;
+  /** The API does not answer: the last health report is not shown as if it were current. */
+  apiDown?: boolean;
   /** The local runtime's scaler; null or undefined where none runs (AKS). */
   scaler?: ScalerState | null | undefined;
   /** How the figures and results reach the page. */
@@ -50,7 +52,7 @@ function ScalerLine({ scaler }: { scaler: ScalerState }) {
   );
 }
 
-export function SystemPanel({ stats, health, scaler, stream }: SystemPanelProps) {
+export function SystemPanel({ stats, health, apiDown = false, scaler, stream }: SystemPanelProps) {
   return (
     <section className="panel system" aria-labelledby="system-title">
       <h2 id="system-title">System</h2>
@@ -68,7 +70,11 @@ export function SystemPanel({ stats, health, scaler, stream }: SystemPanelProps)
           Updates: {streamText[stream]}
         </p>
       ) : null}
-      {health ? (
+      {apiDown ? (
+        <p className="checks-unknown" aria-label="Health checks">
+          Health: unknown while the API is not answering (the last report is out of date).
+        </p>
+      ) : health ? (
         <ul className="checks" aria-label="Health checks">
           {Object.entries(health.checks).map(([name, check]) => (
             <li key={name} className={check.ok ? 'check-ok' : 'check-down'}>
