@@ -59,7 +59,7 @@ describe('checkSubmissionBody', () => {
   ])('rejects out-of-range %s with 422 naming the limit', (body) => {
     const result = checkSubmissionBody(body, maxIndex);
     expect(result).toMatchObject({ ok: false, status: 422 });
-    if (!result.ok) expect(result.error).toContain('1000');
+    if (!result.ok) expect(result.error).toContain('1,000');
   });
 });
 
