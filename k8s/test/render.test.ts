@@ -147,6 +147,7 @@ describe('schema validation', () => {
     { kind: 'HTTPRoute', broken: 'request: 1 hour', field: /timeouts\/request/, fixed: 'request: 1h' },
     { kind: 'ScaledObject', broken: 'minReplicaCount: none', field: /minReplicaCount/, fixed: 'minReplicaCount: 0' },
     { kind: 'Deployment', broken: 'replicas: two', field: /replicas/, fixed: 'replicas: 2' },
+    { kind: 'SecretProviderClass', broken: 'secretObject:', field: /secretObject\b/, fixed: 'secretObjects:' },
   ];
 
   it.each(breakages)('rejects the deliberately broken $kind fixture, naming the field', ({ kind, field }) => {
