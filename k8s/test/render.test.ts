@@ -27,8 +27,8 @@ const countByKind = (objects: { kind: string }[]) =>
       .map((kind) => [kind, objects.filter((o) => o.kind === kind).length]),
   );
 
-/** Which edge each overlay uses: the Gateway API by default on AKS, NGINX Ingresses elsewhere. */
-const edgeOf: Record<OverlayName, 'gateway' | 'nginx'> = { aks: 'gateway', 'aks-nginx': 'nginx', local: 'nginx' };
+/** Which edge each overlay uses: the Gateway API, except the unsupported aks-nginx overlay. */
+const edgeOf: Record<OverlayName, 'gateway' | 'nginx'> = { aks: 'gateway', 'aks-nginx': 'nginx', local: 'gateway' };
 const aksOverlays = overlays.filter((overlay) => overlay.startsWith('aks'));
 
 describe.each(overlays)('overlay %s', (overlay) => {
