@@ -143,7 +143,7 @@ export function validateObject(object: RenderedObject): void {
   try {
     schema(object as never).validate();
   } catch (error) {
-    throw new Error(`${key} ${object.metadata.name}: ${String(error)}`);
+    throw new Error(`${key} ${object.metadata.name}: ${String(error)}`, { cause: error });
   }
 }
 
