@@ -155,6 +155,21 @@ describe('pinned store and build images', () => {
     expect(compareVersions('16.15', '16.15')).toBe(0);
   });
 
+  it('names the same tags in docs/deploy-aks.md ("Store versions") and the README ("Versions")', () => {
+    const docs = readFileSync(path.join(repoRoot, 'docs/deploy-aks.md'), 'utf8');
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    for (const name of thirdPartyImages) {
+      const pin = basePins.find((candidate) => candidate.name === name);
+      expect(docs, `docs: ${name}`).toMatch(
+        new RegExp(`^\\| \`${name}\` \\| \`${pin?.tag ?? ''}\` \\| ${pin?.floor ?? ''} \\|`, 'm'),
+      );
+      expect(readme, `README: ${name}`).toContain(`\`${name}:${pin?.tag ?? ''}\``);
+    }
+    const node = dockerfileNodePin('Dockerfile');
+    expect(readme).toContain(`node:${node.tag}`);
+    expect(docs).toContain(`node:${node.tag}`);
+  });
+
   describe.each(overlays)('overlay %s', (overlay) => {
     const containers = workloads(renderOverlay(overlay)).flatMap((w) => [...(w.pod.initContainers ?? []), ...w.pod.containers]);
 
