@@ -17,7 +17,8 @@
 # (Azure/azure-functions-nodejs-library issue #443) and no 4-node26 image was found.
 # Node 20 reached end of life on 2026-04-30. The build stages use the same Node major as
 # the runtime. Either can be overridden with --build-arg (az acr build accepts it too).
-ARG NODE_IMAGE=node:24.18.0-bookworm-slim
+# NODE_IMAGE floor: 24.22.3 (k8s/test/images.test.ts; Docker has no end-of-line comments)
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 ARG FUNCTIONS_IMAGE=mcr.microsoft.com/azure-functions/node:4-node24
 
 # --- build: all dependencies (typescript), compile to dist/ (also copies the .lua files)

@@ -158,7 +158,6 @@ async function main(): Promise<void> {
       }
       const apiBefore = (await processes(runtime.runtimeUrl)).find((p) => p.name === 'api')?.restarts ?? 0;
       await sleep(2000);
-      let restoredAt = Date.now();
       if (target?.pid) {
         if (fault === 'kill') {
           signal(target.pid, 'SIGKILL');
@@ -167,7 +166,7 @@ async function main(): Promise<void> {
           await sleep(freezeMs);
           signal(target.pid, 'SIGCONT');
         }
-        restoredAt = Date.now();
+        const restoredAt = Date.now();
         // Recovered: the part is ready again (a new PID after a kill) and a 202 came after that.
         while (Date.now() - restoredAt < 120_000) {
           const now = (await processes(runtime.runtimeUrl).catch(() => [])).find((p) =>

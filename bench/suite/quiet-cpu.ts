@@ -34,12 +34,11 @@ export async function waitForQuietCpu(
   const minIdleShare = options.minIdleShare ?? 0.8;
   const windowMs = options.windowMs ?? 1000;
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  let idle = 0;
-  do {
-    idle = await idleShare(windowMs);
+  for (;;) {
+    const idle = await idleShare(windowMs);
     if (idle >= minIdleShare) return { idle, settled: true };
-  } while (Date.now() < deadline);
-  return { idle, settled: false };
+    if (Date.now() >= deadline) return { idle, settled: false };
+  }
 }
 
 /** Round `round` (from 1) measures the targets in this order: each round starts one further on. */

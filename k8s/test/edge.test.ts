@@ -1,5 +1,6 @@
 // The edge: which backend each path reaches, with which limits, through the Gateway API
-// default (aks) and the NGINX Ingresses (aks-nginx, local). Paths are resolved the way the
+// (aks: the application routing implementation; local: upstream Istio) and the NGINX
+// Ingresses of the unsupported aks-nginx overlay. Paths are resolved the way the
 // implementations do (Gateway API: Exact before the longest PathPrefix, prefixes match whole
 // segments; Ingress: Exact before the longest Prefix), so a route that sends /api/events to
 // web, or a missing events rule, fails here.
@@ -94,69 +95,75 @@ const samplePaths = {
   web: ['/', '/apix', '/_next/static/chunks/app.js', '/local/scaler'],
 };
 
-describe('overlay aks: Gateway API edge', () => {
-  const objects = renderOverlay('aks');
-  const [gateway, ...otherGateways] = gateways(objects);
-  const routes = httpRoutes(objects);
+/** The GatewayClass each Gateway API overlay targets: both are Istio, with their own class name. */
+const gatewayClassOf = { aks: 'approuting-istio', local: 'istio' } as const;
 
-  it('has one Gateway of the application routing class approuting-istio with one HTTP listener on :80', () => {
-    expect(otherGateways).toEqual([]);
-    expect(gateway?.spec.gatewayClassName).toBe('approuting-istio');
-    expect(gateway?.spec.listeners.map((l) => [l.name, l.protocol, l.port])).toEqual([['http', 'HTTP', 80]]);
-    expect(gateway?.spec.listeners[0]?.allowedRoutes?.namespaces?.from).toBe('Same');
-  });
+describe.each(Object.entries(gatewayClassOf) as ['aks' | 'local', string][])(
+  'overlay %s: Gateway API edge',
+  (overlay, gatewayClass) => {
+    const objects = renderOverlay(overlay);
+    const [gateway, ...otherGateways] = gateways(objects);
+    const routes = httpRoutes(objects);
 
-  it('attaches every HTTPRoute to that Gateway listener and points every backend at a Service port', () => {
-    expect(routes.length).toBeGreaterThan(0);
-    for (const route of routes) {
-      for (const parent of route.spec?.parentRefs ?? []) {
-        expect(parent.name, route.metadata.name).toBe(gateway?.metadata?.name);
-        expect(gateway?.spec.listeners.map((l) => l.name)).toContain(parent.sectionName);
+    it(`has one Gateway of class ${gatewayClass} with one HTTP listener on :80`, () => {
+      expect(otherGateways).toEqual([]);
+      expect(gateway?.spec.gatewayClassName).toBe(gatewayClass);
+      expect(gateway?.spec.listeners.map((l) => [l.name, l.protocol, l.port])).toEqual([['http', 'HTTP', 80]]);
+      expect(gateway?.spec.listeners[0]?.allowedRoutes?.namespaces?.from).toBe('Same');
+    });
+
+    it('attaches every HTTPRoute to that Gateway listener and points every backend at a Service port', () => {
+      expect(routes.length).toBeGreaterThan(0);
+      for (const route of routes) {
+        for (const parent of route.spec?.parentRefs ?? []) {
+          expect(parent.name, route.metadata.name).toBe(gateway?.metadata?.name);
+          expect(gateway?.spec.listeners.map((l) => l.name)).toContain(parent.sectionName);
+        }
+        for (const backend of (route.spec?.rules ?? []).flatMap((rule) => rule.backendRefs ?? [])) {
+          const service = services(objects).find((s) => s.metadata.name === backend.name);
+          expect(
+            service?.spec?.ports?.map((p) => p.port),
+            `${route.metadata.name} -> ${backend.name}`,
+          ).toContain(backend.port);
+        }
       }
-      for (const backend of (route.spec?.rules ?? []).flatMap((rule) => rule.backendRefs ?? [])) {
-        const service = services(objects).find((s) => s.metadata.name === backend.name);
-        expect(
-          service?.spec?.ports?.map((p) => p.port),
-          `${route.metadata.name} -> ${backend.name}`,
-        ).toContain(backend.port);
-      }
-    }
-  });
+    });
 
-  it.each(samplePaths.api)('routes %s to the api Service', (path) => {
-    expectServicePort(objects, resolveRoute(routes, path), 'api');
-  });
+    it.each(samplePaths.api)('routes %s to the api Service', (path) => {
+      expectServicePort(objects, resolveRoute(routes, path), 'api');
+    });
 
-  it.each(samplePaths.web)('routes %s to the web Service', (path) => {
-    expectServicePort(objects, resolveRoute(routes, path), 'web');
-  });
+    it.each(samplePaths.web)('routes %s to the web Service', (path) => {
+      expectServicePort(objects, resolveRoute(routes, path), 'web');
+    });
 
-  it('bounds /api requests above the api’s own worst answer time and well below a minute', () => {
-    const timeout = durationSeconds(resolveRoute(routes, '/api/values')?.timeoutRequest ?? '0s');
-    expect(timeout).toBeGreaterThan(apiAnswerBoundSeconds(objects));
-    expect(timeout).toBeLessThanOrEqual(30);
-    expect(durationSeconds(resolveRoute(routes, '/')?.timeoutRequest ?? '0s')).toBeGreaterThan(0);
-  });
+    it('bounds /api requests above the api’s own worst answer time and well below a minute', () => {
+      const timeout = durationSeconds(resolveRoute(routes, '/api/values')?.timeoutRequest ?? '0s');
+      expect(timeout).toBeGreaterThan(apiAnswerBoundSeconds(objects));
+      expect(timeout).toBeLessThanOrEqual(30);
+      expect(durationSeconds(resolveRoute(routes, '/')?.timeoutRequest ?? '0s')).toBeGreaterThan(0);
+    });
 
-  it('gives the /api/events stream its own rule: to the api, with a request timeout far above the heartbeat', () => {
-    const events = resolveRoute(routes, '/api/events');
-    expectServicePort(objects, events, 'api');
-    const timeout = durationSeconds(events?.timeoutRequest ?? '0s');
-    // "0s" would disable the timeout; a finite bound is chosen, long enough for many heartbeats.
-    expect(timeout).toBeGreaterThanOrEqual(60 * eventsHeartbeatSeconds);
-    expect(resolveRoute(routes, '/api/events/x')?.timeoutRequest).not.toBe(events?.timeoutRequest);
-  });
-});
+    it('gives the /api/events stream its own rule: to the api, with a request timeout far above the heartbeat', () => {
+      const events = resolveRoute(routes, '/api/events');
+      expectServicePort(objects, events, 'api');
+      const timeout = durationSeconds(events?.timeoutRequest ?? '0s');
+      // "0s" would disable the timeout; a finite bound is chosen, long enough for many heartbeats.
+      expect(timeout).toBeGreaterThanOrEqual(60 * eventsHeartbeatSeconds);
+      expect(resolveRoute(routes, '/api/events/x')?.timeoutRequest).not.toBe(events?.timeoutRequest);
+    });
+  },
+);
 
-describe.each(['aks-nginx', 'local'] as const)('overlay %s: NGINX Ingress edge', (overlay) => {
-  const objects = renderOverlay(overlay);
+describe('overlay aks-nginx (unsupported since 2026-11-30): NGINX Ingress edge', () => {
+  const objects = renderOverlay('aks-nginx');
   const list = ingresses(objects);
   const annotation = (resolved: Resolved | undefined, name: string) =>
     resolved?.annotations?.[`nginx.ingress.kubernetes.io/${name}`];
 
-  it(`uses the ${overlay === 'local' ? 'nginx' : 'application routing'} ingress class on every Ingress`, () => {
-    const expected = overlay === 'local' ? 'nginx' : 'webapprouting.kubernetes.azure.com';
-    for (const ingress of list) expect(ingress.spec?.ingressClassName, ingress.metadata.name).toBe(expected);
+  it('uses the application routing ingress class on every Ingress', () => {
+    for (const ingress of list)
+      expect(ingress.spec?.ingressClassName, ingress.metadata.name).toBe('webapprouting.kubernetes.azure.com');
   });
 
   it.each(samplePaths.api)('routes %s to the api Service', (path) => {

@@ -1,7 +1,8 @@
 // Renders the kustomize overlays with `kubectl kustomize`, validates every object against
 // its published schema (kubernetes-models; @kubernetes-models/keda for KEDA;
-// @kubernetes-models/gateway-api, Gateway API CRDs v1.5.1, for Gateway and HTTPRoute), and
-// offers the lookups the deployment tests share.
+// @kubernetes-models/gateway-api, Gateway API CRDs v1.5.1, for Gateway and HTTPRoute; the
+// Secrets Store CSI Driver's own CRD, k8s/test/fixtures/secretproviderclasses.crd.yaml, for
+// SecretProviderClass), and offers the lookups the deployment tests share.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/Sca
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import type { ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
 import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import { Ajv, type AnySchema } from 'ajv';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
@@ -33,6 +35,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { parseAllDocuments } from 'yaml';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -59,10 +62,65 @@ interface Validatable {
   validate(): void;
 }
 
+/** JSON schema of an object in a CRD's openAPIV3Schema (the parts this file looks at). */
+interface CrdSchema {
+  type?: string;
+  properties?: Record<string, CrdSchema>;
+  additionalProperties?: boolean | CrdSchema;
+  items?: CrdSchema;
+  [keyword: string]: unknown;
+}
+
+/**
+ * The API server prunes fields a structural CRD schema does not declare, so a misspelt field
+ * (`secretObject:`) would vanish silently on apply. Here it is an error instead: every object
+ * schema with declared properties gets `additionalProperties: false`.
+ */
+function rejectUnknownFields(schema: CrdSchema): CrdSchema {
+  const copy: CrdSchema = { ...schema };
+  if (copy.properties) {
+    copy.properties = Object.fromEntries(Object.entries(copy.properties).map(([k, v]) => [k, rejectUnknownFields(v)]));
+    copy.additionalProperties ??= false;
+  } else if (typeof copy.additionalProperties === 'object') {
+    copy.additionalProperties = rejectUnknownFields(copy.additionalProperties);
+  }
+  if (copy.items) copy.items = rejectUnknownFields(copy.items);
+  return copy;
+}
+
+/** A validator for one version of a CRD kept as a fixture (for CRDs without an npm model). */
+function crdValidator(fixture: string, version: string): (data: never) => Validatable {
+  const crd = parseAllDocuments(readFileSync(path.join(repoRoot, 'k8s/test/fixtures', fixture), 'utf8'))
+    .map(
+      (document) =>
+        document.toJS() as { kind?: string; spec?: { versions?: { name: string; schema: { openAPIV3Schema: CrdSchema } }[] } },
+    )
+    .find((document) => document.kind === 'CustomResourceDefinition');
+  const schema = crd?.spec?.versions?.find((candidate) => candidate.name === version)?.schema.openAPIV3Schema;
+  if (!schema) throw new Error(`${fixture}: no version ${version}`);
+  // strict: false lets the Kubernetes keywords (x-kubernetes-*) through unchecked.
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(rejectUnknownFields(schema) as AnySchema);
+  return (data) => ({
+    validate() {
+      if (!validate(data)) {
+        throw new Error(
+          (validate.errors ?? [])
+            .map(
+              (e) =>
+                `data${e.instancePath} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+            )
+            .join(', '),
+        );
+      }
+    },
+  });
+}
+
 /** Schema classes for every kind the manifests may contain, by `apiVersion/kind`. */
 const schemas: Record<string, (data: never) => Validatable> = {
   'v1/Namespace': (data) => new Namespace(data),
   'v1/ConfigMap': (data) => new ConfigMap(data),
+  'v1/ServiceAccount': (data) => new ServiceAccount(data),
   'v1/Service': (data) => new Service(data),
   'v1/PersistentVolumeClaim': (data) => new PersistentVolumeClaim(data),
   'apps/v1/Deployment': (data) => new Deployment(data),
@@ -74,6 +132,7 @@ const schemas: Record<string, (data: never) => Validatable> = {
   'keda.sh/v1alpha1/TriggerAuthentication': (data) => new TriggerAuthentication(data),
   'gateway.networking.k8s.io/v1/Gateway': (data) => new Gateway(data),
   'gateway.networking.k8s.io/v1/HTTPRoute': (data) => new HTTPRoute(data),
+  'secrets-store.csi.x-k8s.io/v1/SecretProviderClass': crdValidator('secretproviderclasses.crd.yaml', 'v1'),
 };
 
 /** Throws (with the object's kind and name) unless the object matches its schema. */
@@ -84,7 +143,7 @@ export function validateObject(object: RenderedObject): void {
   try {
     schema(object as never).validate();
   } catch (error) {
-    throw new Error(`${key} ${object.metadata.name}: ${String(error)}`);
+    throw new Error(`${key} ${object.metadata.name}: ${String(error)}`, { cause: error });
   }
 }
 

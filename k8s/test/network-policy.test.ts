@@ -68,12 +68,17 @@ const gatewayProxy: Pod = {
     { name: 'status-port', containerPort: 15021 },
   ],
 };
+/** The same proxy pods on upstream Istio (k8s/overlays/local): only the class label differs. */
+const localGatewayProxy: Pod = {
+  ...gatewayProxy,
+  labels: { ...gatewayProxy.labels, 'gateway.networking.k8s.io/gateway-class-name': 'istio' },
+};
 const nginxController = (namespace: string): Pod => ({ namespace, labels: { app: 'nginx' } });
 /** The pod that carries outside traffic into the app in each overlay. */
 const edgeProxy: Record<OverlayName, Pod> = {
   aks: gatewayProxy,
   'aks-nginx': nginxController('app-routing-system'),
-  local: nginxController('ingress-nginx'),
+  local: localGatewayProxy,
 };
 /** A client on the internet, as the proxy pods see it (no pod selector can match it). */
 const outsideClient: Pod = { namespace: '(internet)', labels: {} };
@@ -134,22 +139,27 @@ describe.each(overlays)('overlay %s', (overlay) => {
   });
 
   it('admits only the edge this overlay uses (the other edge gets nothing)', () => {
-    const otherEdge = overlay === 'aks' ? nginxController('app-routing-system') : gatewayProxy;
+    const otherEdge =
+      overlay === 'aks-nginx' ? gatewayProxy : nginxController(overlay === 'aks' ? 'app-routing-system' : 'ingress-nginx');
     expect(allowed(otherEdge, web, 3000)).toBe(false);
     expect(allowed(otherEdge, api, 8080)).toBe(false);
   });
 
-  if (overlay === 'aks') {
+  if (overlay !== 'aks-nginx') {
+    const proxy = edgeProxy[overlay];
     it('lets clients reach the gateway proxy on its listener (:80) and status port (:15021) only', () => {
-      expect(allowed(outsideClient, gatewayProxy, 80)).toBe(true);
-      expect(allowed(outsideClient, gatewayProxy, 15021)).toBe(true);
-      expect(allowed(outsideClient, gatewayProxy, 15000)).toBe(false);
+      expect(allowed(outsideClient, proxy, 80)).toBe(true);
+      expect(allowed(outsideClient, proxy, 15021)).toBe(true);
+      expect(allowed(outsideClient, proxy, 15000)).toBe(false);
     });
 
     it('does not admit a gateway of another class that happens to be named fib', () => {
       const meshGateway: Pod = {
-        ...gatewayProxy,
-        labels: { ...gatewayProxy.labels, 'gateway.networking.k8s.io/gateway-class-name': 'istio' },
+        ...proxy,
+        labels: {
+          ...proxy.labels,
+          'gateway.networking.k8s.io/gateway-class-name': overlay === 'aks' ? 'istio' : 'approuting-istio',
+        },
       };
       expect(allowed(meshGateway, web, 3000)).toBe(false);
       expect(allowed(meshGateway, api, 8080)).toBe(false);

@@ -1,7 +1,9 @@
 // scripts/aks/provision.sh: shellcheck-clean, its --dry-run prints the whole plan in order
 // without running a single az/kubectl/curl/openssl command, the overlay it applies points
-// at the registry and tag it built, the Secrets it creates are the ones the manifests use
-// (values never shown), and a re-run against a cluster that has everything creates nothing.
+// at the registry and tag it built and at the Key Vault it filled, the Key Vault secrets it
+// writes are the ones the SecretProviderClass reads (values never shown), the unsupported
+// NGINX edge is refused unless asked for, and a re-run against a cluster that has
+// everything creates nothing.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,7 @@ import path from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { imageBaseName, renderKustomization, repoRoot, triggerAuthentications, workloads } from './manifests.js';
+import { imageBaseName, named, renderKustomization, repoRoot, workloads } from './manifests.js';
 
 const script = path.join(repoRoot, 'scripts/aks/provision.sh');
 const root = mkdtempSync(path.join(tmpdir(), 'provision-test-'));
@@ -27,6 +29,8 @@ case "$name $*" in
   "az version"*) echo "\${FAKE_AZ_VERSION:-2.87.0}" ;;
   "az account show"*) echo subscription ;;
   "az aks show"*networkPolicy*) echo cilium ;;
+  "az aks show"*oidcIssuerProfile*) echo https://issuer.example/ ;;
+  "az role assignment list"*) echo /role-assignment ;;
   "kubectl "*jsonpath=*addresses*) printf 20.0.0.1 ;;
   "curl "*"-X POST"*) echo '{"working":true,"index":12,"status":"done"}' ;;
   "curl "*) echo '{"index":12,"status":"done","value":"144","digits":3}' ;;
@@ -103,14 +107,19 @@ describe('scripts/aks/provision.sh', () => {
       const order = positions(run.output, [
         /^\+ az group create -n fib-test-rg/,
         /^\+ az acr create -g fib-test-rg -n fib[0-9a-f]{12} --sku Basic/,
-        /^\+ az aks create -g fib-test-rg -n fib-test-aks .*--network-dataplane cilium .*--enable-keda --enable-gateway-api --enable-app-routing-istio --attach-acr fib[0-9a-f]{12}/,
+        /^\+ az aks create -g fib-test-rg -n fib-test-aks .*--network-dataplane cilium .*--enable-keda --enable-gateway-api --enable-app-routing-istio --enable-addons azure-keyvault-secrets-provider --enable-secret-rotation --enable-oidc-issuer --enable-workload-identity --attach-acr fib[0-9a-f]{12}/,
         /^\+ az aks get-credentials -g fib-test-rg -n fib-test-aks/,
+        /^\+ until the SecretProviderClass CRD is served/,
         /^\+ until GatewayClass approuting-istio exists/,
+        /^\+ az keyvault create -g fib-test-rg -n fibkv-[0-9a-f]{12} .*--enable-rbac-authorization true/,
+        /^\+ az identity create -g fib-test-rg -n fib-test-aks-secrets/,
+        /^\+ az role assignment create .*--role Key\\ Vault\\ Secrets\\ User/,
+        /^\+ az identity federated-credential create .*--subject system:serviceaccount:fib:fib-secrets --audiences api:\/\/AzureADTokenExchange/,
         /^\+ az acr build -r fib[0-9a-f]{12} -t fib-functions:test-tag -f \S+\/Dockerfile /,
         /^\+ az acr build -r fib[0-9a-f]{12} -t fib-web:test-tag -f \S+\/web\/Dockerfile /,
         /^\+ kubectl create namespace fib$/,
-        /^\+ kubectl -n fib apply -f - <<< Secret\/redis-auth/,
-        /^\+ kubectl -n fib apply -f - <<< Secret\/postgres-auth/,
+        /^\+ az keyvault secret set --vault-name fibkv-[0-9a-f]{12} --name redis-password --file \/dev\/stdin -o none <<< \(value not shown\)/,
+        /^\+ az keyvault secret set --vault-name fibkv-[0-9a-f]{12} --name postgres-password --file \/dev\/stdin -o none/,
         /^\+ kubectl apply -k /,
         /^\+ kubectl -n fib rollout status statefulset\/redis/,
         /^\+ kubectl -n fib rollout status deployment\/api/,
@@ -134,7 +143,11 @@ describe('scripts/aks/provision.sh', () => {
         [/^\+ az acr create/, /^\? az acr show/],
         [/^\+ az aks create/, /^\? az aks show/],
         [/^\+ kubectl create namespace/, /^\? kubectl get namespace/],
-        [/Secret\/redis-auth/, /^\? kubectl -n fib get secret redis-auth/],
+        [/^\+ az keyvault create/, /^\? az keyvault show/],
+        [/^\+ az identity create/, /^\? az identity show/],
+        [/^\+ az identity federated-credential create/, /^\? az identity federated-credential show/],
+        [/^\+ az role assignment create .*Secrets\\ User/, /^\? az role assignment list .*Secrets\\ User/],
+        [/--name redis-password --file/, /^\? kubectl -n fib get secret redis-auth/],
       ] as const) {
         const createAt = lines.findIndex((line) => create.test(line));
         expect(createAt, String(create)).toBeGreaterThan(0);
@@ -142,26 +155,23 @@ describe('scripts/aks/provision.sh', () => {
       }
     });
 
-    it('creates exactly the Secrets and keys the manifests reference, and shows no value', () => {
-      const created = new Map(
-        [...run.output.matchAll(/<<< Secret\/([a-z-]+) with keys: ([^(]+)\(/g)].map(([, name, keys]) => [
-          name,
-          (keys ?? '').trim().split(/\s+/).sort(),
-        ]),
-      );
-      const objects = renderKustomization('k8s/overlays/aks');
-      const referenced = new Map<string, Set<string>>();
-      const refs = [
-        ...workloads(objects).flatMap((w) =>
-          [...(w.pod.initContainers ?? []), ...w.pod.containers].flatMap((c) =>
-            (c.env ?? []).flatMap((v) => (v.valueFrom?.secretKeyRef ? [v.valueFrom.secretKeyRef] : [])),
-          ),
+    it('writes exactly the Key Vault secrets the SecretProviderClass reads, and shows no value', () => {
+      const written = [
+        ...run.output.matchAll(
+          /^\+ az keyvault secret set .*--name (\S+) --file \/dev\/stdin -o none <<< \(value not shown\)$/gm,
         ),
-        ...triggerAuthentications(objects).flatMap((auth) => auth.spec?.secretTargetRef ?? []),
-      ];
-      for (const { name, key } of refs) referenced.set(name ?? '', (referenced.get(name ?? '') ?? new Set()).add(key));
-      for (const [name, keys] of referenced) expect(created.get(name), name).toEqual(expect.arrayContaining([...keys]));
-      expect(run.output).not.toMatch(/password=[0-9a-f]{8}/);
+      ]
+        .map(([, name]) => name)
+        .sort();
+      const provider = named<{ spec: { parameters: { objects: string } } }>(
+        renderKustomization('k8s/overlays/aks'),
+        'SecretProviderClass',
+        'fib-stores',
+      );
+      const read = [...provider.spec.parameters.objects.matchAll(/objectName: (\S+)/g)].map(([, name]) => name).sort();
+      expect(written).toEqual(read);
+      // The dry run's stand-in password never reaches the output, nor does a connection string.
+      expect(run.output).not.toMatch(/<generated>|password=|postgres:\/\/fib:/);
     });
 
     it('applies the committed overlay with the images it built (registry and tag), changing no file', () => {
@@ -180,16 +190,35 @@ describe('scripts/aks/provision.sh', () => {
       for (const name of ['fib-functions', 'fib-web']) {
         expect(images.filter((image) => imageBaseName(image) === name)).toContain(`${registry}.azurecr.io/${name}:test-tag`);
       }
+      const objects = renderKustomization(path.relative(repoRoot, copy));
+      const vault = /az keyvault create -g fib-test-rg -n (fibkv-[0-9a-f]{12})/.exec(run.output)?.[1];
+      const provider = named<{ spec: { parameters: Record<string, string> } }>(objects, 'SecretProviderClass', 'fib-stores');
+      expect(provider.spec.parameters).toMatchObject({
+        keyvaultName: vault,
+        tenantId: '<tenant-id>',
+        clientID: '<identity-client-id>',
+      });
+      const account = named<{ metadata: { annotations: Record<string, string> } }>(objects, 'ServiceAccount', 'fib-secrets');
+      expect(account.metadata.annotations['azure.workload.identity/client-id']).toBe('<identity-client-id>');
       expect(Object.keys(kustomizationsBefore).length).toBeGreaterThan(3);
       expect(kustomizationFiles()).toEqual(kustomizationsBefore);
     });
   });
 
-  it('--edge nginx enables the app routing NGINX add-on and applies k8s/overlays/aks-nginx', () => {
-    const run = provision(['--dry-run', '--edge', 'nginx'], 'refuse');
+  it('refuses the unsupported NGINX edge unless --allow-unsupported-edge is given, before running anything', () => {
+    const run = provision(['--edge', 'nginx'], 'exists');
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/--edge nginx is unsupported .*--allow-unsupported-edge/);
+    expect(run.calls).toBe('');
+  });
+
+  it('--edge nginx --allow-unsupported-edge enables the app routing NGINX add-on and applies k8s/overlays/aks-nginx', () => {
+    const run = provision(['--dry-run', '--edge', 'nginx', '--allow-unsupported-edge'], 'refuse');
     expect(run.status, run.output).toBe(0);
     expect(run.calls).toBe('');
-    expect(run.output).toMatch(/^\+ az aks create .*--enable-keda --enable-app-routing --attach-acr/m);
+    expect(run.output).toMatch(
+      /^\+ az aks create .*--enable-keda --enable-app-routing --enable-addons azure-keyvault-secrets-provider .*--attach-acr/m,
+    );
     const commands = run.output.split('\n').filter((line) => /^[+?] /.test(line));
     expect(commands.filter((line) => /gateway-api|app-routing-istio|gatewayclass/.test(line))).toEqual([]);
     expect(run.output).toMatch(/^#\s+- \S*k8s\/overlays\/aks-nginx$/m);
@@ -220,6 +249,9 @@ describe('scripts/aks/provision.sh', () => {
       /create namespace/,
       /^kubectl apply -f -$/,
       /^openssl/,
+      /^az keyvault (create|secret set)/,
+      /^az identity (create|federated-credential create)/,
+      /^az role assignment create/,
     ]) {
       expect(
         calls.filter((call) => creating.test(call)),

@@ -27,8 +27,8 @@ const countByKind = (objects: { kind: string }[]) =>
       .map((kind) => [kind, objects.filter((o) => o.kind === kind).length]),
   );
 
-/** Which edge each overlay uses: the Gateway API by default on AKS, NGINX Ingresses elsewhere. */
-const edgeOf: Record<OverlayName, 'gateway' | 'nginx'> = { aks: 'gateway', 'aks-nginx': 'nginx', local: 'nginx' };
+/** Which edge each overlay uses: the Gateway API, except the unsupported aks-nginx overlay. */
+const edgeOf: Record<OverlayName, 'gateway' | 'nginx'> = { aks: 'gateway', 'aks-nginx': 'nginx', local: 'gateway' };
 const aksOverlays = overlays.filter((overlay) => overlay.startsWith('aks'));
 
 describe.each(overlays)('overlay %s', (overlay) => {
@@ -147,6 +147,7 @@ describe('schema validation', () => {
     { kind: 'HTTPRoute', broken: 'request: 1 hour', field: /timeouts\/request/, fixed: 'request: 1h' },
     { kind: 'ScaledObject', broken: 'minReplicaCount: none', field: /minReplicaCount/, fixed: 'minReplicaCount: 0' },
     { kind: 'Deployment', broken: 'replicas: two', field: /replicas/, fixed: 'replicas: 2' },
+    { kind: 'SecretProviderClass', broken: 'secretObject:', field: /secretObject\b/, fixed: 'secretObjects:' },
   ];
 
   it.each(breakages)('rejects the deliberately broken $kind fixture, naming the field', ({ kind, field }) => {

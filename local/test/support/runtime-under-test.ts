@@ -11,8 +11,16 @@ import { isolatedRuntimeSettings, type runtimeSettingsSchema } from '../../runti
 
 export const root = join(import.meta.dirname, '..', '..', '..');
 
-/** Compiles the functions and the local host to dist/ (what `npm start` runs). */
+/** Set by the root vitest globalSetup (build-once.ts) once dist/ is built for this test run. */
+export const builtForThisRunEnv = 'FIB_TEST_DIST_BUILT';
+
+/**
+ * Compiles the functions and the local host to dist/ (what `npm start` runs), unless this test
+ * run's globalSetup already did: rebuilding while another file's runtime runs would rewrite
+ * modules under it.
+ */
 export function buildFunctions(): void {
+  if (process.env[builtForThisRunEnv] === '1') return;
   const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
 }
