@@ -4,10 +4,17 @@
 // Options: --port (7071), --host (127.0.0.1: loopback unless asked), --quiet, --strict-trigger
 // (or LOCAL_HOST_STRICT_TRIGGER=1: the list trigger behaves exactly like the Redis extension,
 // see strict-list-listener.ts).
+//
+// A setting that fails validation does what it does under the real host: the app's entry throws
+// at import, the Node worker reports the error, and the host stays up with no functions (the
+// library registers functions only as index.ts runs; azure-functions-nodejs-library
+// src/setup.ts / src/app.ts): HTTP answers the host's plain 404 to everything, no trigger runs.
+// On AKS that leaves the api pod NotReady (readiness gets 404) while its TCP liveness passes.
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { loadConfig } from '../../functions/src/config.js';
+import { type Config, loadConfig } from '../../functions/src/config.js';
+import { ConfigError } from '../../functions/src/errors.js';
 import { stopEventHub } from '../../functions/src/functions/events.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
@@ -29,26 +36,32 @@ const functionsUsingPostgres: readonly string[] = ['submit-value', 'all-submissi
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
-      port: { type: 'string', default: '7071' },
+      port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       quiet: { type: 'boolean', default: false },
       'strict-trigger': { type: 'boolean', default: process.env.LOCAL_HOST_STRICT_TRIGGER === '1' },
     },
   });
   const log = consoleLog(args.quiet ?? false);
-  const config = loadConfig();
   const selected = selectedFunctionNames(process.env);
-  const registrations = buildRegistrations(config).filter((r) => !selected || selected.includes(r.name));
-  const unknown = selected?.filter((name) => !registrations.some((r) => r.name === name)) ?? [];
+  let config: Readonly<Config> | undefined;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    log({ level: 'error', source: 'host', message: `the app failed to load, so the host runs no functions: ${error.message}` });
+  }
+  const registrations = config ? buildRegistrations(config).filter((r) => !selected || selected.includes(r.name)) : [];
+  const unknown = config ? (selected?.filter((name) => !registrations.some((r) => r.name === name)) ?? []) : [];
   if (unknown.length > 0) throw new Error(`AzureFunctionsJobHost__functions lists unknown functions: ${unknown.join(', ')}`);
 
   const http = registrations.filter((r): r is HttpRegistration => r.kind === 'http');
   const lists = registrations.filter((r): r is RedisListRegistration => r.kind === 'redisList');
   const timers = registrations.filter((r): r is TimerRegistration => r.kind === 'timer');
-  const services = getServices();
+  const services = config ? getServices() : undefined;
 
   // Only the functions that use the submissions store open Postgres (a worker never does).
-  if (http.some((r) => functionsUsingPostgres.includes(r.name))) {
+  if (services && http.some((r) => functionsUsingPostgres.includes(r.name))) {
     // Run migrations now, as the real app does on its first request; a down Postgres is retried later.
     await services.submissions().catch((error: unknown) =>
       log({
@@ -59,12 +72,15 @@ async function main(): Promise<void> {
     );
   }
   let server: Server | undefined;
-  const port = Number(args.port);
+  const port = Number(args.port ?? '7071');
   const host = args.host ?? '127.0.0.1';
-  if (http.length > 0) server = await startHttpServer(http, { port, host, log });
+  // The real host always listens; without functions (a bad setting) every request is its 404.
+  // A worker process with no HTTP function and no --port is left without a listener locally,
+  // so that several workers do not compete for the default port.
+  if (http.length > 0 || (!config && args.port !== undefined)) server = await startHttpServer(http, { port, host, log });
   const strict = args['strict-trigger'] ?? false;
   const pollerClient =
-    lists.length > 0 && !strict
+    config && lists.length > 0 && !strict
       ? createRedisClient(config.redisMaster, { role: 'list-trigger', timeoutMs: config.redisTimeoutMs })
       : undefined;
   const pollers: ListPoller[] = strict
@@ -95,7 +111,7 @@ async function main(): Promise<void> {
     await closed;
     await stopEventHub();
     await pollerClient?.quit().catch(() => undefined);
-    await services.close();
+    await services?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
