@@ -2,7 +2,6 @@
 // local host against a real Redis master and replica.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { configureEvents, eventHub } from '../src/functions/events.js';
 import type { RedisTopology } from '../src/live/live-types.js';
 import { addIndexEvent, type EventStreamReader, openEventStream } from './support/event-stream.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
@@ -26,19 +25,17 @@ describe('GET /api/events', () => {
       redis,
       database: { url: 'postgres://postgres@127.0.0.1:1/unused' },
       env: { MAX_EVENT_STREAMS: '3' },
+      app: { eventStreams: { heartbeatMs: 300 } },
     });
     eventsKey = stack.services.keys.events;
-    configureEvents({ stream: { heartbeatMs: 300 } });
   });
 
   afterEach(async () => {
     for (const reader of open.splice(0)) reader.close();
-    await eventually(async () => Promise.resolve(eventHub(stack.services).size === 0 ? true : undefined), 5000, 'streams closed');
+    await eventually(async () => Promise.resolve(stack.app.events.size === 0 ? true : undefined), 5000, 'streams closed');
   });
 
   afterAll(async () => {
-    configureEvents();
-    await eventHub(stack.services).stop();
     await stack.stop();
     await redis.stop();
   });
@@ -110,7 +107,7 @@ describe('GET /api/events', () => {
     expect(refused.status).toBe(503);
     expect(await refused.json()).toEqual({ error: expect.stringContaining('too many') });
     readers[0]?.close();
-    await eventually(async () => Promise.resolve(eventHub(stack.services).size < 3 ? true : undefined), 5000, 'a slot');
+    await eventually(async () => Promise.resolve(stack.app.events.size < 3 ? true : undefined), 5000, 'a slot');
     expect((await connect()).status).toBe(200);
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hostBodyLimit, type HttpLimits, startHttpServer } from '../../local/host/http-server.js';
 import { loadConfig } from '../src/config.js';
+import { createFunctionApp } from '../src/function-app.js';
 import { withBrowserPolicy } from '../src/http/browser-policy.js';
 import type { HttpRegistration } from '../src/registration-types.js';
 import { buildRegistrations } from '../src/registrations.js';
@@ -24,6 +25,7 @@ function registration(name: string, methods: HttpRegistration['methods'], route:
   return {
     kind: 'http',
     name,
+    runsOn: 'api',
     methods: [...methods, 'OPTIONS'],
     route,
     handler: withBrowserPolicy(handler, { methods, allowedOrigins: ['https://ui.example.com'] }),
@@ -215,6 +217,7 @@ describe('local host: HTTP streams as the library proxies them (httpProxy.ts, no
     const registration: HttpRegistration = {
       kind: 'http',
       name: 'stream',
+      runsOn: 'api',
       methods: ['GET'],
       route: 'stream',
       handler: () =>
@@ -247,7 +250,7 @@ describe('local host: HTTP streams as the library proxies them (httpProxy.ts, no
     }
   }
 
-  it("never tells the handler that its client left: the stream is neither cancelled nor stopped", async () => {
+  it('never tells the handler that its client left: the stream is neither cancelled nor stopped', async () => {
     const { registration, seen } = streamRegistration(40, 16, 25);
     const server = await startHttpServer([registration], { port: 0, log: () => undefined });
     try {
@@ -360,7 +363,9 @@ describe('browser policy', () => {
   });
 
   it('is applied to every registered HTTP function of the app', async () => {
-    const registrations = buildRegistrations(loadConfig({})).filter((r): r is HttpRegistration => r.kind === 'http');
+    const registrations = buildRegistrations(createFunctionApp(loadConfig({}))).filter(
+      (r): r is HttpRegistration => r.kind === 'http',
+    );
     expect(registrations.length).toBeGreaterThan(5);
     for (const r of registrations) expect(r.methods).toContain('OPTIONS');
     const submit = registrations.find((r) => r.name === 'submit-value');

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { selectedFunctionNames } from '../../local/host/function-selection.js';
 import { loadConfig } from '../src/config.js';
-import { buildRegistrations } from '../src/registrations.js';
+import { createFunctionApp } from '../src/function-app.js';
+import { selectedFunctionNames } from '../src/function-selection.js';
+import { buildRegistrations, startSelected } from '../src/registrations.js';
 
 describe('registrations', () => {
   const config = loadConfig({ TASKS_KEY: 'fib-tasks', WORKER_MAX_BATCH_SIZE: '250', WORKER_POLLING_INTERVAL_MS: '50' });
-  const registrations = buildRegistrations(config);
+  const registrations = buildRegistrations(createFunctionApp(config));
 
   it('binds the worker with the property names the current Redis extension reads', () => {
     const worker = registrations.find((r) => r.name === 'fib-worker');
@@ -42,6 +43,17 @@ describe('registrations', () => {
       ].sort(),
     );
     expect(new Set(registrations.map((r) => r.name)).size).toBe(registrations.length);
+  });
+
+  it('declares where each function runs, and only worker functions need a start step (the GMP engine)', () => {
+    expect(registrations.filter((r) => r.runsOn === 'worker').map((r) => r.name)).toEqual(['fib-worker', 'worker-liveness']);
+    expect(registrations.filter((r) => r.start).map((r) => [r.name, r.runsOn])).toEqual([['fib-worker', 'worker']]);
+  });
+
+  it('starts only the selected functions and refuses a name it does not know', () => {
+    const app = createFunctionApp(config);
+    expect(startSelected(app, ['health', 'stats']).map((r) => r.name)).toEqual(['health', 'stats']);
+    expect(() => startSelected(app, ['health', 'nope'])).toThrow(/unknown functions: nope/);
   });
 
   it('selects functions the way AzureFunctionsJobHost__functions__N does, in index order', () => {

@@ -15,16 +15,15 @@ import { parseArgs } from 'node:util';
 
 import { type Config, loadConfig } from '../../functions/src/config.js';
 import { ConfigError } from '../../functions/src/errors.js';
-import { stopEventHub } from '../../functions/src/functions/events.js';
+import { createFunctionApp, type FunctionApp } from '../../functions/src/function-app.js';
+import { selectedFunctionNames } from '../../functions/src/function-selection.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
-  buildRegistrations,
   type HttpRegistration,
   type RedisListRegistration,
+  startSelected,
   type TimerRegistration,
 } from '../../functions/src/registrations.js';
-import { getServices } from '../../functions/src/services.js';
-import { selectedFunctionNames } from './function-selection.js';
 import { startHttpServer } from './http-server.js';
 import { type ListPoller, startListPoller } from './list-trigger-poller.js';
 import { consoleLog } from './logging.js';
@@ -51,14 +50,14 @@ async function main(): Promise<void> {
     if (!(error instanceof ConfigError)) throw error;
     log({ level: 'error', source: 'host', message: `the app failed to load, so the host runs no functions: ${error.message}` });
   }
-  const registrations = config ? buildRegistrations(config).filter((r) => !selected || selected.includes(r.name)) : [];
-  const unknown = config ? (selected?.filter((name) => !registrations.some((r) => r.name === name)) ?? []) : [];
-  if (unknown.length > 0) throw new Error(`AzureFunctionsJobHost__functions lists unknown functions: ${unknown.join(', ')}`);
+  // Built once, as index.ts builds it under the real host; closed at shutdown (appTerminate).
+  const app: FunctionApp | undefined = config ? createFunctionApp(config) : undefined;
+  const registrations = app ? startSelected(app, selected) : [];
 
   const http = registrations.filter((r): r is HttpRegistration => r.kind === 'http');
   const lists = registrations.filter((r): r is RedisListRegistration => r.kind === 'redisList');
   const timers = registrations.filter((r): r is TimerRegistration => r.kind === 'timer');
-  const services = config ? getServices() : undefined;
+  const services = app?.services;
 
   // Only the functions that use the submissions store open Postgres (a worker never does).
   if (services && http.some((r) => functionsUsingPostgres.includes(r.name))) {
@@ -109,9 +108,8 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
     await closed;
-    await stopEventHub();
     await pollerClient?.quit().catch(() => undefined);
-    await services?.close();
+    await app?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

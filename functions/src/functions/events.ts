@@ -6,7 +6,7 @@
 // shares one Redis reader (live/event-hub.ts); at most MAX_EVENT_STREAMS are open at once.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import type { Config } from '../config.js';
+import type { FunctionApp } from '../function-app.js';
 import { handleErrors, json } from '../http/responses.js';
 import {
   compareStreamIds,
@@ -16,9 +16,8 @@ import {
   formatRetry,
   isStreamId,
 } from '../http/server-sent-events.js';
-import { EventHub, type LiveEvent } from '../live/event-hub.js';
+import type { LiveEvent } from '../live/event-hub.js';
 import type { Registration } from '../registration-types.js';
-import { getServices, type Services } from '../services.js';
 
 /** Timings of one stream; tests shorten them. */
 export interface EventStreamOptions {
@@ -35,45 +34,24 @@ export interface EventStreamOptions {
   retryMs: number;
 }
 
-const defaultStreamOptions: EventStreamOptions = { heartbeatMs: 15_000, maxStreamMs: 300_000, retryMs: 2000 };
+export const defaultStreamOptions: Readonly<EventStreamOptions> = Object.freeze({
+  heartbeatMs: 15_000,
+  maxStreamMs: 300_000,
+  retryMs: 2000,
+});
 /** A resumed stream replays at most this many missed `value` events. */
 export const maxReplayedEvents = 1000;
 /** A client this many chunks behind is dropped (it reconnects and resumes). */
 const maxQueuedChunks = 1000;
 
-let hub: { services: Services; hub: EventHub } | undefined;
-let streamOptions = defaultStreamOptions;
-
-/** The process's hub for `services` (rebuilt when tests swap the services). */
-export function eventHub(services: Services = getServices()): EventHub {
-  if (hub?.services !== services) {
-    void hub?.hub.stop();
-    hub = { services, hub: new EventHub(services) };
-  }
-  return hub.hub;
-}
-
-/** Stops the process's hub, if one runs (host shutdown). */
-export async function stopEventHub(): Promise<void> {
-  const current = hub;
-  hub = undefined;
-  await current?.hub.stop();
-}
-
-/** Replaces the hub and stream timings (tests); undefined restores the defaults. */
-export function configureEvents(options?: { hub?: EventHub; services?: Services; stream?: Partial<EventStreamOptions> }): void {
-  if (options?.hub && options.services) hub = { services: options.services, hub: options.hub };
-  streamOptions = { ...defaultStreamOptions, ...options?.stream };
-}
-
 /** 200 `text/event-stream`; 400 for a malformed Last-Event-ID; 503 JSON past MAX_EVENT_STREAMS. */
-export async function events(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  const services = getServices();
+export async function events(request: HttpRequest, _context: InvocationContext, app: FunctionApp): Promise<HttpResponseInit> {
+  const { services } = app;
   const lastEventId = request.headers.get('last-event-id') ?? request.query.get('lastEventId');
   if (lastEventId !== null && lastEventId !== '' && !isStreamId(lastEventId)) {
     return json(400, { error: 'Last-Event-ID must be an event id this stream sent, like 1700000000000-0' });
   }
-  const source = eventHub(services);
+  const source = app.events;
   if (source.size >= services.config.maxEventStreams) {
     return json(
       503,
@@ -83,7 +61,7 @@ export async function events(request: HttpRequest, _context: InvocationContext):
       },
     );
   }
-  const options = streamOptions;
+  const options = app.eventStreams;
   const encoder = new TextEncoder();
   let cleanup = () => undefined as void;
 
@@ -152,10 +130,11 @@ export async function events(request: HttpRequest, _context: InvocationContext):
   return { status: 200, headers: { ...eventStreamHeaders }, body };
 }
 
-export const registration = (_config: Readonly<Config>): Registration => ({
+export const registration = (app: FunctionApp): Registration => ({
+  runsOn: 'api',
   kind: 'http',
   name: 'events',
   methods: ['GET'],
   route: 'events',
-  handler: handleErrors(events),
+  handler: handleErrors((request, context) => events(request, context, app)),
 });

@@ -1,0 +1,66 @@
+// The app's lifecycle: everything a Functions process opens is built once at start from the
+// validated config, handed to every handler (they close over it), and closed on terminate
+// (index.ts registers close() with app.hook.appTerminate; the local host calls it on SIGTERM).
+import type { Config } from './config.js';
+import { defaultStreamOptions, type EventStreamOptions } from './functions/events.js';
+import { EventHub, type EventHubOptions } from './live/event-hub.js';
+import { StallDetector, workerStallBoundMs } from './live/stall-detector.js';
+import { WorkerInvocations } from './live/worker-invocations.js';
+import { createServices, type Services } from './services.js';
+
+/** Where a function runs: the `api` Deployment (HTTP + timer) or the `worker` one (list trigger). */
+export type RunsOn = 'api' | 'worker';
+
+/** Everything the app owns in one process. */
+export interface FunctionApp {
+  readonly config: Readonly<Config>;
+  readonly services: Services;
+  /** The process's one live-event source for /api/events; started by its first subscriber. */
+  readonly events: EventHub;
+  /** Timings of each /api/events stream. */
+  readonly eventStreams: Readonly<EventStreamOptions>;
+  /** The fib-worker invocations this process received. */
+  readonly workerInvocations: WorkerInvocations;
+  /** The worker-liveness verdicts' memory of the queue head. */
+  readonly stallDetector: StallDetector;
+  /** Closes everything the app opened (idempotent). */
+  close(): Promise<void>;
+}
+
+/** Options for {@link createFunctionApp}; tests shorten timings or bring their own services. */
+export interface FunctionAppOptions {
+  /** @defaultValue createServices(config, log) */
+  services?: Services;
+  log?: (message: string) => void;
+  eventHub?: Partial<EventHubOptions>;
+  eventStreams?: Partial<EventStreamOptions>;
+}
+
+/** Builds the app for one validated configuration. Nothing connects until first used. */
+export function createFunctionApp(config: Readonly<Config>, options: FunctionAppOptions = {}): FunctionApp {
+  const services = options.services ?? createServices(config, options.log);
+  let events: EventHub | undefined;
+  let stallDetector: StallDetector | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    services,
+    get events() {
+      events ??= new EventHub(services, options.eventHub);
+      return events;
+    },
+    eventStreams: Object.freeze({ ...defaultStreamOptions, ...options.eventStreams }),
+    workerInvocations: new WorkerInvocations(),
+    get stallDetector() {
+      stallDetector ??= new StallDetector(workerStallBoundMs(config));
+      return stallDetector;
+    },
+    close() {
+      closing ??= (async () => {
+        await events?.stop();
+        await services.close();
+      })();
+      return closing;
+    },
+  };
+}
