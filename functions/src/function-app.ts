@@ -3,8 +3,10 @@
 // (index.ts registers close() with app.hook.appTerminate; the local host calls it on SIGTERM).
 import type { Config } from './config.js';
 import { defaultStreamOptions, type EventStreamOptions } from './functions/events.js';
+import { forwardedClient } from './http/forwarded-client.js';
 import { EventHub, type EventHubOptions } from './live/event-hub.js';
 import { StallDetector, workerStallBoundMs } from './live/stall-detector.js';
+import { StreamSlots } from './live/stream-slots.js';
 import { WorkerInvocations } from './live/worker-invocations.js';
 import { createServices, type Services } from './services.js';
 
@@ -17,8 +19,12 @@ export interface FunctionApp {
   readonly services: Services;
   /** The process's one live-event source for /api/events; started by its first subscriber. */
   readonly events: EventHub;
-  /** Timings of each /api/events stream. */
+  /** Limits of each /api/events stream and client. */
   readonly eventStreams: Readonly<EventStreamOptions>;
+  /** The open /api/events streams, by client (MAX_EVENT_STREAMS per process). */
+  readonly streamSlots: StreamSlots;
+  /** Which client a request comes from, for per-client limits. */
+  readonly clientIdentity: ClientIdentity;
   /** The fib-worker invocations this process received. */
   readonly workerInvocations: WorkerInvocations;
   /** The worker-liveness verdicts' memory of the queue head. */
@@ -27,6 +33,9 @@ export interface FunctionApp {
   close(): Promise<void>;
 }
 
+/** Names the client of a request from its headers. */
+export type ClientIdentity = (headers: { get(name: string): string | null }) => string;
+
 /** Options for {@link createFunctionApp}; tests shorten timings or bring their own services. */
 export interface FunctionAppOptions {
   /** @defaultValue createServices(config, log) */
@@ -34,6 +43,8 @@ export interface FunctionAppOptions {
   log?: (message: string) => void;
   eventHub?: Partial<EventHubOptions>;
   eventStreams?: Partial<EventStreamOptions>;
+  /** @defaultValue forwardedClient (to be replaced by http/client-identity.ts, the submission budgets' identity) */
+  clientIdentity?: ClientIdentity;
 }
 
 /** Builds the app for one validated configuration. Nothing connects until first used. */
@@ -42,6 +53,8 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
   let events: EventHub | undefined;
   let stallDetector: StallDetector | undefined;
   let closing: Promise<void> | undefined;
+  const eventStreams = Object.freeze({ ...defaultStreamOptions, ...options.eventStreams });
+  const streamSlots = new StreamSlots({ maxStreams: config.maxEventStreams, perClient: eventStreams.maxStreamsPerClient });
   return {
     config,
     services,
@@ -49,7 +62,9 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
       events ??= new EventHub(services, options.eventHub);
       return events;
     },
-    eventStreams: Object.freeze({ ...defaultStreamOptions, ...options.eventStreams }),
+    eventStreams,
+    streamSlots,
+    clientIdentity: options.clientIdentity ?? forwardedClient,
     workerInvocations: new WorkerInvocations(),
     get stallDetector() {
       stallDetector ??= new StallDetector(workerStallBoundMs(config));
@@ -57,6 +72,7 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
     },
     close() {
       closing ??= (async () => {
+        streamSlots.endAll();
         await events?.stop();
         await services.close();
       })();

@@ -41,6 +41,7 @@ export class EventHub {
   private running: { stop: AbortController; done: Promise<unknown>; positioned: Promise<void> } | undefined;
   private latestStats: LiveEvent | undefined;
   private latestTopology: LiveEvent | undefined;
+  private position: string | undefined;
 
   constructor(
     private readonly services: Services,
@@ -75,6 +76,11 @@ export class EventHub {
     return this.running?.positioned ?? Promise.resolve();
   }
 
+  /** The id of the newest `value` entry the feed has passed (undefined before it is positioned). */
+  get latestId(): string | undefined {
+    return this.position;
+  }
+
   /** `value` events after `id` (exclusive), oldest first, at most `limit`: a resumed stream's backlog. */
   async valuesAfter(id: string, limit: number): Promise<LiveEvent[]> {
     const entries = (await this.services.master.xrange(this.key, `(${id}`, '+', 'COUNT', limit)) as StreamEntries;
@@ -87,6 +93,7 @@ export class EventHub {
     this.running = undefined;
     this.latestStats = undefined;
     this.latestTopology = undefined;
+    this.position = undefined;
     if (!running) return;
     running.stop.abort();
     await running.done;
@@ -143,6 +150,7 @@ export class EventHub {
         if (lastId === undefined) {
           const newest = (await reader.xrevrange(this.key, '+', '-', 'COUNT', 1)) as StreamEntries;
           lastId = newest[0]?.[0] ?? '0-0';
+          this.position = lastId;
           markPositioned();
         }
         const answer = await reader.xread('COUNT', 500, 'BLOCK', this.options.blockMs, 'STREAMS', this.key, lastId);
@@ -150,6 +158,7 @@ export class EventHub {
         if (entries.length === 0) continue;
         lastId = entries[entries.length - 1]?.[0] ?? lastId;
         for (const event of await this.toValueEvents(entries, reader)) if (!signal.aborted) this.emit(event);
+        this.position = lastId;
       } catch {
         markPositioned(); // do not hold streams while Redis is down
         await sleep(500, signal); // Redis down: try again; a resumed client fills gaps with Last-Event-ID
