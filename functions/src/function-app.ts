@@ -1,6 +1,8 @@
 // The app's lifecycle: everything a Functions process opens is built once at start from the
 // validated config, handed to every handler (they close over it), and closed on terminate
 // (index.ts registers close() with app.hook.appTerminate; the local host calls it on SIGTERM).
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { Config } from './config.js';
 import { defaultStreamOptions, type EventStreamOptions } from './functions/events.js';
 import { forwardedClient } from './http/forwarded-client.js';
@@ -29,7 +31,15 @@ export interface FunctionApp {
   readonly workerInvocations: WorkerInvocations;
   /** The worker-liveness verdicts' memory of the queue head. */
   readonly stallDetector: StallDetector;
-  /** Closes everything the app opened (idempotent). */
+  /** Aborted as shutdown begins: the worker starts no new task and gives back what it has not started. */
+  readonly stopping: AbortSignal;
+  /** Runs one invocation's work, which close() waits for (bounded) before closing the clients it uses. */
+  track<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Shuts down: stops taking work, waits for the invocations in flight (they give back what they
+   * have not started, so this is at most one compute), then closes every stream, reader, timer,
+   * Redis client and the pg pool. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -53,6 +63,8 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
   let events: EventHub | undefined;
   let stallDetector: StallDetector | undefined;
   let closing: Promise<void> | undefined;
+  const stopping = new AbortController();
+  const inFlight = new Set<Promise<unknown>>();
   const eventStreams = Object.freeze({ ...defaultStreamOptions, ...options.eventStreams });
   const streamSlots = new StreamSlots({ maxStreams: config.maxEventStreams, perClient: eventStreams.maxStreamsPerClient });
   return {
@@ -70,8 +82,20 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
       stallDetector ??= new StallDetector(workerStallBoundMs(config));
       return stallDetector;
     },
+    stopping: stopping.signal,
+    track(work) {
+      const running = work();
+      const settled = running.catch(() => undefined);
+      inFlight.add(settled);
+      void settled.then(() => inFlight.delete(settled));
+      return running;
+    },
     close() {
       closing ??= (async () => {
+        stopping.abort();
+        // Bounded: what is held is at most LEASE_MS / 4 of compute (the work budget); the rest
+        // gives itself back at once. Past the lease, waiting would not save a lease anyway.
+        await Promise.race([Promise.all(inFlight), sleep(config.leaseMs, undefined, { ref: false })]);
         streamSlots.endAll();
         await events?.stop();
         await services.close();

@@ -103,13 +103,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log({ level: 'information', source: 'host', message: `${signal}: stopping` });
+    // First the app stops taking work (its invocations in flight give back what they have not
+    // started), then the triggers stop (each waits for its batch in flight), then the app closes
+    // every client, pool and timer it opened, as appTerminate does under the real host.
+    const appClosed = app?.close();
     timerJobs.forEach((job) => job.stop());
     await Promise.all(pollers.map((poller) => poller.stop()));
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
     await closed;
     await pollerClient?.quit().catch(() => undefined);
-    await app?.close();
+    await appClosed;
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -9,13 +9,16 @@ import type { Registration } from '../registration-types.js';
 /** Handles one popped entry (already JSON-parsed by the Node worker: "42" arrives as 42). */
 export async function fibWorker(entry: unknown, context: InvocationContext, app: FunctionApp): Promise<void> {
   const { services } = app;
-  await processTask(entry, {
-    consumer: services.consumer,
-    leaseKeeper: services.leaseKeeper,
-    budget: services.workBudget,
-    maxIndex: services.config.maxIndex,
-    log: (message) => context.warn(message),
-  });
+  await app.track(() =>
+    processTask(entry, {
+      consumer: services.consumer,
+      leaseKeeper: services.leaseKeeper,
+      budget: services.workBudget,
+      maxIndex: services.config.maxIndex,
+      log: (message) => context.warn(message),
+      stopping: app.stopping,
+    }),
+  );
 }
 
 export const registration = (app: FunctionApp): Registration => {
