@@ -108,6 +108,7 @@ export const platformSettingNames: readonly string[] = [
   'AzureWebJobsFeatureFlags',
   'AzureWebJobsScriptRoot',
   'AzureFunctionsJobHost__Logging__Console__IsEnabled',
+  'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT',
   'PGHOST',
   'PGPORT',
   'PGUSER',

@@ -5,6 +5,7 @@ import { errorMessage, SubmissionUnavailableError } from '../errors.js';
 import { indexCost, tooManyRequests } from '../fair-use/fair-use.js';
 import type { FunctionApp } from '../function-app.js';
 import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
+import { readBodyText } from '../http/request-body.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
 import { checkSubmissionBody } from '../validation/index-input.js';
@@ -25,8 +26,10 @@ export async function submitValue(request: HttpRequest, context: InvocationConte
   if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
     return json(400, { error: 'Idempotency-Key must be 1 to 255 printable ASCII characters' });
   }
-  const body = await request.text();
-  if (body.length > maxBodyBytes) return json(413, { error: `request body is larger than ${maxBodyBytes} bytes` });
+  // Read with the cap, not whole-then-check: the host lets through up to FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
+  const read = await readBodyText(request, maxBodyBytes);
+  if (!read.ok) return json(413, { error: `request body is larger than ${maxBodyBytes} bytes` });
+  const body = read.text;
   const checked = checkSubmissionBody(body, services.config.maxIndex);
   if (!checked.ok) return json(checked.status, { error: checked.error });
   const budget = await services.fairUse.take(request, indexCost(checked.index));
