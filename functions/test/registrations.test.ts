@@ -24,6 +24,44 @@ describe('registrations', () => {
     });
   });
 
+  it('gives the list trigger all five properties the host needs to build its attribute', () => {
+    // The host's AttributeCloner picks the RedisListTrigger constructor only when every one of
+    // its parameters is present; a missing one and the function is not indexed.
+    const worker = registrations.find((r) => r.kind === 'redisList');
+    const trigger = worker?.kind === 'redisList' ? worker.trigger : undefined;
+    const properties = ['connection', 'key', 'pollingIntervalInMs', 'maxBatchSize', 'listDirection'] as const;
+    for (const name of properties) expect(trigger?.[name], name).toEqual(expect.anything());
+    expect(Object.keys(trigger ?? {}).sort()).toEqual([...properties, 'type'].sort());
+  });
+
+  const http = registrations.filter((r) => r.kind === 'http');
+
+  it('gives no two HTTP functions the same route (the host adds OPTIONS to all, so they would conflict)', () => {
+    const routes = http.map((r) => r.route.toLowerCase());
+    expect(new Set(routes).size).toBe(routes.length);
+    for (const r of http) expect(r.methods).toContain('OPTIONS');
+  });
+
+  it('orders every literal route before a parameterised one that would also match it (the host tries them by function name)', () => {
+    const segments = (route: string) => route.toLowerCase().split('/');
+    const isParameter = (segment: string) => /^\{.*\}$/.test(segment);
+    const overlaps = (literal: string, parameterised: string) => {
+      const [a, b] = [segments(literal), segments(parameterised)];
+      return a.length === b.length && b.every((segment, i) => isParameter(segment) || segment === a[i]);
+    };
+    const pairs = http.flatMap((literal) =>
+      literal.route.includes('{')
+        ? []
+        : http
+            .filter((other) => other.route.includes('{') && overlaps(literal.route, other.route))
+            .map((other) => [literal, other]),
+    );
+    expect(pairs.length).toBeGreaterThan(0); // values/current, values/recent, values/all against values/{index}
+    for (const [literal, parameterised] of pairs) {
+      expect(literal!.name < parameterised!.name, `${literal!.name} must sort before ${parameterised!.name}`).toBe(true);
+    }
+  });
+
   it('serves every route of the API under unique function names', () => {
     const routes = registrations.flatMap((r) =>
       r.kind === 'http' ? [`${r.methods.filter((m) => m !== 'OPTIONS').join(',')} ${r.route}`] : [],
