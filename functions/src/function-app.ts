@@ -3,9 +3,11 @@
 // (index.ts registers close() with app.hook.appTerminate; the local host calls it on SIGTERM).
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import type { HttpRequest } from '@azure/functions';
+
 import type { Config } from './config.js';
+import { clientIdentity } from './fair-use/client-identity.js';
 import { defaultStreamOptions, type EventStreamOptions } from './functions/events.js';
-import { forwardedClient } from './http/forwarded-client.js';
 import { EventHub, type EventHubOptions } from './live/event-hub.js';
 import { StallDetector, workerStallBoundMs } from './live/stall-detector.js';
 import { StreamSlots } from './live/stream-slots.js';
@@ -43,8 +45,8 @@ export interface FunctionApp {
   close(): Promise<void>;
 }
 
-/** Names the client of a request from its headers. */
-export type ClientIdentity = (headers: { get(name: string): string | null }) => string;
+/** Names the client of a request (the same identity as the fair-use budgets). */
+export type ClientIdentity = (request: Pick<HttpRequest, 'headers'>) => string;
 
 /** Options for {@link createFunctionApp}; tests shorten timings or bring their own services. */
 export interface FunctionAppOptions {
@@ -53,7 +55,7 @@ export interface FunctionAppOptions {
   log?: (message: string) => void;
   eventHub?: Partial<EventHubOptions>;
   eventStreams?: Partial<EventStreamOptions>;
-  /** @defaultValue forwardedClient (to be replaced by http/client-identity.ts, the submission budgets' identity) */
+  /** @defaultValue clientIdentity from fair-use/client-identity.ts, as the submission budgets use */
   clientIdentity?: ClientIdentity;
 }
 
@@ -76,7 +78,7 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
     },
     eventStreams,
     streamSlots,
-    clientIdentity: options.clientIdentity ?? forwardedClient,
+    clientIdentity: options.clientIdentity ?? clientIdentity,
     workerInvocations: new WorkerInvocations(),
     get stallDetector() {
       stallDetector ??= new StallDetector(workerStallBoundMs(config));

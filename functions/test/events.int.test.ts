@@ -12,7 +12,11 @@ import { seedValue } from './support/stored-values.js';
 
 const noDatabase = { url: 'postgres://postgres@127.0.0.1:1/unused' };
 
-/** A distinct public-looking client address per number (X-Forwarded-For, as the host's forwarder sends it). */
+/**
+ * A distinct client address per number. The api runs ASP.NET Core's forwarded-headers middleware
+ * (ASPNETCORE_FORWARDEDHEADERS_ENABLED, as on AKS behind the Gateway), so the address a client's
+ * X-Forwarded-For names is its identity.
+ */
 const clientAddress = (n: number) => `203.0.${Math.floor(n / 250)}.${(n % 250) + 1}`;
 
 describe('GET /api/events', () => {
@@ -36,7 +40,10 @@ describe('GET /api/events', () => {
     reader.close();
   };
 
+  const forwardedHeaders = process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
+
   beforeAll(async () => {
+    process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true';
     redis = await startRedisPair();
     [stack, shortLived, smallBudget] = await Promise.all([
       startStack({ redis, database: noDatabase, app: { eventStreams: { heartbeatMs: 300 } } }),
@@ -52,6 +59,8 @@ describe('GET /api/events', () => {
   afterAll(async () => {
     await Promise.all([stack, shortLived, smallBudget].map((s) => s.stop()));
     await redis.stop();
+    if (forwardedHeaders === undefined) delete process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
+    else process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = forwardedHeaders;
   });
 
   it('streams retry, stats, topology, heartbeats, and a value event as soon as an index changes', async () => {
@@ -203,7 +212,10 @@ describe('GET /api/topology', () => {
   let redis: RedisPair;
   let stack: TestStack;
 
+  const forwardedHeaders = process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
+
   beforeAll(async () => {
+    process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true';
     redis = await startRedisPair();
     stack = await startStack({ redis, database: { url: 'postgres://postgres@127.0.0.1:1/unused' } });
   });

@@ -71,7 +71,7 @@ export async function events(request: HttpRequest, _context: InvocationContext, 
   }
   const source = app.events;
   const options = app.eventStreams;
-  const client = app.clientIdentity(request.headers);
+  const client = app.clientIdentity(request);
   const encoder = new TextEncoder();
   let cancelled = () => undefined as void;
 
