@@ -212,10 +212,7 @@ describe('GET /api/topology', () => {
   let redis: RedisPair;
   let stack: TestStack;
 
-  const forwardedHeaders = process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
-
   beforeAll(async () => {
-    process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true';
     redis = await startRedisPair();
     stack = await startStack({ redis, database: { url: 'postgres://postgres@127.0.0.1:1/unused' } });
   });

@@ -3,9 +3,9 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import { InvalidInputError } from '../errors.js';
 import { fullReadCost, indexCost, tooManyRequests } from '../fair-use/fair-use.js';
+import type { FunctionApp } from '../function-app.js';
 import type { ValueDetail } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
-import type { FunctionApp } from '../function-app.js';
 import type { Registration } from '../registration-types.js';
 import { checkIndex } from '../validation/index-input.js';
 
@@ -51,7 +51,11 @@ function streamedDetail(detail: ValueDetail, decimal: string): ReadableStream<Ui
  * cap is queued again (`recomputing`). Postgres is the record: an index Redis does not know (it
  * lost its data) but the log holds is `queued`, since the log replay queues it again.
  */
-export async function valueByIndex(request: HttpRequest, _context: InvocationContext, app: FunctionApp): Promise<HttpResponseInit> {
+export async function valueByIndex(
+  request: HttpRequest,
+  _context: InvocationContext,
+  app: FunctionApp,
+): Promise<HttpResponseInit> {
   const { services } = app;
   const checked = checkIndex(request.params.index ?? '', services.config.maxIndex);
   if (!checked.ok) throw new InvalidInputError(checked.error, checked.status);

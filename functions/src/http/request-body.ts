@@ -13,7 +13,7 @@ export async function readBodyText(request: Pick<HttpRequest, 'headers' | 'body'
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) return { ok: false, tooLarge: true };
   const body = request.body;
   if (!body) return { ok: true, text: '' };
-  const reader = body.getReader();
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
