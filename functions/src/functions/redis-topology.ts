@@ -4,7 +4,6 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import type { FunctionApp } from '../function-app.js';
 import { handleErrors, json } from '../http/responses.js';
-import { readTopology } from '../live/redis-topology.js';
 import type { Registration } from '../registration-types.js';
 
 /** 200 `RedisTopology` always: a node that does not answer is shown `up: false`. */
@@ -14,7 +13,7 @@ export async function redisTopology(
   app: FunctionApp,
 ): Promise<HttpResponseInit> {
   const { services } = app;
-  return json(200, await readTopology(services));
+  return json(200, await app.topology.read(services));
 }
 
 export const registration = (app: FunctionApp): Registration => ({

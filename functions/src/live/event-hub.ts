@@ -9,7 +9,7 @@ import { compareStreamIds } from '../http/server-sent-events.js';
 import { createRedisClient } from '../redis/client.js';
 import type { Services } from '../services.js';
 import type { RedisTopology } from './live-types.js';
-import { readTopology } from './redis-topology.js';
+import { TopologyWatch } from './redis-topology.js';
 
 /** What a stream sends. `value` events carry their Redis stream id. */
 export type LiveEvent =
@@ -46,6 +46,7 @@ export class EventHub {
   constructor(
     private readonly services: Services,
     options: Partial<EventHubOptions> = {},
+    private readonly topology: TopologyWatch = new TopologyWatch(),
   ) {
     this.options = { ...defaultOptions, ...options };
     this.key = services.keys.events;
@@ -133,7 +134,7 @@ export class EventHub {
         this.emit(event);
       }),
       every(options.topologyIntervalMs, async () => {
-        const event: LiveEvent = { event: 'topology', data: await readTopology(services) };
+        const event: LiveEvent = { event: 'topology', data: await this.topology.read(services) };
         if (stop.signal.aborted) return;
         this.latestTopology = event;
         this.emit(event);
