@@ -2,12 +2,12 @@
 // host does: same routes under /api, same HttpRequest/InvocationContext objects, and the host's
 // own behaviour where it differs from a friendly web server (each cites the upstream file):
 // - methods are a route constraint: a method no function serves on a path is a plain 404, like
-//   any unknown path (azure-functions-host src/WebJobs.Script/ScriptConstants.cs
-//   HttpMethodConstraintName; azure-webjobs-sdk-extensions src/WebJobs.Extensions.Http/
-//   WebJobsRouteBuilder.cs adds it to each function's route);
-// - routes are tried in the order the functions were registered, by function name
-//   (azure-webjobs-sdk-extensions src/WebJobs.Extensions.Http/WebJobsRouter.cs: one
-//   RouteCollection, first match wins), not literal-before-parameter;
+//   any unknown path (azure-functions-host src/WebJobs.Script.WebHost/WebScriptHostHttpRoutesManager.cs
+//   maps each function's route with an `httpMethod` HttpMethodRouteConstraint,
+//   ScriptConstants.HttpMethodConstraintName);
+// - routes are tried in the order the host maps the functions, which is by function name
+//   (azure-webjobs-sdk-extensions src/WebJobs.Extensions.Http/WebJobsRouteBuilder.cs and
+//   WebJobsRouter.cs: one route collection, first match wins), not literal-before-parameter;
 // - the host's own answers (404, 413, 500) carry no body and no nosniff: they come from ASP.NET
 //   Core and Kestrel, not from the app;
 // - the body limit is FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MB (azure-functions-host
