@@ -63,3 +63,15 @@ COPY --chown=10001:10001 --from=build /src/dist/functions ./dist/functions
 
 USER 10001:10001
 EXPOSE 8080
+
+# Run the host itself as PID 1, so the kubelet's SIGTERM (every KEDA scale-in, every rollout)
+# reaches it. The base image's CMD is /opt/startup/start_nonappservice.sh, a bash script that
+# starts the host without `exec` (Azure/azure-functions-docker host/4/bookworm/node/*.Dockerfile;
+# issue #404, open): bash as PID 1 ignores SIGTERM, so the host never hears it, keeps taking
+# work for the whole grace period and is then SIGKILLed, and every task it held waits out its
+# lease. The script does one more thing, installing extra CA certificates mounted for the
+# container (install_ca_certificates.sh); none are mounted here, and a non-root user could not
+# install them anyway. The .NET host handles SIGTERM itself: it stops its listeners (the Redis
+# trigger stops popping), and the Node worker runs app.hook.appTerminate (index.ts: the app
+# gives back unstarted work, waits for the compute in flight and closes every client).
+CMD ["/azure-functions-host/Microsoft.Azure.WebJobs.Script.WebHost"]

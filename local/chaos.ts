@@ -1,9 +1,11 @@
 // `npm run chaos`: against a running `npm start`, streams submissions while it kills (SIGKILL)
 // and freezes (SIGSTOP, then SIGCONT) each part in turn — a worker, the Redis master, the
-// replica, Postgres (PGlite), the API — through the local runtime's process list, waits for the
-// drain and prints one row per fault: 202s, 503s and their worst latency, 202s lost (must be 0),
-// indices computed, time to recover and API process restarts. It prints numbers; the tests
-// assert the behaviour.
+// replica, Postgres (PGlite), the API — and stops a worker the way the kubelet does on a
+// scale-in (SIGTERM), through the local runtime's process list, waits for the drain and prints
+// one row per fault: 202s, 503s and their worst latency, 202s lost (must be 0), indices
+// computed, leases that expired (0 for a worker SIGTERM), time to recover, how long a SIGTERMed
+// worker took to exit, and API process restarts. It prints numbers; the tests assert the
+// behaviour.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +17,7 @@ import type { ProcessStatus } from './runtime/status-server.js';
 
 const root = join(import.meta.dirname, '..');
 
-type Fault = 'kill' | 'freeze';
+type Fault = 'kill' | 'freeze' | 'term';
 const parts = ['worker', 'redis-master', 'redis-replica', 'pglite', 'api'] as const;
 type Part = (typeof parts)[number];
 /** Not a process fault: one client floods while another submits (fair use and the memory cap). */
@@ -32,12 +34,16 @@ interface Row {
   lost: number;
   computed: number;
   recoverSeconds: number | null;
+  leaseExpired: number;
+  /** SIGTERM only: seconds from the signal until the process had exited. */
+  exitSeconds: number | null;
   apiRestarts: number;
 }
 
 function usage(): string {
-  return `npm run chaos -- [--rate N] [--freeze-seconds S] [--parts worker,redis-master,...,flood] [--faults kill,freeze]
+  return `npm run chaos -- [--rate N] [--freeze-seconds S] [--parts worker,redis-master,...,flood] [--faults kill,freeze,term]
   [--flood-count N]
+  term (SIGTERM, a scale-in or rollout) applies to the worker only.
   Needs a running npm start (it reads LOCAL_DATA_DIR/runtime.json, default .local).
   The flood part: one client (no operator token) posts --flood-count distinct indices near
   MAX_INDEX as fast as it can while a second client submits small ones; prints 202s, 429s,
@@ -63,7 +69,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '20' },
       'freeze-seconds': { type: 'string', default: '5' },
       parts: { type: 'string', default: [...parts, floodPart].join(',') },
-      faults: { type: 'string', default: 'kill,freeze' },
+      faults: { type: 'string', default: 'kill,freeze,term' },
       'drain-timeout': { type: 'string', default: '90' },
       'flood-count': { type: 'string', default: '20000' },
       help: { type: 'boolean', default: false },
@@ -92,8 +98,24 @@ async function main(): Promise<void> {
   let nextIndex = 100_000 + Math.floor(Math.random() * 700_000);
 
   const rows: Row[] = [];
+  const leaseExpiredSoFar = async (): Promise<number> => {
+    const response = await fetch(`${api}/api/stats`, { headers: operator, signal: AbortSignal.timeout(5000) }).catch(
+      () => undefined,
+    );
+    const stats = (await response?.json().catch(() => undefined)) as { counters?: { leaseExpired?: number } } | undefined;
+    return stats?.counters?.leaseExpired ?? 0;
+  };
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   for (const part of chosenParts) {
-    for (const fault of chosenFaults) {
+    for (const fault of chosenFaults.filter((f) => f !== 'term' || part === 'worker')) {
       process.stderr.write(`[chaos] ${part}: ${fault}…\n`);
       const accepted = new Set<number>();
       const row: Row = {
@@ -107,8 +129,11 @@ async function main(): Promise<void> {
         lost: 0,
         computed: 0,
         recoverSeconds: null,
+        leaseExpired: 0,
+        exitSeconds: null,
         apiRestarts: 0,
       };
+      const leaseExpiredBefore = await leaseExpiredSoFar();
       let streaming = true;
       let lastAcceptedAt = 0;
       const inFlight = new Set<Promise<void>>();
@@ -161,6 +186,11 @@ async function main(): Promise<void> {
       if (target?.pid) {
         if (fault === 'kill') {
           signal(target.pid, 'SIGKILL');
+        } else if (fault === 'term') {
+          const signalledAt = Date.now();
+          signal(target.pid, 'SIGTERM');
+          while (alive(target.pid) && Date.now() - signalledAt < 60_000) await sleep(20);
+          if (!alive(target.pid)) row.exitSeconds = (Date.now() - signalledAt) / 1000;
         } else {
           signal(target.pid, 'SIGSTOP');
           await sleep(freezeMs);
@@ -173,6 +203,7 @@ async function main(): Promise<void> {
             part === 'worker' ? p.name === target?.name : p.name === part,
           );
           const back = now?.state === 'ready' && (fault === 'freeze' || now.pid !== target.pid);
+          // A worker stopped by SIGTERM may also be gone for good (the scaler had no more use for it).
           if ((back || (part === 'worker' && !now)) && lastAcceptedAt > restoredAt) {
             row.recoverSeconds = (Date.now() - restoredAt) / 1000;
             break;
@@ -200,6 +231,7 @@ async function main(): Promise<void> {
       }
       row.lost = waiting.size;
       row.computed = accepted.size - waiting.size;
+      row.leaseExpired = (await leaseExpiredSoFar()) - leaseExpiredBefore;
       rows.push(row);
     }
   }
@@ -214,7 +246,9 @@ async function main(): Promise<void> {
     'other',
     'lost',
     'computed',
+    'lease expired',
     'recover s',
+    'exit s',
     'api restarts',
   ];
   const lines = rows.map((r) => [
@@ -227,7 +261,9 @@ async function main(): Promise<void> {
     String(r.other),
     String(r.lost),
     String(r.computed),
+    String(r.leaseExpired),
     r.recoverSeconds === null ? '-' : r.recoverSeconds.toFixed(1),
+    r.exitSeconds === null ? '-' : r.exitSeconds.toFixed(2),
     String(r.apiRestarts),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));

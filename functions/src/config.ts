@@ -75,7 +75,10 @@ export const settingsSchema = z.object({
       }
       return origins;
     }),
-  /** Concurrent `GET /api/events` streams one process serves; past it, 503. @defaultValue 100 */
+  /**
+   * Concurrent `GET /api/events` streams one process holds; a new one past it ends the oldest
+   * stream of the client holding the most (it resumes with Last-Event-ID). @defaultValue 100
+   */
   MAX_EVENT_STREAMS: wholeNumber(1, 10_000).default(100),
   /**
    * How F(n) is computed: `auto` uses GMP (the mpzjs binding, needs the system's libgmp10) when it
@@ -105,6 +108,7 @@ export const platformSettingNames: readonly string[] = [
   'AzureWebJobsFeatureFlags',
   'AzureWebJobsScriptRoot',
   'AzureFunctionsJobHost__Logging__Console__IsEnabled',
+  'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT',
   'PGHOST',
   'PGPORT',
   'PGUSER',

@@ -1,9 +1,11 @@
-// Entry point for the Azure Functions host (package.json "main"): registers every function.
+// Entry point for the Azure Functions host (package.json "main"): builds the app once from the
+// validated settings and registers the functions this process runs.
 import azf from '@azure/functions';
 
 import { loadConfig } from './config.js';
-import { stopEventHub } from './functions/events.js';
-import { buildRegistrations } from './registrations.js';
+import { createFunctionApp } from './function-app.js';
+import { selectedFunctionNames } from './function-selection.js';
+import { startSelected } from './registrations.js';
 
 // @azure/functions is CommonJS; under ESM its classes come from the default export.
 const { app, trigger } = azf;
@@ -12,7 +14,13 @@ const { app, trigger } = azf;
 // @azure/functions >= 4.3 and Functions runtime >= 4.28 (learn.microsoft.com/azure/azure-functions/node-http-stream).
 app.setup({ enableHttpStream: true });
 
-for (const registration of buildRegistrations(loadConfig())) {
+// A bad setting throws here: the worker reports it and the host stays up with no functions
+// (the local host reproduces that).
+const functionApp = createFunctionApp(loadConfig());
+
+// Only the functions this Deployment runs (AzureFunctionsJobHost__functions__N) are registered
+// and started, so the api never loads what only the worker needs (the native GMP binding).
+for (const registration of startSelected(functionApp, selectedFunctionNames(process.env))) {
   switch (registration.kind) {
     case 'http':
       app.http(registration.name, {
@@ -35,5 +43,5 @@ for (const registration of buildRegistrations(loadConfig())) {
   }
 }
 
-// Under the real host, stop the shared event reader when the app shuts down.
-app.hook.appTerminate(() => stopEventHub());
+// Under the real host: close every client, pool, timer and reader the app opened.
+app.hook.appTerminate(() => functionApp.close());

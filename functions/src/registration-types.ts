@@ -2,13 +2,24 @@
 // to @azure/functions, what the local host serves, and what each function file exports.
 import type { HttpMethod, InvocationContext, Timer } from '@azure/functions';
 
-import type { Config } from './config.js';
+import type { FunctionApp, RunsOn } from './function-app.js';
 import type { HttpFunction } from './http/responses.js';
 
-/** An HTTP-triggered function; `route` is under the host's `/api` prefix. */
-export interface HttpRegistration {
-  kind: 'http';
+/** What every registration declares besides its trigger. */
+interface RegistrationBase {
   name: string;
+  /**
+   * Where it runs: `api` or `worker` (the two Deployments). The local runtime splits processes
+   * by it and the manifests' tests check the Deployments' function lists against it.
+   */
+  runsOn: RunsOn;
+  /** Run once where the function is selected, before its first invocation (e.g. the worker's engine). */
+  start?: () => void;
+}
+
+/** An HTTP-triggered function; `route` is under the host's `/api` prefix. */
+export interface HttpRegistration extends RegistrationBase {
+  kind: 'http';
   methods: HttpMethod[];
   route: string;
   handler: HttpFunction;
@@ -31,22 +42,20 @@ export interface RedisListTriggerBinding {
   listDirection: 'left';
 }
 
-export interface RedisListRegistration {
+export interface RedisListRegistration extends RegistrationBase {
   kind: 'redisList';
-  name: string;
   trigger: RedisListTriggerBinding;
   handler: (entry: unknown, context: InvocationContext) => Promise<void>;
 }
 
 /** A timer (NCRONTAB with seconds). */
-export interface TimerRegistration {
+export interface TimerRegistration extends RegistrationBase {
   kind: 'timer';
-  name: string;
   schedule: string;
   handler: (timer: Timer, context: InvocationContext) => Promise<void>;
 }
 
 export type Registration = HttpRegistration | RedisListRegistration | TimerRegistration;
 
-/** What each file under functions/ exports: its registration, built from the validated settings. */
-export type RegisterFunction = (config: Readonly<Config>) => Registration;
+/** What each file under functions/ exports: its registration, closing over the app it serves. */
+export type RegisterFunction = (app: FunctionApp) => Registration;

@@ -3,6 +3,7 @@
 import type { InvocationContext } from '@azure/functions';
 
 import type { Config } from './config.js';
+import type { FunctionApp } from './function-app.js';
 import { registration as allSubmissions } from './functions/all-submissions.js';
 import { registration as currentValues } from './functions/current-values.js';
 import { registration as events } from './functions/events.js';
@@ -16,8 +17,7 @@ import { registration as submitValue } from './functions/submit-value.js';
 import { registration as valueByIndex } from './functions/value-by-index.js';
 import { registration as workerLiveness } from './functions/worker-liveness.js';
 import { withBrowserPolicy } from './http/browser-policy.js';
-import { recordWorkerInvocation } from './live/worker-invocations.js';
-import type { Registration } from './registration-types.js';
+import type { RegisterFunction, Registration } from './registration-types.js';
 
 /** Every HTTP function gets the browser policy (CORS, origin-checked JSON writes, nosniff). */
 function withPolicy(registration: Registration, config: Readonly<Config>): Registration {
@@ -30,34 +30,48 @@ function withPolicy(registration: Registration, config: Readonly<Config>): Regis
 }
 
 /** Every list-trigger invocation is recorded here, under the real host and the local one alike. */
-function withInvocationRecord(registration: Registration): Registration {
+function withInvocationRecord(registration: Registration, app: FunctionApp): Registration {
   if (registration.kind !== 'redisList') return registration;
   const { handler } = registration;
   return {
     ...registration,
     handler: (entry: unknown, context: InvocationContext) => {
-      recordWorkerInvocation();
+      app.workerInvocations.record();
       return handler(entry, context);
     },
   };
 }
 
-/** Every function of the app, configured from the validated settings. */
-export function buildRegistrations(config: Readonly<Config>): Registration[] {
-  return [
-    submitValue,
-    currentValues,
-    recentValues,
-    allSubmissions,
-    valueByIndex,
-    health,
-    stats,
-    fibWorker,
-    requeueExpired,
-    workerLiveness,
-    events,
-    redisTopology,
-  ].map((register) => withPolicy(withInvocationRecord(register(config)), config));
+const allFunctions: readonly RegisterFunction[] = [
+  submitValue,
+  currentValues,
+  recentValues,
+  allSubmissions,
+  valueByIndex,
+  health,
+  stats,
+  fibWorker,
+  requeueExpired,
+  workerLiveness,
+  events,
+  redisTopology,
+];
+
+/** Every function of the app, closing over `app`. Building them opens nothing. */
+export function buildRegistrations(app: FunctionApp): Registration[] {
+  return allFunctions.map((register) => withPolicy(withInvocationRecord(register(app), app), app.config));
+}
+
+/**
+ * The registrations a host process runs: those named in AzureFunctionsJobHost__functions__N
+ * (all when unset; an unknown name throws), each started once (see {@link Registration.start}).
+ */
+export function startSelected(app: FunctionApp, selected: readonly string[] | undefined): Registration[] {
+  const registrations = buildRegistrations(app).filter((r) => !selected || selected.includes(r.name));
+  const unknown = selected?.filter((name) => !registrations.some((r) => r.name === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`AzureFunctionsJobHost__functions lists unknown functions: ${unknown.join(', ')}`);
+  for (const registration of registrations) registration.start?.();
+  return registrations;
 }
 
 export type { HttpRegistration, RedisListRegistration, Registration, TimerRegistration } from './registration-types.js';

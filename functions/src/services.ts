@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 
 import type { Redis } from 'ioredis';
 
-import { type Config, loadConfig } from './config.js';
+import type { Config } from './config.js';
 import { FairUse } from './fair-use/fair-use.js';
 import { DecimalRenderer } from './fib/decimal-renderer.js';
 import { Outages } from './health/outages.js';
@@ -183,17 +183,4 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
       await Promise.all(closing);
     },
   };
-}
-
-let shared: Services | undefined;
-
-/** The process-wide services, built from the environment on first call. */
-export function getServices(): Services {
-  shared ??= createServices(loadConfig());
-  return shared;
-}
-
-/** Replaces the process-wide services (the local host and tests); pass undefined to reset. */
-export function useServices(services: Services | undefined): void {
-  shared = services;
 }

@@ -1,5 +1,6 @@
-// The local host's HTTP layer against hostile clients: bounded bodies and connections, routing
-// answers, and the product's browser policy (CORS, origin-checked JSON writes, nosniff).
+// The local host's HTTP layer against hostile clients: bounded bodies and connections, the real
+// host's routing answers and stream semantics, and the product's browser policy (CORS,
+// origin-checked JSON writes, nosniff).
 import type { Server } from 'node:http';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -7,8 +8,9 @@ import { connect } from 'node:net';
 import type { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type HttpLimits, startHttpServer } from '../../local/host/http-server.js';
+import { hostBodyLimit, type HttpLimits, startHttpServer } from '../../local/host/http-server.js';
 import { loadConfig } from '../src/config.js';
+import { createFunctionApp } from '../src/function-app.js';
 import { withBrowserPolicy } from '../src/http/browser-policy.js';
 import type { HttpRegistration } from '../src/registration-types.js';
 import { buildRegistrations } from '../src/registrations.js';
@@ -23,6 +25,7 @@ function registration(name: string, methods: HttpRegistration['methods'], route:
   return {
     kind: 'http',
     name,
+    runsOn: 'api',
     methods: [...methods, 'OPTIONS'],
     route,
     handler: withBrowserPolicy(handler, { methods, allowedOrigins: ['https://ui.example.com'] }),
@@ -78,11 +81,16 @@ describe('local host: bounded requests', () => {
   let url: string;
   beforeAll(
     async () =>
-      ({ server, port, url } = await serve({ headersTimeoutMs: 1000, requestTimeoutMs: 2000, timeoutCheckIntervalMs: 200 })),
+      ({ server, port, url } = await serve({
+        maxBodyBytes: 1024 * 1024,
+        headersTimeoutMs: 1000,
+        requestTimeoutMs: 2000,
+        timeoutCheckIntervalMs: 200,
+      })),
   );
   afterAll(() => stop(server));
 
-  it('answers a streamed 50 MB body with 413 JSON before reading it, without a connection reset', async () => {
+  it("answers a streamed 50 MB body with the host's bodiless 413 before reading it, without a connection reset", async () => {
     calls.length = 0;
     const total = 50 * 1024 * 1024;
     const result = await new Promise<{ status: number; body: string; sentAtAnswer: number; error?: string }>((resolve) => {
@@ -112,7 +120,7 @@ describe('local host: bounded requests', () => {
     });
     expect(result.error).toBeUndefined();
     expect(result.status).toBe(413);
-    expect(JSON.parse(result.body)).toEqual({ error: expect.stringContaining('1048576 bytes') });
+    expect(result.body).toBe('');
     expect(result.sentAtAnswer).toBeLessThan(total);
     expect(calls).toEqual([]);
   });
@@ -125,7 +133,8 @@ describe('local host: bounded requests', () => {
       3000,
     );
     expect(result.answer).toMatch(/^HTTP\/1\.1 413/);
-    expect(result.answer).toContain('x-content-type-options: nosniff');
+    expect(result.answer.toLowerCase()).toContain('content-length: 0');
+    expect(result.answer.toLowerCase()).not.toContain('nosniff');
   });
 
   it('cuts a client that drips its headers one byte at a time (headersTimeout)', async () => {
@@ -152,15 +161,133 @@ describe('local host: bounded requests', () => {
     expect(typeof address === 'object' && address?.address).toBe('127.0.0.1');
   });
 
-  it('answers 405 with Allow, and a malformed percent-escape with 400 JSON', async () => {
-    const wrongMethod = await fetch(`${url}/api/values`);
-    expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('POST, OPTIONS');
-    expect(await wrongMethod.json()).toEqual({ error: expect.any(String) });
-    const malformed = await fetch(`${url}/api/values/%ZZ`);
-    expect(malformed.status).toBe(400);
-    expect(malformed.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(await malformed.json()).toEqual({ error: expect.stringContaining('percent') });
+  it("answers a method no function serves on a path with the real host's plain 404 (no Allow, no JSON, no nosniff)", async () => {
+    calls.length = 0;
+    for (const [method, path] of [
+      ['GET', '/api/values'],
+      ['DELETE', '/api/values/5'],
+      ['GET', '/api/nowhere'],
+    ] as const) {
+      const response = await fetch(`${url}${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(response.headers.get('allow')).toBeNull();
+      expect(response.headers.get('x-content-type-options')).toBeNull();
+      expect(await response.text()).toBe('');
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('hands a malformed percent-escape to the function as sent, as Kestrel does', async () => {
+    calls.length = 0;
+    const response = await fetch(`${url}/api/values/%ZZ`);
+    expect(response.status).toBe(200);
+    expect(calls).toEqual(['one:GET']);
+  });
+});
+
+describe('local host: body limit as the real host sets it', () => {
+  it('is FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when it is a whole number, else the 100 MB default', () => {
+    expect(hostBodyLimit({})).toBe(104_857_600);
+    expect(hostBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '65536' })).toBe(65_536);
+    expect(hostBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '64k' })).toBe(104_857_600);
+  });
+
+  it('refuses a body past FUNCTIONS_REQUEST_BODY_SIZE_LIMIT and serves one within it', async () => {
+    const before = process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT;
+    process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT = '2048';
+    const { server, url } = await serve().finally(() => {
+      if (before === undefined) delete process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT;
+      else process.env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT = before;
+    });
+    try {
+      const post = (bytes: number) =>
+        fetch(`${url}/api/values`, { method: 'POST', body: ' '.repeat(bytes), headers: { 'content-type': 'application/json' } });
+      expect((await post(2049)).status).toBe(413);
+      expect((await post(2048)).status).toBe(200);
+    } finally {
+      await stop(server);
+    }
+  });
+});
+
+describe('local host: HTTP streams as the library proxies them (httpProxy.ts, nodejs-library #294)', () => {
+  /** A stream handler that records what it was told: chunks pulled and whether it was cancelled. */
+  function streamRegistration(totalChunks: number, chunkBytes: number, everyMs: number) {
+    const seen = { pulled: 0, cancelled: false };
+    const registration: HttpRegistration = {
+      kind: 'http',
+      name: 'stream',
+      runsOn: 'api',
+      methods: ['GET'],
+      route: 'stream',
+      handler: () =>
+        Promise.resolve({
+          status: 200,
+          body: new ReadableStream<Uint8Array>(
+            {
+              async pull(controller) {
+                if (everyMs > 0) await new Promise((resolve) => setTimeout(resolve, everyMs));
+                seen.pulled += 1;
+                controller.enqueue(new Uint8Array(chunkBytes));
+                if (seen.pulled >= totalChunks) controller.close();
+              },
+              cancel() {
+                seen.cancelled = true;
+              },
+            },
+            new CountQueuingStrategy({ highWaterMark: 1 }),
+          ),
+        }),
+    };
+    return { registration, seen };
+  }
+
+  async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('never tells the handler that its client left: the stream is neither cancelled nor stopped', async () => {
+    const { registration, seen } = streamRegistration(40, 16, 25);
+    const server = await startHttpServer([registration], { port: 0, log: () => undefined });
+    try {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      await new Promise<void>((resolve) => {
+        const req = request({ port, path: '/api/stream' }, (res) => res.once('data', () => (req.destroy(), resolve())));
+        req.on('error', () => undefined);
+        req.end();
+      });
+      const pulledWhenGone = seen.pulled;
+      await waitFor(() => seen.pulled === 40, 'the handler to produce its whole stream');
+      expect(pulledWhenGone).toBeLessThan(40);
+      expect(seen.cancelled).toBe(false);
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('gives the handler no backpressure: a client that reads nothing still has the whole stream pulled', async () => {
+    // 32 MB for a client that never reads: far past any socket buffer, so only a copier that
+    // ignores write()'s return value pulls it all.
+    const { registration, seen } = streamRegistration(512, 64 * 1024, 0);
+    const server = await startHttpServer([registration], { port: 0, log: () => undefined });
+    try {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const client = connect(port, '127.0.0.1');
+      client.on('error', () => undefined);
+      client.write('GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      client.pause();
+      await waitFor(() => seen.pulled === 512, 'the handler to produce its whole stream');
+      expect(seen.cancelled).toBe(false);
+      client.destroy();
+    } finally {
+      await stop(server);
+    }
   });
 });
 
@@ -236,7 +363,9 @@ describe('browser policy', () => {
   });
 
   it('is applied to every registered HTTP function of the app', async () => {
-    const registrations = buildRegistrations(loadConfig({})).filter((r): r is HttpRegistration => r.kind === 'http');
+    const registrations = buildRegistrations(createFunctionApp(loadConfig({}))).filter(
+      (r): r is HttpRegistration => r.kind === 'http',
+    );
     expect(registrations.length).toBeGreaterThan(5);
     for (const r of registrations) expect(r.methods).toContain('OPTIONS');
     const submit = registrations.find((r) => r.name === 'submit-value');

@@ -104,6 +104,7 @@ describe('strict trigger started while Redis is unreachable', () => {
     const registration: RedisListRegistration = {
       kind: 'redisList',
       name: 'probe',
+      runsOn: 'worker',
       trigger: {
         type: 'redisListTrigger',
         connection: 'REDIS_MASTER',

@@ -48,6 +48,13 @@ describe('image bases', () => {
     const main = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string }).main;
     expect(main.startsWith('dist/functions/')).toBe(true);
   });
+
+  it("runs the Functions host itself as PID 1 (exec form), so SIGTERM reaches it, not the base image's bash script", () => {
+    const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    const runtime = text.slice(text.lastIndexOf('\nFROM '));
+    const commands = [...runtime.matchAll(/^(CMD|ENTRYPOINT) (.*)$/gm)].map(([, kind = '', value = '']) => ({ kind, value }));
+    expect(commands).toEqual([{ kind: 'CMD', value: '["/azure-functions-host/Microsoft.Azure.WebJobs.Script.WebHost"]' }]);
+  });
 });
 
 /** Compares dotted numeric versions: negative if a < b, 0 if equal, positive if a > b. */

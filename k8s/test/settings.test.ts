@@ -42,6 +42,18 @@ function environmentNames(objects: readonly RenderedObject[], container: IContai
   return [...(container.env ?? []).map((variable) => variable.name), ...fromMaps];
 }
 
+/** A setting's literal value in a container: its env entry, else its envFrom ConfigMaps. */
+function settingValue(objects: readonly RenderedObject[], container: IContainer, name: string): string | undefined {
+  const direct = (container.env ?? []).find((variable) => variable.name === name);
+  if (direct) return direct.value;
+  for (const source of container.envFrom ?? []) {
+    const map = configMaps(objects).find((m) => m.metadata.name === source.configMapRef?.name);
+    const value = map?.data?.[name.slice((source.prefix ?? '').length)];
+    if (value !== undefined && name.startsWith(source.prefix ?? '')) return value;
+  }
+  return undefined;
+}
+
 const allContainers = (objects: readonly RenderedObject[]) =>
   workloads(objects).flatMap((w) =>
     [...(w.pod.initContainers ?? []), ...w.pod.containers].map((container) => ({ workload: w.name, container })),
@@ -82,6 +94,32 @@ describe.each(overlays)('overlay %s', (overlay) => {
     // Every non-secret app setting is stated explicitly, not left to a code default.
     const appSettings = Object.keys(settingsSchema.shape).filter((name) => !secretSettings.includes(name));
     expect(keys).toEqual(expect.arrayContaining(appSettings));
+  });
+
+  it('sets the Functions host body limit below its 100 MB default and above what any function reads', () => {
+    for (const { workload, container } of functionsContainers) {
+      const limit = settingValue(objects, container, 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT');
+      expect(limit, workload).toMatch(/^\d+$/);
+      expect(Number(limit), workload).toBeGreaterThanOrEqual(10_000);
+      expect(Number(limit), workload).toBeLessThan(104_857_600);
+    }
+    expect(localSettings.Values.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT).toBe(
+      settingValue(objects, functionsContainers[0]!.container, 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT'),
+    );
+  });
+
+  it('never sets POD_NAMESPACE (the host would switch to its Kubernetes lock manager) nor more than one Node worker process', () => {
+    // azure-functions-host: with KUBERNETES_SERVICE_HOST and POD_NAMESPACE set it counts as
+    // Kubernetes-managed hosting and registers KubernetesDistributedLockManager (azure-webjobs-sdk),
+    // which needs an API the pods cannot reach, and the requeue timer stops running.
+    // FUNCTIONS_WORKER_PROCESS_COUNT > 1 would split one pod's invocations over several Node
+    // processes, and worker-liveness counts only its own process's.
+    for (const { workload, container } of functionsContainers) {
+      expect(environmentNames(objects, container), workload).not.toContain('POD_NAMESPACE');
+      const processes = settingValue(objects, container, 'FUNCTIONS_WORKER_PROCESS_COUNT');
+      if (processes !== undefined) expect(Number(processes), workload).toBeLessThanOrEqual(1);
+    }
+    expect(Object.keys(localSettings.Values)).not.toContain('POD_NAMESPACE');
   });
 
   it('takes every secret setting from a secretKeyRef, never a literal', () => {

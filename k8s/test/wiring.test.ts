@@ -7,6 +7,9 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { loadConfig } from '../../functions/src/config.js';
+import { createFunctionApp } from '../../functions/src/function-app.js';
+import { buildRegistrations } from '../../functions/src/registrations.js';
 import {
   appNamespace,
   configMaps,
@@ -24,17 +27,11 @@ import {
   workloads,
 } from './manifests.js';
 
-const httpFunctions = [
-  'submit-value',
-  'current-values',
-  'recent-values',
-  'all-submissions',
-  'value-by-index',
-  'health',
-  'stats',
-  'events',
-  'redis-topology',
-];
+// Where each function runs is declared once, by its registration (`runsOn`); the manifests
+// must agree with it.
+const registrations = buildRegistrations(createFunctionApp(loadConfig({})));
+const runningOn = (where: 'api' | 'worker') => registrations.filter((r) => r.runsOn === where).map((r) => r.name);
+
 /** Names in AzureFunctionsJobHost__functions__N, in N order (the host runs only these). */
 function selectedFunctions(target: Workload): string[] {
   const env = target.pod.containers.filter(isFunctionsContainer).flatMap((c) => c.env ?? []);
@@ -85,9 +82,11 @@ describe.each(overlays)('overlay %s', (overlay) => {
     expect(headless.spec.clusterIP).toBe('None');
   });
 
-  it('api runs the HTTP functions and the requeue timer; worker runs the list trigger and its liveness function', () => {
-    expect(selectedFunctions(workload(objects, 'api')).sort()).toEqual([...httpFunctions, 'requeue-expired'].sort());
-    expect(selectedFunctions(workload(objects, 'worker'))).toEqual(['fib-worker', 'worker-liveness']);
+  it('each Deployment runs exactly the functions whose registrations say they run there', () => {
+    expect(selectedFunctions(workload(objects, 'api')).sort()).toEqual(runningOn('api').sort());
+    expect(selectedFunctions(workload(objects, 'worker')).sort()).toEqual(runningOn('worker').sort());
+    // What the registrations say, spelled out once: the list trigger and its liveness probe on the worker.
+    expect(runningOn('worker').sort()).toEqual(['fib-worker', 'worker-liveness']);
   });
 
   it('api and worker run the same Functions image', () => {

@@ -1,8 +1,22 @@
-// Serves the registered HTTP functions on a plain Node http server, the way `func start`
-// would: same routes under /api, same HttpRequest/InvocationContext objects. It adds only what
-// the real host and the edge do in front of a function: a request-body limit, connection
-// timeouts, routing answers (404/405 with Allow, 400 for a malformed path), and streamed
-// response bodies (HTTP streams, as with `app.setup({ enableHttpStream: true })`).
+// Serves the registered HTTP functions on a plain Node http server, the way the real Functions
+// host does: same routes under /api, same HttpRequest/InvocationContext objects, and the host's
+// own behaviour where it differs from a friendly web server (each cites the upstream file):
+// - methods are a route constraint: a method no function serves on a path is a plain 404, like
+//   any unknown path (azure-functions-host src/WebJobs.Script.WebHost/WebScriptHostHttpRoutesManager.cs
+//   maps each function's route with an `httpMethod` HttpMethodRouteConstraint,
+//   ScriptConstants.HttpMethodConstraintName);
+// - routes are tried in the order the host maps the functions, which is by function name
+//   (azure-webjobs-sdk-extensions src/WebJobs.Extensions.Http/WebJobsRouteBuilder.cs and
+//   WebJobsRouter.cs: one route collection, first match wins), not literal-before-parameter;
+// - the host's own answers (404, 413, 500) carry no body and no nosniff: they come from ASP.NET
+//   Core and Kestrel, not from the app;
+// - the body limit is FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MB (azure-functions-host
+//   src/WebJobs.Script.WebHost/Middleware/HttpRequestBodySizeMiddleware.cs, and
+//   ScriptConstants.DefaultMaxRequestBodySize set on Kestrel in src/WebJobs.Script.WebHost/Program.cs);
+// - a streamed response body (HTTP streams) is copied the way the Node library's proxy copies it
+//   (azure-functions-nodejs-library src/http/httpProxy.ts, sendProxyResponse): read at once,
+//   write()'s return ignored, the client's disconnect never reported, the stream never cancelled
+//   (nodejs-library issue #294, open). A handler therefore never learns that its client left.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -18,12 +32,14 @@ interface Route {
   registration: HttpRegistration;
   pattern: RegExp;
   parameterNames: string[];
-  literal: boolean;
 }
 
 /** Limits of the local host; the defaults are what `npm start` runs with. */
 export interface HttpLimits {
-  /** Largest request body; a larger one gets 413 before it is read (Content-Length) or as soon as it passes the limit. @defaultValue 1 MiB */
+  /**
+   * Largest request body; a larger one gets 413 before it is read (Content-Length) or as soon as
+   * it passes the limit. @defaultValue FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 104857600 (100 MB)
+   */
   maxBodyBytes: number;
   /** Time to receive a request's headers (Node's headersTimeout). @defaultValue 10000 */
   headersTimeoutMs: number;
@@ -37,8 +53,20 @@ export interface HttpLimits {
   timeoutCheckIntervalMs: number;
 }
 
+/** The real host's default body limit (azure-functions-host src/WebJobs.Script/ScriptConstants.cs DefaultMaxRequestBodySize). */
+export const hostDefaultMaxBodyBytes = 104_857_600;
+
+/**
+ * The body limit the real host applies for `env`: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when it parses
+ * as a whole number (long.TryParse in HttpRequestBodySizeMiddleware.cs), else the 100 MB default.
+ */
+export function hostBodyLimit(env: NodeJS.ProcessEnv): number {
+  const setting = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim();
+  return setting && /^\d+$/.test(setting) ? Number(setting) : hostDefaultMaxBodyBytes;
+}
+
 export const defaultHttpLimits: Readonly<HttpLimits> = Object.freeze({
-  maxBodyBytes: 1024 * 1024,
+  maxBodyBytes: hostDefaultMaxBodyBytes,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -59,7 +87,7 @@ function compileRoute(registration: HttpRegistration): Route {
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return { registration, pattern: new RegExp(`^/api/${source}/?$`, 'i'), parameterNames, literal: parameterNames.length === 0 };
+  return { registration, pattern: new RegExp(`^/api/${source}/?$`, 'i'), parameterNames };
 }
 
 class BodyTooLargeError extends Error {
@@ -90,29 +118,21 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 const lingerMs = 5_000;
 const lingerBytes = 64 * 1024 * 1024;
 
-const hostHeaders = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
-
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** Writes a streamed body chunk by chunk (no buffering); stops reading it when the client goes away. */
-async function pipeStream(response: ServerResponse, source: AsyncIterable<Uint8Array | string>, cancel: () => void) {
+/**
+ * Copies a streamed body as the library's sendProxyResponse does (httpProxy.ts: `for await (const
+ * chunk of userRes.body.values()) proxyRes.write(chunk)`): every chunk is read as soon as the
+ * handler produces it, write()'s return value is ignored (so a slow client never slows the
+ * handler: its bytes queue in this process), and nothing listens for the client's close (writes
+ * to a gone client are dropped; the handler's stream runs until it ends by itself).
+ */
+async function copyLikeTheLibrary(response: ServerResponse, source: AsyncIterable<Uint8Array | string>): Promise<void> {
   response.flushHeaders();
-  const closed = new Promise<void>((resolve) => response.once('close', resolve));
-  let gone = false;
-  void closed.then(() => {
-    gone = true;
-    cancel();
-  });
-  try {
-    for await (const chunk of source) {
-      if (gone) break;
-      if (!response.write(chunk)) await Promise.race([new Promise((resolve) => response.once('drain', resolve)), closed]);
-    }
-  } finally {
-    if (!gone) response.end();
-  }
+  for await (const chunk of source) response.write(chunk);
+  response.end();
 }
 
 async function send(response: ServerResponse, init: HttpResponseInit): Promise<void> {
@@ -133,36 +153,20 @@ async function send(response: ServerResponse, init: HttpResponseInit): Promise<v
     response.end(payload);
   } else if (body instanceof ReadableStream) {
     response.writeHead(status, headers);
-    const reader = (body as ReadableStream<Uint8Array | string>).getReader();
-    const chunks = {
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          yield value;
-        }
-      },
-    };
-    await pipeStream(response, chunks, () => void reader.cancel().catch(() => undefined));
+    await copyLikeTheLibrary(response, body as ReadableStream<Uint8Array | string>);
   } else if (body instanceof Readable || isAsyncIterable(body)) {
     response.writeHead(status, headers);
-    await pipeStream(response, body as AsyncIterable<Uint8Array>, () => {
-      if (body instanceof Readable) body.destroy();
-    });
+    await copyLikeTheLibrary(response, body as AsyncIterable<Uint8Array>);
   } else {
     response.writeHead(status, headers);
     response.end();
   }
 }
 
-/** A JSON answer of the host itself, closing the connection when the request body was not read. */
-function sendHostError(
-  response: ServerResponse,
-  status: number,
-  error: string,
-  extra: Record<string, string> = {},
-): Promise<void> {
-  return send(response, { status, jsonBody: { error }, headers: { ...hostHeaders, ...extra } });
+/** An answer of the host itself (ASP.NET Core / Kestrel): a status with an empty body, no JSON, no nosniff. */
+function sendHostError(response: ServerResponse, status: number): void {
+  response.writeHead(status, { 'content-length': '0' });
+  response.end();
 }
 
 /** Starts the HTTP server; resolves once it listens (on 127.0.0.1 unless `host` says otherwise). */
@@ -170,9 +174,12 @@ export async function startHttpServer(
   registrations: readonly HttpRegistration[],
   options: { port: number; host?: string; log: (line: LogLine) => void; limits?: Partial<HttpLimits> },
 ): Promise<Server> {
-  const limits: HttpLimits = { ...defaultHttpLimits, ...options.limits };
-  // Literal routes win over parameterised ones, as in ASP.NET routing (values/current before values/{index}).
-  const routes = registrations.map(compileRoute).sort((a, b) => Number(b.literal) - Number(a.literal));
+  const limits: HttpLimits = { ...defaultHttpLimits, maxBodyBytes: hostBodyLimit(process.env), ...options.limits };
+  // First match wins, in function-name order (WebJobsRouter.cs); values/current is served by
+  // current-values only because that name sorts before value-by-index (a test guards it).
+  const routes = registrations
+    .map(compileRoute)
+    .sort((a, b) => (a.registration.name < b.registration.name ? -1 : a.registration.name > b.registration.name ? 1 : 0));
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -183,13 +190,13 @@ export async function startHttpServer(
     (request, response) => {
       void handle(request, response).catch((error: unknown) => {
         options.log({ level: 'error', source: 'http', message: error instanceof Error ? error.message : String(error) });
-        if (!response.headersSent) void sendHostError(response, 500, 'internal error');
+        if (!response.headersSent) sendHostError(response, 500);
         else response.end();
       });
     },
   );
 
-  const refuseBody = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  const refuseBody = (request: IncomingMessage, response: ServerResponse): void => {
     // Answer at once; the rest of the upload is read and discarded as it arrives (never
     // buffered), for at most lingerMs / lingerBytes, so the client reads the 413 instead of a
     // connection reset (nginx's lingering close). A client that keeps sending past that is cut.
@@ -202,7 +209,7 @@ export async function startHttpServer(
     });
     request.once('close', () => clearTimeout(linger));
     request.once('end', () => clearTimeout(linger));
-    await sendHostError(response, 413, `request body is larger than ${limits.maxBodyBytes} bytes`);
+    sendHostError(response, 413);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -216,7 +223,7 @@ export async function startHttpServer(
     }
     const url = addressed ?? new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
-    // The first route that matches the path and serves the method; the others only for a 405's Allow.
+    // The first route whose path and method constraint both match; nothing else (no 405, no Allow).
     let found: { route: Route; match: RegExpExecArray } | undefined;
     for (const route of routes) {
       const match = route.pattern.exec(url.pathname);
@@ -225,18 +232,18 @@ export async function startHttpServer(
         break;
       }
     }
-    if (!found) {
-      const matching = routes.filter((route) => route.pattern.test(url.pathname));
-      if (matching.length === 0) return sendHostError(response, 404, 'not found');
-      const allow = [...new Set(matching.flatMap((route) => route.registration.methods))].join(', ');
-      return sendHostError(response, 405, `${method} is not allowed here`, { allow });
-    }
+    if (!found) return sendHostError(response, 404);
     const params: Record<string, string> = {};
-    try {
-      found.route.parameterNames.forEach((name, i) => (params[name] = decodeURIComponent(found.match[i + 1] ?? '')));
-    } catch {
-      return sendHostError(response, 400, 'the path has a malformed percent-escape');
-    }
+    // A malformed percent-escape stays as sent (Kestrel leaves it undecoded); the function's own
+    // validation answers it.
+    found.route.parameterNames.forEach((name, i) => {
+      const raw = found.match[i + 1] ?? '';
+      try {
+        params[name] = decodeURIComponent(raw);
+      } catch {
+        params[name] = raw;
+      }
+    });
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > limits.maxBodyBytes) return refuseBody(request, response);
     let body: Buffer;
@@ -253,7 +260,7 @@ export async function startHttpServer(
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     headers['x-forwarded-for'] = forwardedFor(headers['x-forwarded-for'], request.socket.remoteAddress);
-    if (!addressed) return sendHostError(response, 400, 'the Host header is malformed');
+    if (!addressed) return sendHostError(response, 400);
     const httpRequest = new LocalHttpRequest({
       method,
       url: addressed.href,

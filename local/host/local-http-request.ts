@@ -120,6 +120,7 @@ export class LocalHttpRequest implements HttpRequest {
   #init: LocalHttpRequestInit;
   #used = false;
   #library: HttpRequest | undefined;
+  #stream: ReadableStream<Uint8Array> | undefined;
 
   constructor(init: LocalHttpRequestInit) {
     this.#init = init;
@@ -156,8 +157,19 @@ export class LocalHttpRequest implements HttpRequest {
     return this.#full().user;
   }
 
-  get body(): ReadableStream | null {
-    return this.#full().body;
+  /** The body as a stream of its one buffer (no library request needed); reading it uses the body up. */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#library) return this.#library.body;
+    if (!this.#init.body) return null;
+    if (this.#stream) return this.#stream;
+    const bytes = this.#consume();
+    this.#stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        controller.close();
+      },
+    });
+    return this.#stream;
   }
 
   get bodyUsed(): boolean {

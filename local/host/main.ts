@@ -4,20 +4,26 @@
 // Options: --port (7071), --host (127.0.0.1: loopback unless asked), --quiet, --strict-trigger
 // (or LOCAL_HOST_STRICT_TRIGGER=1: the list trigger behaves exactly like the Redis extension,
 // see strict-list-listener.ts).
+//
+// A setting that fails validation does what it does under the real host: the app's entry throws
+// at import, the Node worker reports the error, and the host stays up with no functions (the
+// library registers functions only as index.ts runs; azure-functions-nodejs-library
+// src/setup.ts / src/app.ts): HTTP answers the host's plain 404 to everything, no trigger runs.
+// On AKS that leaves the api pod NotReady (readiness gets 404) while its TCP liveness passes.
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { loadConfig } from '../../functions/src/config.js';
-import { stopEventHub } from '../../functions/src/functions/events.js';
+import { type Config, loadConfig } from '../../functions/src/config.js';
+import { ConfigError } from '../../functions/src/errors.js';
+import { createFunctionApp, type FunctionApp } from '../../functions/src/function-app.js';
+import { selectedFunctionNames } from '../../functions/src/function-selection.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
-  buildRegistrations,
   type HttpRegistration,
   type RedisListRegistration,
+  startSelected,
   type TimerRegistration,
 } from '../../functions/src/registrations.js';
-import { getServices } from '../../functions/src/services.js';
-import { selectedFunctionNames } from './function-selection.js';
 import { startHttpServer } from './http-server.js';
 import { type ListPoller, startListPoller } from './list-trigger-poller.js';
 import { consoleLog } from './logging.js';
@@ -29,26 +35,32 @@ const functionsUsingPostgres: readonly string[] = ['submit-value', 'all-submissi
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
-      port: { type: 'string', default: '7071' },
+      port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       quiet: { type: 'boolean', default: false },
       'strict-trigger': { type: 'boolean', default: process.env.LOCAL_HOST_STRICT_TRIGGER === '1' },
     },
   });
   const log = consoleLog(args.quiet ?? false);
-  const config = loadConfig();
   const selected = selectedFunctionNames(process.env);
-  const registrations = buildRegistrations(config).filter((r) => !selected || selected.includes(r.name));
-  const unknown = selected?.filter((name) => !registrations.some((r) => r.name === name)) ?? [];
-  if (unknown.length > 0) throw new Error(`AzureFunctionsJobHost__functions lists unknown functions: ${unknown.join(', ')}`);
+  let config: Readonly<Config> | undefined;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    log({ level: 'error', source: 'host', message: `the app failed to load, so the host runs no functions: ${error.message}` });
+  }
+  // Built once, as index.ts builds it under the real host; closed at shutdown (appTerminate).
+  const app: FunctionApp | undefined = config ? createFunctionApp(config) : undefined;
+  const registrations = app ? startSelected(app, selected) : [];
 
   const http = registrations.filter((r): r is HttpRegistration => r.kind === 'http');
   const lists = registrations.filter((r): r is RedisListRegistration => r.kind === 'redisList');
   const timers = registrations.filter((r): r is TimerRegistration => r.kind === 'timer');
-  const services = getServices();
+  const services = app?.services;
 
   // Only the functions that use the submissions store open Postgres (a worker never does).
-  if (http.some((r) => functionsUsingPostgres.includes(r.name))) {
+  if (services && http.some((r) => functionsUsingPostgres.includes(r.name))) {
     // Run migrations now, as the real app does on its first request; a down Postgres is retried later.
     await services.submissions().catch((error: unknown) =>
       log({
@@ -59,12 +71,15 @@ async function main(): Promise<void> {
     );
   }
   let server: Server | undefined;
-  const port = Number(args.port);
+  const port = Number(args.port ?? '7071');
   const host = args.host ?? '127.0.0.1';
-  if (http.length > 0) server = await startHttpServer(http, { port, host, log });
+  // The real host always listens; without functions (a bad setting) every request is its 404.
+  // A worker process with no HTTP function and no --port is left without a listener locally,
+  // so that several workers do not compete for the default port.
+  if (http.length > 0 || (!config && args.port !== undefined)) server = await startHttpServer(http, { port, host, log });
   const strict = args['strict-trigger'] ?? false;
   const pollerClient =
-    lists.length > 0 && !strict
+    config && lists.length > 0 && !strict
       ? createRedisClient(config.redisMaster, { role: 'list-trigger', timeoutMs: config.redisTimeoutMs })
       : undefined;
   const pollers: ListPoller[] = strict
@@ -88,14 +103,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log({ level: 'information', source: 'host', message: `${signal}: stopping` });
+    // First the app stops taking work (its invocations in flight give back what they have not
+    // started), then the triggers stop (each waits for its batch in flight), then the app closes
+    // every client, pool and timer it opened, as appTerminate does under the real host.
+    const appClosed = app?.close();
     timerJobs.forEach((job) => job.stop());
     await Promise.all(pollers.map((poller) => poller.stop()));
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
     await closed;
-    await stopEventHub();
     await pollerClient?.quit().catch(() => undefined);
-    await services.close();
+    await appClosed;
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,13 +1,14 @@
 // The Functions processes of the local runtime, like the two Deployments on AKS: one `api`
 // (every HTTP function and the timer) and `worker` processes (the Redis list trigger, plus the
-// worker-liveness function its probe calls). Which functions each runs is taken from the
-// app's own registrations and handed over as AzureFunctionsJobHost__functions__N, the variables
+// worker-liveness function its probe calls). Which functions each runs is each registration's
+// own `runsOn`, handed over as AzureFunctionsJobHost__functions__N, the variables
 // the Functions host reads (the one place they are written).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { loadConfig } from '../../functions/src/config.js';
+import { createFunctionApp } from '../../functions/src/function-app.js';
 import { buildRegistrations, type Registration } from '../../functions/src/registrations.js';
 import type { LivenessProbe, ProbeResult } from './managed-process.js';
 
@@ -30,7 +31,7 @@ export interface FunctionSplit {
 
 export function splitFunctions(registrations: readonly Registration[]): FunctionSplit {
   const workerLiveness = registrations.some((r) => r.name === workerLivenessFunction);
-  const onWorker = (r: Registration) => r.kind === 'redisList' || r.name === workerLivenessFunction;
+  const onWorker = (r: Registration) => r.runsOn === 'worker';
   return {
     api: registrations.filter((r) => !onWorker(r)).map((r) => r.name),
     worker: registrations.filter(onWorker).map((r) => r.name),
@@ -40,7 +41,8 @@ export function splitFunctions(registrations: readonly Registration[]): Function
 
 /** Validates the functions' settings (naming a bad one) and splits the app's functions. */
 export function planFunctions(functionsEnv: NodeJS.ProcessEnv): FunctionSplit {
-  return splitFunctions(buildRegistrations(loadConfig(functionsEnv)));
+  // Building the registrations opens nothing and starts nothing (no native GMP binding here).
+  return splitFunctions(buildRegistrations(createFunctionApp(loadConfig(functionsEnv))));
 }
 
 export function onPath(command: string): boolean {

@@ -50,21 +50,22 @@ describe('runtime settings', () => {
 });
 
 describe('functions of the api and worker processes', () => {
-  const registration = (name: string, kind: Registration['kind']) => ({ name, kind }) as Registration;
+  const registration = (name: string, kind: Registration['kind'], runsOn: Registration['runsOn']) =>
+    ({ name, kind, runsOn }) as Registration;
 
-  it('runs the list trigger and worker-liveness on workers, everything else on the api', () => {
+  it('runs each function where its registration says: list trigger and worker-liveness on workers', () => {
     const split = splitFunctions([
-      registration('submit-value', 'http'),
-      registration('fib-worker', 'redisList'),
-      registration('worker-liveness', 'http'),
-      registration('requeue-expired', 'timer'),
+      registration('submit-value', 'http', 'api'),
+      registration('fib-worker', 'redisList', 'worker'),
+      registration('worker-liveness', 'http', 'worker'),
+      registration('requeue-expired', 'timer', 'api'),
     ]);
     expect(split).toEqual({
       api: ['submit-value', 'requeue-expired'],
       worker: ['fib-worker', 'worker-liveness'],
       workerLiveness: true,
     });
-    expect(splitFunctions([registration('fib-worker', 'redisList')]).workerLiveness).toBe(false);
+    expect(splitFunctions([registration('fib-worker', 'redisList', 'worker')]).workerLiveness).toBe(false);
   });
 
   it('selects functions with AzureFunctionsJobHost__functions__N in order', () => {

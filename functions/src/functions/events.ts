@@ -3,159 +3,165 @@
 // learn.microsoft.com/azure/azure-functions/node-http-stream). `value` events as indices change
 // status (from the fib:events Redis stream, resumable with Last-Event-ID), `stats` about every
 // 1 s, `topology` about every 2 s, a `: heartbeat` comment every 15 s. Every stream of a process
-// shares one Redis reader (live/event-hub.ts); at most MAX_EVENT_STREAMS are open at once.
+// shares one Redis reader (live/event-hub.ts).
+//
+// Under the real host a stream never learns that its client left or is slow: the library's
+// proxy reads the body at once, ignores write()'s return and never cancels it
+// (azure-functions-nodejs-library src/http/httpProxy.ts, issue #294; the local host does the
+// same). So each stream ends by itself, on its own budget (time, bytes, events) in place of
+// backpressure, and hands the browser an id to resume from; and admission never refuses: past a
+// cap the oldest stream of the client holding the most ends instead (live/stream-slots.ts).
+
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import type { Config } from '../config.js';
+import type { FunctionApp } from '../function-app.js';
 import { handleErrors, json } from '../http/responses.js';
 import {
   compareStreamIds,
   eventStreamHeaders,
   formatComment,
   formatEvent,
+  formatIdOnly,
   formatRetry,
   isStreamId,
 } from '../http/server-sent-events.js';
-import { EventHub, type LiveEvent } from '../live/event-hub.js';
+import type { LiveEvent } from '../live/event-hub.js';
 import type { Registration } from '../registration-types.js';
-import { getServices, type Services } from '../services.js';
 
-/** Timings of one stream; tests shorten them. */
+/** Limits of one stream and of one client; tests shorten them. The reasons for each number are in the README. */
 export interface EventStreamOptions {
   /** @defaultValue 15000 */
   heartbeatMs: number;
   /**
-   * Every stream ends after this long and the browser reconnects (with Last-Event-ID). Under the
-   * real host this is what frees a stream whose client went away: the library's HTTP proxy
-   * (azure-functions-nodejs-library src/http/httpProxy.ts, sendProxyResponse) writes the body
-   * without telling the function the client left. @defaultValue 300000
+   * Every stream ends after this long and the browser reconnects with Last-Event-ID. It bounds
+   * how long a vanished viewer's stream is fed (nothing else ends it under the real host).
+   * @defaultValue 60000
    */
   maxStreamMs: number;
+  /**
+   * A stream ends once it has written this many bytes. Nothing slows a stream for a slow client
+   * (the library ignores write()'s return), so its unsent bytes queue in the api process; this
+   * bounds that queue per stream. @defaultValue 524288 (512 KiB)
+   */
+  maxStreamBytes: number;
+  /** A stream ends once it has written this many events. @defaultValue 5000 */
+  maxStreamEvents: number;
+  /** Streams one client holds at once; its next one ends its oldest. @defaultValue 4 */
+  maxStreamsPerClient: number;
   /** EventSource reconnection delay sent as `retry:`. @defaultValue 2000 */
   retryMs: number;
 }
 
-const defaultStreamOptions: EventStreamOptions = { heartbeatMs: 15_000, maxStreamMs: 300_000, retryMs: 2000 };
+export const defaultStreamOptions: Readonly<EventStreamOptions> = Object.freeze({
+  heartbeatMs: 15_000,
+  maxStreamMs: 60_000,
+  maxStreamBytes: 512 * 1024,
+  maxStreamEvents: 5000,
+  maxStreamsPerClient: 4,
+  retryMs: 2000,
+});
 /** A resumed stream replays at most this many missed `value` events. */
 export const maxReplayedEvents = 1000;
-/** A client this many chunks behind is dropped (it reconnects and resumes). */
-const maxQueuedChunks = 1000;
 
-let hub: { services: Services; hub: EventHub } | undefined;
-let streamOptions = defaultStreamOptions;
-
-/** The process's hub for `services` (rebuilt when tests swap the services). */
-export function eventHub(services: Services = getServices()): EventHub {
-  if (hub?.services !== services) {
-    void hub?.hub.stop();
-    hub = { services, hub: new EventHub(services) };
-  }
-  return hub.hub;
-}
-
-/** Stops the process's hub, if one runs (host shutdown). */
-export async function stopEventHub(): Promise<void> {
-  const current = hub;
-  hub = undefined;
-  await current?.hub.stop();
-}
-
-/** Replaces the hub and stream timings (tests); undefined restores the defaults. */
-export function configureEvents(options?: { hub?: EventHub; services?: Services; stream?: Partial<EventStreamOptions> }): void {
-  if (options?.hub && options.services) hub = { services: options.services, hub: options.hub };
-  streamOptions = { ...defaultStreamOptions, ...options?.stream };
-}
-
-/** 200 `text/event-stream`; 400 for a malformed Last-Event-ID; 503 JSON past MAX_EVENT_STREAMS. */
-export async function events(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  const services = getServices();
+/** 200 `text/event-stream`; 400 for a malformed Last-Event-ID. Never refused for capacity (see above). */
+export async function events(request: HttpRequest, _context: InvocationContext, app: FunctionApp): Promise<HttpResponseInit> {
   const lastEventId = request.headers.get('last-event-id') ?? request.query.get('lastEventId');
   if (lastEventId !== null && lastEventId !== '' && !isStreamId(lastEventId)) {
     return json(400, { error: 'Last-Event-ID must be an event id this stream sent, like 1700000000000-0' });
   }
-  const source = eventHub(services);
-  if (source.size >= services.config.maxEventStreams) {
-    return json(
-      503,
-      { error: `too many open event streams (${services.config.maxEventStreams}); try again shortly` },
-      {
-        'retry-after': '5',
-      },
-    );
-  }
-  const options = streamOptions;
+  const source = app.events;
+  const options = app.eventStreams;
+  const client = app.clientIdentity(request);
   const encoder = new TextEncoder();
-  let cleanup = () => undefined as void;
+  let cancelled = () => undefined as void;
 
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        let closed = false;
-        let lastValueId = lastEventId || undefined;
-        let replaying = lastValueId !== undefined;
-        const held: LiveEvent[] = [];
-        const close = () => {
-          if (closed) return;
-          closed = true;
-          cleanup();
-          try {
-            controller.close();
-          } catch {
-            // already cancelled by the reader
-          }
-        };
-        const write = (text: string) => {
-          if (closed) return;
-          if ((controller.desiredSize ?? 0) < -maxQueuedChunks) return close();
-          controller.enqueue(encoder.encode(text));
-        };
-        const send = (event: LiveEvent) => {
-          if (event.event !== 'value') return write(formatEvent(event.event, event.data));
-          if (lastValueId !== undefined && compareStreamIds(event.id, lastValueId) <= 0) return;
-          lastValueId = event.id;
-          write(formatEvent('value', event.data, event.id));
-        };
-        write(formatRetry(options.retryMs));
-        // While the backlog is read, live value events wait so the order stays by id.
-        const unsubscribe = source.subscribe((event) => (replaying && event.event === 'value' ? held.push(event) : send(event)));
-        const heartbeat = setInterval(() => write(formatComment('heartbeat')), options.heartbeatMs);
-        const lifetime = setTimeout(close, options.maxStreamMs);
-        cleanup = () => {
-          unsubscribe();
-          clearInterval(heartbeat);
-          clearTimeout(lifetime);
-        };
-        if (replaying && lastValueId !== undefined) {
-          const after = lastValueId;
-          // After the live feed is positioned, so no entry falls between the backlog and the feed.
-          void source
-            .positioned()
-            .then(() => source.valuesAfter(after, maxReplayedEvents))
-            .catch(() => [] as LiveEvent[])
-            .then((backlog) => {
-              for (const event of backlog) send(event);
-              replaying = false;
-              for (const event of held.splice(0)) send(event);
-            })
-            .catch(() => undefined);
-        }
-      },
-      cancel() {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let closed = false;
+      let cleanup = () => undefined as void;
+      let lastValueId = lastEventId || undefined;
+      let replaying = lastValueId !== undefined;
+      let bytes = 0;
+      let written = 0;
+      const held: LiveEvent[] = [];
+      const enqueue = (text: string) => {
+        const chunk = encoder.encode(text);
+        bytes += chunk.byteLength;
+        controller.enqueue(chunk);
+      };
+      // Ends the stream, first telling the browser where to resume: the last value it got, else
+      // the feed's position now (so nothing between this end and the reconnect is missed).
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        const resumeAt = lastValueId ?? source.latestId; // before cleanup: the last unsubscribe stops the feed
         cleanup();
-      },
+        try {
+          if (resumeAt !== undefined) enqueue(formatIdOnly(resumeAt));
+          controller.close();
+        } catch {
+          // already closed
+        }
+      };
+      const write = (text: string) => {
+        if (closed) return;
+        enqueue(text);
+        written += 1;
+        if (bytes >= options.maxStreamBytes || written >= options.maxStreamEvents) close();
+      };
+      const send = (event: LiveEvent) => {
+        if (event.event !== 'value') return write(formatEvent(event.event, event.data));
+        if (lastValueId !== undefined && compareStreamIds(event.id, lastValueId) <= 0) return;
+        lastValueId = event.id;
+        write(formatEvent('value', event.data, event.id));
+      };
+      const release = app.streamSlots.admit(client, close);
+      write(formatRetry(options.retryMs));
+      // While the backlog is read, live value events wait so the order stays by id.
+      const unsubscribe = source.subscribe((event) => (replaying && event.event === 'value' ? held.push(event) : send(event)));
+      const heartbeat = setInterval(() => write(formatComment('heartbeat')), options.heartbeatMs);
+      const lifetime = setTimeout(close, options.maxStreamMs);
+      cleanup = () => {
+        release();
+        unsubscribe();
+        clearInterval(heartbeat);
+        clearTimeout(lifetime);
+      };
+      cancelled = () => {
+        closed = true;
+        cleanup();
+      };
+      if (replaying && lastValueId !== undefined) {
+        const after = lastValueId;
+        // After the live feed is positioned, so no entry falls between the backlog and the feed.
+        void source
+          .positioned()
+          .then(() => source.valuesAfter(after, maxReplayedEvents))
+          .catch(() => [] as LiveEvent[])
+          .then((backlog) => {
+            for (const event of backlog) send(event);
+            replaying = false;
+            for (const event of held.splice(0)) send(event);
+          })
+          .catch(() => undefined);
+      }
     },
-    new CountQueuingStrategy({ highWaterMark: 16 }),
-  );
+    // Never called under the real host (the library never cancels the body); kept for any other reader.
+    cancel() {
+      cancelled();
+    },
+  });
   // Answer once the shared feed is positioned: whatever happens after the client sees the
   // response headers reaches it.
   await source.positioned();
   return { status: 200, headers: { ...eventStreamHeaders }, body };
 }
 
-export const registration = (_config: Readonly<Config>): Registration => ({
+export const registration = (app: FunctionApp): Registration => ({
+  runsOn: 'api',
   kind: 'http',
   name: 'events',
   methods: ['GET'],
   route: 'events',
-  handler: handleErrors(events),
+  handler: handleErrors((request, context) => events(request, context, app)),
 });

@@ -1,17 +1,21 @@
 // GET /api/values/recent: newest-first page of submitted indices with status and value.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
+import type { FunctionApp } from '../function-app.js';
 import type { RecentValuesPage } from '../http/api-types.js';
 import { parseCursor, parseLimit } from '../http/query-params.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
-import { getServices } from '../services.js';
 
 /** `{ items: [{ index, status, value, digits, truncated, computedMs }], next }`; `?limit=&before=`. */
-export async function recentValues(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+export async function recentValues(
+  request: HttpRequest,
+  _context: InvocationContext,
+  app: FunctionApp,
+): Promise<HttpResponseInit> {
   const limit = parseLimit(request.query.get('limit'), 20, 200);
   const before = parseCursor(request.query.get('before'));
-  const { value: page, servedBy } = await getServices().readModel.recentValues(limit, before);
+  const { value: page, servedBy } = await app.services.readModel.recentValues(limit, before);
   return json(
     200,
     {
@@ -22,10 +26,11 @@ export async function recentValues(request: HttpRequest, _context: InvocationCon
   );
 }
 
-export const registration = (): Registration => ({
+export const registration = (app: FunctionApp): Registration => ({
+  runsOn: 'api',
   kind: 'http',
   name: 'recent-values',
   methods: ['GET'],
   route: 'values/recent',
-  handler: handleErrors(recentValues),
+  handler: handleErrors((request, context) => recentValues(request, context, app)),
 });

@@ -3,8 +3,8 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 
 import { errorMessage } from '../errors.js';
+import type { FunctionApp } from '../function-app.js';
 import type { Registration } from '../registration-types.js';
-import { getServices } from '../services.js';
 import { replayLog } from '../submissions/log-replay.js';
 
 const batchLimit = 1000;
@@ -12,8 +12,8 @@ const maxPasses = 20;
 const workerRetentionMs = 60 * 60 * 1000;
 
 /** Runs requeue passes until a pass handles less than a full batch, then one bounded log replay. */
-export async function requeueExpired(_timer: Timer, context: InvocationContext): Promise<void> {
-  const services = getServices();
+export async function requeueExpired(_timer: Timer, context: InvocationContext, app: FunctionApp): Promise<void> {
+  const { services } = app;
   const { leaseMs, maxAttempts } = services.config;
   const totals = { found: 0, requeued: 0, failed: 0 };
   for (let pass = 0; pass < maxPasses; pass += 1) {
@@ -36,9 +36,10 @@ export async function requeueExpired(_timer: Timer, context: InvocationContext):
   }
 }
 
-export const registration = (): Registration => ({
+export const registration = (app: FunctionApp): Registration => ({
+  runsOn: 'api',
   kind: 'timer',
   name: 'requeue-expired',
   schedule: '*/5 * * * * *',
-  handler: requeueExpired,
+  handler: (timer, context) => requeueExpired(timer, context, app),
 });

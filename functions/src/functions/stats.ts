@@ -3,11 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
+import type { FunctionApp } from '../function-app.js';
 import type { Stats } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
 import { readMemory } from '../redis/memory.js';
 import type { Registration } from '../registration-types.js';
-import { getServices, type Services } from '../services.js';
+import type { Services } from '../services.js';
 
 /** The figures of /api/stats and of the `stats` server-sent event (one source, so they cannot drift). */
 export async function readStats(services: Services, now: number): Promise<{ value: Stats; servedBy: string }> {
@@ -22,15 +23,16 @@ export async function readStats(services: Services, now: number): Promise<{ valu
 }
 
 /** Figures for the UI's system panel and the load test, plus the `maxIndex` limit. */
-export async function stats(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  const { value, servedBy } = await readStats(getServices(), Date.now());
+export async function stats(_request: HttpRequest, _context: InvocationContext, app: FunctionApp): Promise<HttpResponseInit> {
+  const { value, servedBy } = await readStats(app.services, Date.now());
   return json(200, value, { 'x-served-by': servedBy });
 }
 
-export const registration = (): Registration => ({
+export const registration = (app: FunctionApp): Registration => ({
+  runsOn: 'api',
   kind: 'http',
   name: 'stats',
   methods: ['GET'],
   route: 'stats',
-  handler: handleErrors(stats),
+  handler: handleErrors((request, context) => stats(request, context, app)),
 });

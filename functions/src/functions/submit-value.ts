@@ -3,10 +3,11 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import { errorMessage, SubmissionUnavailableError } from '../errors.js';
 import { indexCost, tooManyRequests } from '../fair-use/fair-use.js';
+import type { FunctionApp } from '../function-app.js';
 import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
+import { readBodyText } from '../http/request-body.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
-import { getServices } from '../services.js';
 import { checkSubmissionBody } from '../validation/index-input.js';
 
 const maxBodyBytes = 10_000;
@@ -19,14 +20,16 @@ const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
  * store that is down and says what happened to the submission (SubmitFailure); a retry with
  * the same `Idempotency-Key` header is never logged twice.
  */
-export async function submitValue(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const services = getServices();
+export async function submitValue(request: HttpRequest, context: InvocationContext, app: FunctionApp): Promise<HttpResponseInit> {
+  const { services } = app;
   const idempotencyKey = request.headers.get('idempotency-key') ?? undefined;
   if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
     return json(400, { error: 'Idempotency-Key must be 1 to 255 printable ASCII characters' });
   }
-  const body = await request.text();
-  if (body.length > maxBodyBytes) return json(413, { error: `request body is larger than ${maxBodyBytes} bytes` });
+  // Read with the cap, not whole-then-check: the host lets through up to FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
+  const read = await readBodyText(request, maxBodyBytes);
+  if (!read.ok) return json(413, { error: `request body is larger than ${maxBodyBytes} bytes` });
+  const body = read.text;
   const checked = checkSubmissionBody(body, services.config.maxIndex);
   if (!checked.ok) return json(checked.status, { error: checked.error });
   const budget = await services.fairUse.take(request, indexCost(checked.index));
@@ -51,10 +54,11 @@ export async function submitValue(request: HttpRequest, context: InvocationConte
   }
 }
 
-export const registration = (): Registration => ({
+export const registration = (app: FunctionApp): Registration => ({
+  runsOn: 'api',
   kind: 'http',
   name: 'submit-value',
   methods: ['POST'],
   route: 'values',
-  handler: handleErrors(submitValue),
+  handler: handleErrors((request, context) => submitValue(request, context, app)),
 });

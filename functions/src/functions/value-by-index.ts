@@ -3,10 +3,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import { InvalidInputError } from '../errors.js';
 import { fullReadCost, indexCost, tooManyRequests } from '../fair-use/fair-use.js';
+import type { FunctionApp } from '../function-app.js';
 import type { ValueDetail } from '../http/api-types.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
-import { getServices } from '../services.js';
 import { checkIndex } from '../validation/index-input.js';
 
 /** A value never changes once computed: clients and caches may keep it for good. */
@@ -51,8 +51,12 @@ function streamedDetail(detail: ValueDetail, decimal: string): ReadableStream<Ui
  * cap is queued again (`recomputing`). Postgres is the record: an index Redis does not know (it
  * lost its data) but the log holds is `queued`, since the log replay queues it again.
  */
-export async function valueByIndex(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  const services = getServices();
+export async function valueByIndex(
+  request: HttpRequest,
+  _context: InvocationContext,
+  app: FunctionApp,
+): Promise<HttpResponseInit> {
+  const { services } = app;
   const checked = checkIndex(request.params.index ?? '', services.config.maxIndex);
   if (!checked.ok) throw new InvalidInputError(checked.error, checked.status);
   const tag = valueTag(checked.key);
@@ -95,10 +99,11 @@ export async function valueByIndex(request: HttpRequest, _context: InvocationCon
   return json(404, { error: `index ${checked.key} has not been submitted` }, headers);
 }
 
-export const registration = (): Registration => ({
+export const registration = (app: FunctionApp): Registration => ({
+  runsOn: 'api',
   kind: 'http',
   name: 'value-by-index',
   methods: ['GET'],
   route: 'values/{index}',
-  handler: handleErrors(valueByIndex),
+  handler: handleErrors((request, context) => valueByIndex(request, context, app)),
 });

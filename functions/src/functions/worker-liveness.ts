@@ -4,19 +4,18 @@
 // Enabled only on the worker (AzureFunctionsJobHost__functions__1=worker-liveness).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import type { Config } from '../config.js';
+import type { FunctionApp } from '../function-app.js';
 import { handleErrors, json } from '../http/responses.js';
-import { type HeadObservation, StallDetector, workerStallBoundMs } from '../live/stall-detector.js';
-import { workerInvocations } from '../live/worker-invocations.js';
+import type { HeadObservation } from '../live/stall-detector.js';
 import type { Registration } from '../registration-types.js';
-import { getServices } from '../services.js';
-
-let detector: StallDetector | undefined;
 
 /** 200 `{ live: true, ... }`, or 503 `{ live: false, error, ... }`. */
-export async function workerLiveness(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const services = getServices();
-  detector ??= new StallDetector(workerStallBoundMs(services.config));
+export async function workerLiveness(
+  _request: HttpRequest,
+  context: InvocationContext,
+  app: FunctionApp,
+): Promise<HttpResponseInit> {
+  const { services } = app;
   let observation: HeadObservation;
   try {
     observation = { reachable: true, head: await services.master.lindex(services.keys.tasks, 0) };
@@ -24,15 +23,17 @@ export async function workerLiveness(_request: HttpRequest, context: InvocationC
     context.warn(`worker-liveness: redis did not answer (${error instanceof Error ? error.message : String(error)})`);
     observation = { reachable: false };
   }
-  const verdict = detector.observe(observation, workerInvocations());
+  const verdict = app.stallDetector.observe(observation, app.workerInvocations.snapshot());
   if (!verdict.live) context.error(`worker-liveness: ${verdict.error}`);
   return json(verdict.live ? 200 : 503, verdict);
 }
 
-export const registration = (_config: Readonly<Config>): Registration => ({
+export const registration = (app: FunctionApp): Registration => ({
+  // Its probe asks about this process's own list trigger, so it runs beside it.
+  runsOn: 'worker',
   kind: 'http',
   name: 'worker-liveness',
   methods: ['GET'],
   route: 'worker/live',
-  handler: handleErrors(workerLiveness),
+  handler: handleErrors((request, context) => workerLiveness(request, context, app)),
 });

@@ -34,3 +34,12 @@ export function compareStreamIds(a: string, b: string): number {
   if (aMs !== bMs) return aMs < bMs ? -1 : 1;
   return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
 }
+
+/**
+ * Only an `id:`: EventSource stores it as its last event id without dispatching anything, so the
+ * reconnect after a stream ends sends it back as Last-Event-ID (the spec's "dispatch the event"
+ * step sets the last event ID string before it drops an event with no data).
+ */
+export function formatIdOnly(id: string): string {
+  return `id: ${id}\n\n`;
+}

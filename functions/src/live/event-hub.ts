@@ -9,7 +9,7 @@ import { compareStreamIds } from '../http/server-sent-events.js';
 import { createRedisClient } from '../redis/client.js';
 import type { Services } from '../services.js';
 import type { RedisTopology } from './live-types.js';
-import { readTopology } from './redis-topology.js';
+import { TopologyWatch } from './redis-topology.js';
 
 /** What a stream sends. `value` events carry their Redis stream id. */
 export type LiveEvent =
@@ -41,10 +41,12 @@ export class EventHub {
   private running: { stop: AbortController; done: Promise<unknown>; positioned: Promise<void> } | undefined;
   private latestStats: LiveEvent | undefined;
   private latestTopology: LiveEvent | undefined;
+  private position: string | undefined;
 
   constructor(
     private readonly services: Services,
     options: Partial<EventHubOptions> = {},
+    private readonly topology: TopologyWatch = new TopologyWatch(),
   ) {
     this.options = { ...defaultOptions, ...options };
     this.key = services.keys.events;
@@ -75,6 +77,11 @@ export class EventHub {
     return this.running?.positioned ?? Promise.resolve();
   }
 
+  /** The id of the newest `value` entry the feed has passed (undefined before it is positioned). */
+  get latestId(): string | undefined {
+    return this.position;
+  }
+
   /** `value` events after `id` (exclusive), oldest first, at most `limit`: a resumed stream's backlog. */
   async valuesAfter(id: string, limit: number): Promise<LiveEvent[]> {
     const entries = (await this.services.master.xrange(this.key, `(${id}`, '+', 'COUNT', limit)) as StreamEntries;
@@ -87,6 +94,7 @@ export class EventHub {
     this.running = undefined;
     this.latestStats = undefined;
     this.latestTopology = undefined;
+    this.position = undefined;
     if (!running) return;
     running.stop.abort();
     await running.done;
@@ -126,7 +134,7 @@ export class EventHub {
         this.emit(event);
       }),
       every(options.topologyIntervalMs, async () => {
-        const event: LiveEvent = { event: 'topology', data: await readTopology(services) };
+        const event: LiveEvent = { event: 'topology', data: await this.topology.read(services) };
         if (stop.signal.aborted) return;
         this.latestTopology = event;
         this.emit(event);
@@ -143,6 +151,7 @@ export class EventHub {
         if (lastId === undefined) {
           const newest = (await reader.xrevrange(this.key, '+', '-', 'COUNT', 1)) as StreamEntries;
           lastId = newest[0]?.[0] ?? '0-0';
+          this.position = lastId;
           markPositioned();
         }
         const answer = await reader.xread('COUNT', 500, 'BLOCK', this.options.blockMs, 'STREAMS', this.key, lastId);
@@ -150,6 +159,7 @@ export class EventHub {
         if (entries.length === 0) continue;
         lastId = entries[entries.length - 1]?.[0] ?? lastId;
         for (const event of await this.toValueEvents(entries, reader)) if (!signal.aborted) this.emit(event);
+        this.position = lastId;
       } catch {
         markPositioned(); // do not hold streams while Redis is down
         await sleep(500, signal); // Redis down: try again; a resumed client fills gaps with Last-Event-ID

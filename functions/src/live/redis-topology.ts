@@ -29,9 +29,6 @@ function numberField(fields: Map<string, string> | undefined, name: string): num
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : null;
 }
 
-/** When this process first saw each node down, by name (forgotten once it answers again). */
-const downSince = new Map<string, number>();
-
 async function info(client: Redis): Promise<Map<string, string> | undefined> {
   try {
     return parseInfo(await client.info('replication'));
@@ -51,8 +48,18 @@ export interface TopologySources {
   replica: Redis;
 }
 
+/** Reads snapshots and remembers since when each node has been down (one per app: FunctionApp.topology). */
+export class TopologyWatch {
+  /** When this process first saw each node down, by name (forgotten once it answers again). */
+  private readonly downSince = new Map<string, number>();
+
+  read(sources: TopologySources, now = Date.now()): Promise<RedisTopology> {
+    return readTopology(sources, this.downSince, now);
+  }
+}
+
 /** One snapshot; never throws (a node that does not answer is `up: false`). */
-export async function readTopology(sources: TopologySources, now = Date.now()): Promise<RedisTopology> {
+async function readTopology(sources: TopologySources, downSince: Map<string, number>, now: number): Promise<RedisTopology> {
   const { config } = sources;
   const single = sameEndpoint(config.redisMaster, config.redisReplica);
   const [masterInfo, replicaInfo] = await Promise.all([info(sources.master), single ? undefined : info(sources.replica)]);

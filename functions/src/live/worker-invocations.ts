@@ -1,16 +1,23 @@
 // Counts the fib-worker invocations this process received, for the worker liveness check.
 
-const startedAt = Date.now();
-let count = 0;
-let lastAt: number | null = null;
+/** One process's count of list-trigger invocations (owned by the FunctionApp). */
+export class WorkerInvocations {
+  readonly startedAt: number;
+  private count = 0;
+  private lastAt: number | null = null;
 
-/** Records one invocation (called for every entry the list trigger delivers). */
-export function recordWorkerInvocation(now = Date.now()): void {
-  count += 1;
-  lastAt = now;
-}
+  constructor(now = Date.now()) {
+    this.startedAt = now;
+  }
 
-/** What this process has seen so far; `lastAt` is null before the first invocation. */
-export function workerInvocations(): { count: number; lastAt: number | null; startedAt: number } {
-  return { count, lastAt, startedAt };
+  /** Records one invocation (called for every entry the list trigger delivers). */
+  record(now = Date.now()): void {
+    this.count += 1;
+    this.lastAt = now;
+  }
+
+  /** What this process has seen so far; `lastAt` is null before the first invocation. */
+  snapshot(): { count: number; lastAt: number | null; startedAt: number } {
+    return { count: this.count, lastAt: this.lastAt, startedAt: this.startedAt };
+  }
 }

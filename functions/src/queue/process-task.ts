@@ -17,6 +17,16 @@ export interface ProcessTaskOptions {
   budget: WorkBudget;
   maxIndex: number;
   log: (message: string) => void;
+  /**
+   * Aborted when the process shuts down: from then on a task that has not started computing
+   * goes back to the queue at once (not counted as an attempt) instead of waiting out a lease.
+   */
+  stopping?: AbortSignal;
+}
+
+/** Thrown inside the compute slot when the process began shutting down before the task's turn. */
+class NotStartedError extends Error {
+  override name = 'NotStartedError';
 }
 
 /**
@@ -38,7 +48,7 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
   const { budget, consumer, leaseKeeper } = options;
   const retry = { onRetry: () => leaseKeeper.countRetry() };
   const estimateMs = budget.estimate(checked.index);
-  if (!budget.tryAdmit(estimateMs)) {
+  if (options.stopping?.aborted || !budget.tryAdmit(estimateMs)) {
     await withRetry(() => consumer.giveBack(checked.key, false), retry);
     return 'given-back';
   }
@@ -48,11 +58,18 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
     claimed = await withRetry(() => consumer.claim(checked.key, leaseKeeper.deadline()), retry);
     if (!claimed) return 'duplicate';
     leaseKeeper.hold(checked.key);
-    const result = await budget.compute(checked.index, () => computeFibonacci(checked.index));
+    const result = await budget.compute(checked.index, () => {
+      if (options.stopping?.aborted) throw new NotStartedError();
+      return computeFibonacci(checked.index);
+    });
     await withRetry(() => consumer.complete(checked.key, result), retry);
     computed = true;
     return 'computed';
   } catch (error) {
+    if (error instanceof NotStartedError) {
+      await withRetry(() => consumer.giveBack(checked.key, false), retry);
+      return 'given-back';
+    }
     await consumer
       .giveBack(checked.key, true)
       .catch((giveBackError: unknown) =>

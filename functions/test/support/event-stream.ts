@@ -22,6 +22,12 @@ export interface EventStreamReader {
   events: ReceivedEvent[];
   /** Resolves with the first event (from `events`, now or later) that matches. */
   next(match: (event: ReceivedEvent) => boolean, timeoutMs?: number): Promise<ReceivedEvent>;
+  /** Resolves when the server ended the stream (not when close() aborted it). */
+  ended: Promise<void>;
+  /** Whether the server has ended the stream. */
+  hasEnded(): boolean;
+  /** The last `id:` the stream sent (what EventSource would send back as Last-Event-ID). */
+  lastEventId(): string | undefined;
   close(): void;
 }
 
@@ -30,6 +36,9 @@ export async function openEventStream(url: string, headers: Record<string, strin
   const response = await fetch(url, { headers, signal: abort.signal });
   const events: ReceivedEvent[] = [];
   const waiters = new Set<() => void>();
+  let serverEnded = false;
+  let markEnded = () => undefined as void;
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
   if (response.body && response.headers.get('content-type')?.startsWith('text/event-stream')) {
     const decoder = new TextDecoder();
     let buffer = '';
@@ -58,6 +67,8 @@ export async function openEventStream(url: string, headers: Record<string, strin
             for (const wake of waiters) wake();
           }
         }
+        serverEnded = true;
+        markEnded();
       } catch {
         // aborted by close()
       }
@@ -89,6 +100,9 @@ export async function openEventStream(url: string, headers: Record<string, strin
         check();
       });
     },
+    ended,
+    hasEnded: () => serverEnded,
+    lastEventId: () => events.findLast((event) => event.id !== undefined)?.id,
     close: () => abort.abort(),
   };
 }

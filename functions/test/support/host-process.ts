@@ -12,6 +12,8 @@ export interface HostProcess {
   /** Everything the host printed so far (stdout and stderr). */
   output(): string;
   get(path: string): Promise<{ status: number; json: unknown }>;
+  /** Sends SIGTERM and resolves with how the process ended (no SIGKILL: a hang fails the caller's bound). */
+  terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -26,7 +28,9 @@ export async function startHostProcess(env: Record<string, string>, args: string
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error(`host did not start in 30 s:\n${output}`)), 30_000);
     const check = () => {
@@ -48,6 +52,10 @@ export async function startHostProcess(env: Record<string, string>, args: string
     async get(path) {
       const response = await fetch(`${baseUrl}${path}`);
       return { status: response.status, json: await response.json() };
+    },
+    terminate() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

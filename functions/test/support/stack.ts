@@ -10,6 +10,7 @@ import { startHttpServer } from '../../../local/host/http-server.js';
 import { type ListPoller, startListPoller } from '../../../local/host/list-trigger-poller.js';
 import type { LogLine } from '../../../local/host/logging.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { createFunctionApp, type FunctionApp, type FunctionAppOptions } from '../../src/function-app.js';
 import { createRedisClient } from '../../src/redis/client.js';
 import {
   buildRegistrations,
@@ -17,13 +18,15 @@ import {
   type RedisListRegistration,
   type TimerRegistration,
 } from '../../src/registrations.js';
-import { createServices, type Services, useServices } from '../../src/services.js';
+import { createServices, type Services } from '../../src/services.js';
 import type { TestDatabase } from './database.js';
 import { freePort, type RedisPair } from './redis-pair.js';
 
 export interface TestStack {
   baseUrl: string;
   config: Readonly<Config>;
+  /** The app the stack serves (built once, closed by stop()). */
+  app: FunctionApp;
   services: Services;
   /** A direct connection to the master, for assertions and fault injection. */
   redis: Redis;
@@ -49,6 +52,8 @@ export async function startStack(options: {
   redis: RedisPair;
   database: TestDatabase | { url: string };
   env?: Record<string, string>;
+  /** Shorter timings for the app (event streams, hub). */
+  app?: Omit<FunctionAppOptions, 'services'>;
 }): Promise<TestStack> {
   const prefix = `t${randomBytes(4).toString('hex')}:`;
   const operatorToken = randomBytes(18).toString('base64url');
@@ -67,8 +72,8 @@ export async function startStack(options: {
   const logs: LogLine[] = [];
   const log = (line: LogLine) => logs.push(line);
   const services = createServices(config, (message) => logs.push({ level: 'warning', source: 'services', message }));
-  useServices(services);
-  const registrations = buildRegistrations(config);
+  const app = createFunctionApp(config, { ...options.app, services });
+  const registrations = buildRegistrations(app);
   const http = registrations.filter((r): r is HttpRegistration => r.kind === 'http');
   const worker = registrations.find((r): r is RedisListRegistration => r.kind === 'redisList');
   const timer = registrations.find((r): r is TimerRegistration => r.kind === 'timer');
@@ -84,6 +89,7 @@ export async function startStack(options: {
   return {
     baseUrl,
     config,
+    app,
     services,
     redis,
     logs,
@@ -126,8 +132,7 @@ export async function startStack(options: {
       await new Promise((resolve) => server.close(resolve));
       pollerClient.disconnect();
       redis.disconnect();
-      await services.close();
-      useServices(undefined);
+      await app.close();
     },
   };
 }

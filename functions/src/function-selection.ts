@@ -1,4 +1,4 @@
-// Which functions a host process runs, chosen like the Functions host does it.
+// Which functions a host process runs, chosen like the Functions host does it (index.ts and the local host).
 
 /** The names listed in AzureFunctionsJobHost__functions__0..N (in index order), or undefined for all. */
 export function selectedFunctionNames(env: NodeJS.ProcessEnv): string[] | undefined {

@@ -1,0 +1,113 @@
+// The app's lifecycle: everything a Functions process opens is built once at start from the
+// validated config, handed to every handler (they close over it), and closed on terminate
+// (index.ts registers close() with app.hook.appTerminate; the local host calls it on SIGTERM).
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { HttpRequest } from '@azure/functions';
+
+import type { Config } from './config.js';
+import { clientIdentity } from './fair-use/client-identity.js';
+import { defaultStreamOptions, type EventStreamOptions } from './functions/events.js';
+import { EventHub, type EventHubOptions } from './live/event-hub.js';
+import { TopologyWatch } from './live/redis-topology.js';
+import { StallDetector, workerStallBoundMs } from './live/stall-detector.js';
+import { StreamSlots } from './live/stream-slots.js';
+import { WorkerInvocations } from './live/worker-invocations.js';
+import { createServices, type Services } from './services.js';
+
+/** Where a function runs: the `api` Deployment (HTTP + timer) or the `worker` one (list trigger). */
+export type RunsOn = 'api' | 'worker';
+
+/** Everything the app owns in one process. */
+export interface FunctionApp {
+  readonly config: Readonly<Config>;
+  readonly services: Services;
+  /** The process's one live-event source for /api/events; started by its first subscriber. */
+  readonly events: EventHub;
+  /** Limits of each /api/events stream and client. */
+  readonly eventStreams: Readonly<EventStreamOptions>;
+  /** The open /api/events streams, by client (MAX_EVENT_STREAMS per process). */
+  readonly streamSlots: StreamSlots;
+  /** Which client a request comes from, for per-client limits. */
+  readonly clientIdentity: ClientIdentity;
+  /** The fib-worker invocations this process received. */
+  readonly workerInvocations: WorkerInvocations;
+  /** Redis topology snapshots, with since when each node has been down (for /api/topology and the live view). */
+  readonly topology: TopologyWatch;
+  /** The worker-liveness verdicts' memory of the queue head. */
+  readonly stallDetector: StallDetector;
+  /** Aborted as shutdown begins: the worker starts no new task and gives back what it has not started. */
+  readonly stopping: AbortSignal;
+  /** Runs one invocation's work, which close() waits for (bounded) before closing the clients it uses. */
+  track<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Shuts down: stops taking work, waits for the invocations in flight (they give back what they
+   * have not started, so this is at most one compute), then closes every stream, reader, timer,
+   * Redis client and the pg pool. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Names the client of a request (the same identity as the fair-use budgets). */
+export type ClientIdentity = (request: Pick<HttpRequest, 'headers'>) => string;
+
+/** Options for {@link createFunctionApp}; tests shorten timings or bring their own services. */
+export interface FunctionAppOptions {
+  /** @defaultValue createServices(config, log) */
+  services?: Services;
+  log?: (message: string) => void;
+  eventHub?: Partial<EventHubOptions>;
+  eventStreams?: Partial<EventStreamOptions>;
+  /** @defaultValue clientIdentity from fair-use/client-identity.ts, as the submission budgets use */
+  clientIdentity?: ClientIdentity;
+}
+
+/** Builds the app for one validated configuration. Nothing connects until first used. */
+export function createFunctionApp(config: Readonly<Config>, options: FunctionAppOptions = {}): FunctionApp {
+  const services = options.services ?? createServices(config, options.log);
+  let events: EventHub | undefined;
+  let stallDetector: StallDetector | undefined;
+  let closing: Promise<void> | undefined;
+  const stopping = new AbortController();
+  const inFlight = new Set<Promise<unknown>>();
+  const eventStreams = Object.freeze({ ...defaultStreamOptions, ...options.eventStreams });
+  const topology = new TopologyWatch();
+  const streamSlots = new StreamSlots({ maxStreams: config.maxEventStreams, perClient: eventStreams.maxStreamsPerClient });
+  return {
+    config,
+    services,
+    get events() {
+      events ??= new EventHub(services, options.eventHub, topology);
+      return events;
+    },
+    eventStreams,
+    streamSlots,
+    topology,
+    clientIdentity: options.clientIdentity ?? clientIdentity,
+    workerInvocations: new WorkerInvocations(),
+    get stallDetector() {
+      stallDetector ??= new StallDetector(workerStallBoundMs(config));
+      return stallDetector;
+    },
+    stopping: stopping.signal,
+    track(work) {
+      const running = work();
+      const settled = running.catch(() => undefined);
+      inFlight.add(settled);
+      void settled.then(() => inFlight.delete(settled));
+      return running;
+    },
+    close() {
+      closing ??= (async () => {
+        stopping.abort();
+        // Bounded: what is held is at most LEASE_MS / 4 of compute (the work budget); the rest
+        // gives itself back at once. Past the lease, waiting would not save a lease anyway.
+        await Promise.race([Promise.all(inFlight), sleep(config.leaseMs, undefined, { ref: false })]);
+        streamSlots.endAll();
+        await events?.stop();
+        await services.close();
+      })();
+      return closing;
+    },
+  };
+}
