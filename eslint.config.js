@@ -17,6 +17,14 @@ export default tseslint.config(
     plugins: { 'simple-import-sort': simpleImportSort },
     rules: {
       eqeqeq: 'error',
+      // One error-narrowing helper (errorMessage), not copies of the same conditional.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ConditionalExpression[test.operator='instanceof'][test.right.name='Error'][alternate.callee.name='String']",
+          message: 'Use errorMessage(error) (functions/src/errors.ts) instead of `x instanceof Error ? x.message : String(x)`.',
+        },
+      ],
       'simple-import-sort/imports': 'error',
       'simple-import-sort/exports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -26,6 +34,11 @@ export default tseslint.config(
     // expect.any(...) and friends are typed `any` by vitest.
     files: ['**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
+  },
+  {
+    // The helper itself.
+    files: ['functions/src/errors.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

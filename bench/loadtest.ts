@@ -3,6 +3,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { errorMessage } from '../functions/src/errors.js';
 import { goalLines, throughputLines } from './loadtest/chart.js';
 import { parseLoadTestOptions, usage } from './loadtest/options.js';
 import { runLoadTest } from './loadtest/run-load-test.js';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   try {
     options = parseLoadTestOptions(process.argv.slice(2), root);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     console.error(message === usage ? usage : `${message}\n\n${usage}`);
     process.exit(message === usage ? 0 : 2);
   }
@@ -51,6 +52,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(errorMessage(error));
   process.exit(1);
 });

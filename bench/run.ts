@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { errorMessage } from '../functions/src/errors.js';
 import { currentFibonacciEngine } from '../functions/src/fib/fibonacci-engine.js';
 import { functionsBuild } from '../local/runtime/functions-processes.js';
 import { startBenchStack } from './suite/bench-stack.js';
@@ -432,6 +433,6 @@ function postComparisonTable(comparison: PostComparison, seconds: number): strin
 }
 
 main().catch((error: unknown) => {
-  console.error(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(`[bench] failed: ${(error instanceof Error && error.stack) || errorMessage(error)}`);
   process.exit(1);
 });

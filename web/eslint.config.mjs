@@ -24,10 +24,23 @@ export default tseslint.config(
       // them changes UI behaviour, so it is a warning until that is done on purpose.
       'react-hooks/set-state-in-effect': 'warn',
       eqeqeq: ['error', 'always'],
+      // One error-narrowing helper (errorMessage), not copies of the same conditional.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ConditionalExpression[test.operator='instanceof'][test.right.name='Error'][alternate.callee.name='String']",
+          message: 'Use errorMessage(error) (features/api/error-message.ts) instead of `x instanceof Error ? x.message : String(x)`.',
+        },
+      ],
       'simple-import-sort/imports': 'error',
       'simple-import-sort/exports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The helper itself, and the plain-JS launcher scripts, which cannot import it.
+    files: ['features/api/error-message.ts', 'scripts/*.mjs'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     files: ['**/*.mjs', '*.mts'],

@@ -23,6 +23,7 @@ import { Readable } from 'node:stream';
 
 import azf, { type HttpResponseInit } from '@azure/functions';
 
+import { errorMessage } from '../../functions/src/errors.js';
 import { headerRecord } from '../../functions/src/http/header-record.js';
 import type { HttpRegistration } from '../../functions/src/registration-types.js';
 import { LocalHttpRequest } from './local-http-request.js';
@@ -189,7 +190,7 @@ export async function startHttpServer(
     },
     (request, response) => {
       void handle(request, response).catch((error: unknown) => {
-        options.log({ level: 'error', source: 'http', message: error instanceof Error ? error.message : String(error) });
+        options.log({ level: 'error', source: 'http', message: errorMessage(error) });
         if (!response.headersSent) sendHostError(response, 500);
         else response.end();
       });

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import azf from '@azure/functions';
 import type { Redis } from 'ioredis';
 
+import { errorMessage } from '../../functions/src/errors.js';
 import type { RedisListRegistration } from '../../functions/src/registration-types.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
@@ -43,7 +44,7 @@ export function createInvoker(registration: RedisListRegistration, log: (line: L
       return undefined;
     } catch (error) {
       // The extension ignores the outcome (the host logs it); leases and the requeue timer retry.
-      return error instanceof Error ? error.message : String(error);
+      return errorMessage(error);
     }
   };
 }
@@ -123,7 +124,7 @@ export function startListPoller(registration: RedisListRegistration, client: Red
           log({
             level: 'warning',
             source: registration.name,
-            message: `poll failed: ${error instanceof Error ? error.message : String(error)}; retrying every ${pollingIntervalInMs} ms`,
+            message: `poll failed: ${errorMessage(error)}; retrying every ${pollingIntervalInMs} ms`,
           });
         }
       }

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 
 import { type Config, loadConfig } from '../../functions/src/config.js';
 import { ConfigError } from '../../functions/src/errors.js';
+import { errorMessage } from '../../functions/src/errors.js';
 import { createFunctionApp, type FunctionApp } from '../../functions/src/function-app.js';
 import { selectedFunctionNames } from '../../functions/src/function-selection.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
       log({
         level: 'warning',
         source: 'host',
-        message: `postgres not ready yet (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)}); will retry on first use`,
+        message: `postgres not ready yet (${errorMessage(error)}); will retry on first use`,
       }),
     );
   }
@@ -121,6 +122,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`local host failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`local host failed to start: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Redis } from 'ioredis';
 
+import { errorMessage } from '../../functions/src/errors.js';
 import { endpointOptions } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import type { RedisListRegistration } from '../../functions/src/registration-types.js';
@@ -160,7 +161,7 @@ export function startStrictListListener(
         const delay = Math.min(2000 * 2 ** attempt, 120_000) * (0.8 + Math.random() * 0.4);
         say(
           'error',
-          `the listener was unable to start (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(delay)} ms`,
+          `the listener was unable to start (${errorMessage(error)}); retrying in ${Math.round(delay)} ms`,
         );
         await sleep(delay, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
@@ -181,7 +182,7 @@ export function startStrictListListener(
         state = 'ended';
         say(
           'error',
-          `poll threw (${error instanceof Error ? error.message : String(error)}): polling has ended for the life of this process, as in the Redis extension (its loop has no try/catch)`,
+          `poll threw (${errorMessage(error)}): polling has ended for the life of this process, as in the Redis extension (its loop has no try/catch)`,
         );
         return;
       }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import azf, { type Timer } from '@azure/functions';
 import { Cron } from 'croner';
 
+import { errorMessage } from '../../functions/src/errors.js';
 import type { TimerRegistration } from '../../functions/src/registration-types.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
@@ -22,7 +23,7 @@ export function startTimer(registration: TimerRegistration, log: (line: LogLine)
       log({
         level: 'error',
         source: registration.name,
-        message: `run failed: ${error instanceof Error ? error.message : String(error)}`,
+        message: `run failed: ${errorMessage(error)}`,
       });
     }
   });

@@ -5,6 +5,7 @@
 // tests watch the page react). The product knows nothing of it.
 import { createServer, type Server } from 'node:http';
 
+import { errorMessage } from '../../functions/src/errors.js';
 import type { ScalerState } from './local-scaler.js';
 import type { ProcessState } from './managed-process.js';
 
@@ -43,7 +44,7 @@ export async function startStatusServer(source: StatusSource, port: number): Pro
       const action = replicaAction === 'stop' ? source.replica.stop() : source.replica.start();
       action.then(
         () => answer(200, { replica: replicaAction === 'stop' ? 'stopped' : 'started' }),
-        (error: unknown) => answer(500, { error: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) => answer(500, { error: errorMessage(error) }),
       );
       return;
     }

@@ -339,9 +339,9 @@ if ! exists az keyvault secret show --vault-name "$key_vault" -n postgres-passwo
     "database-url=postgres://fib:$postgres_password@postgres:5432/fib"
   unset postgres_password
 fi
-if ! exists kubectl -n "$namespace" get secret fib-operator; then
-  # The operator credential: the load test presents it so fair use does not meter it.
-  create_secret fib-operator "token=$(new_password)"
+if ! exists az keyvault secret show --vault-name "$key_vault" -n fib-operator-token; then
+  # The operator credential (OPERATOR_TOKEN): the load test presents it so fair use does not meter it.
+  new_password | vault_secret_set fib-operator-token
 fi
 
 # --- 5. manifests ----------------------------------------------------------------------

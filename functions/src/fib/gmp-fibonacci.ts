@@ -9,6 +9,7 @@
 // platforms without a prebuild (arm64, Windows) or without libgmp10; the caller falls back.
 import { createRequire } from 'node:module';
 
+import { errorMessage } from '../errors.js';
 import { assertFibonacciIndex } from './bigint-fibonacci.js';
 
 /** The part of mpzjs this file uses (the package has no type declarations). */
@@ -91,7 +92,7 @@ export function loadGmpFibonacci(requireModule: RequireModule = nodeRequire): Gm
     if (got !== selfCheck.value) return { ok: false, reason: `mpzjs gave F(100) = ${got}` };
     return { ok: true, decimal: (n) => fibonacci(n, 10), hex: (n) => fibonacci(n, 16) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { ok: false, reason: `mpzjs did not load: ${message.split('\n')[0] ?? message}` };
   }
 }

@@ -4,6 +4,7 @@
 // Enabled only on the worker (AzureFunctionsJobHost__functions__1=worker-liveness).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
+import { errorMessage } from '../errors.js';
 import type { FunctionApp } from '../function-app.js';
 import { handleErrors, json } from '../http/responses.js';
 import type { HeadObservation } from '../live/stall-detector.js';
@@ -20,7 +21,7 @@ export async function workerLiveness(
   try {
     observation = { reachable: true, head: await services.master.lindex(services.keys.tasks, 0) };
   } catch (error) {
-    context.warn(`worker-liveness: redis did not answer (${error instanceof Error ? error.message : String(error)})`);
+    context.warn(`worker-liveness: redis did not answer (${errorMessage(error)})`);
     observation = { reachable: false };
   }
   const verdict = app.stallDetector.observe(observation, app.workerInvocations.snapshot());

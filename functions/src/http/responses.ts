@@ -2,6 +2,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import { DependencyUnavailableError, InvalidInputError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 
 /** A JSON response with no caching (values change while tasks run). */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
@@ -12,7 +13,7 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof InvalidInputError) return json(error.status, { error: error.message });
   if (error instanceof DependencyUnavailableError) {
-    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    const cause = errorMessage(error.cause);
     context.warn(`${context.functionName}: ${error.dependency} unavailable: ${cause}`);
     return json(503, { error: `${error.dependency} is unavailable; try again shortly` }, { 'retry-after': '1' });
   }

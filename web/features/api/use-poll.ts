@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { ApiError } from './api-client';
+import { errorMessage } from './error-message';
 
 /** Options of {@link usePoll}. */
 export interface PollOptions {
@@ -35,7 +36,7 @@ export interface PollState<T> {
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  return new ApiError(error instanceof Error ? error.message : String(error), 0);
+  return new ApiError(errorMessage(error), 0);
 }
 
 /**

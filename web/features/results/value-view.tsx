@@ -5,6 +5,7 @@ import { useState } from 'react';
 
 import { ApiError, fetchValue } from '../api/api-client';
 import type { RecentValue } from '../api/api-types';
+import { errorMessage } from '../api/error-message';
 
 const digitSuffix = /\s*\(\d+ digits\)$/;
 
@@ -51,7 +52,7 @@ export function ValueView({ item }: ValueViewProps) {
       setFull(detail.value);
       return detail.value;
     } catch (failure) {
-      setNotice(`Could not load ${label}: ${failure instanceof Error ? failure.message : String(failure)}`);
+      setNotice(`Could not load ${label}: ${errorMessage(failure)}`);
       return undefined;
     } finally {
       setBusy(false);

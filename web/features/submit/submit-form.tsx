@@ -6,6 +6,7 @@ import { type FormEvent, useId, useRef, useState } from 'react';
 
 import { ApiError, submitIndex } from '../api/api-client';
 import type { SubmitAnswer } from '../api/api-types';
+import { errorMessage } from '../api/error-message';
 import { formMessages } from './form-messages';
 
 /** Props of {@link SubmitForm}. */
@@ -59,7 +60,7 @@ export function SubmitForm({ maxIndex, onSubmitted }: SubmitFormProps) {
       setServerError(
         failure instanceof ApiError && !failure.unavailable
           ? failure.message
-          : `Could not submit: ${failure instanceof Error ? failure.message : String(failure)}. Try again in a moment.`,
+          : `Could not submit: ${errorMessage(failure)}. Try again in a moment.`,
       );
     } finally {
       setSending(false);
