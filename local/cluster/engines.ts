@@ -376,3 +376,21 @@ export async function readBuildRecord(key: string, cacheRoot = engineCacheRoot()
   const file = join(cacheRoot, key, 'built.json');
   return existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : undefined;
 }
+
+/** Whether every engine binary is in the cache already. */
+export function enginesBuilt(cacheRoot = engineCacheRoot()): boolean {
+  return [etcdModule(engineVersions.etcd), kubernetesModule(engineVersions.kubernetes), kedaModule(engineVersions.keda)].every(
+    (module) =>
+      existsSync(join(cacheRoot, module.key, 'built.json')) &&
+      module.binaries.every((binary) => existsSync(join(cacheRoot, module.key, 'bin', binary.name))),
+  );
+}
+
+/**
+ * What tests that need the engines can do here: `built` (run), `buildable` (Go is there: build
+ * first, 25–45 min once) or `no-go` (skip, saying so).
+ */
+export async function enginesAvailability(): Promise<'built' | 'buildable' | 'no-go'> {
+  if (enginesBuilt()) return 'built';
+  return (await findGo()) ? 'buildable' : 'no-go';
+}
