@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   output?(name: string, line: string): void;
   /** Preferred API server port (0: any free one). @defaultValue 0 */
   apiServerPort?: number;
+  /** --horizontal-pod-autoscaler-sync-period. @defaultValue 15 (the default, as on AKS) */
+  hpaSyncPeriodSeconds?: number;
   /** Recorded children (the runtime's data-directory lock), so they are stopped with it. */
   spawned?(name: string, pid: number): void;
   exited?(name: string, pid: number): void;
@@ -260,9 +262,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
               '--use-service-account-credentials=false',
               `--service-account-private-key-file=${certificates.serviceAccountKey}`,
               `--root-ca-file=${certificates.caCert}`,
-              // The HPA controller's defaults, as on AKS (sync period 15 s, tolerance 0.1,
-              // downscale stabilisation 5 min unless the HPA's behavior says otherwise).
-              '--horizontal-pod-autoscaler-sync-period=15s',
+              // The HPA controller's default is 15 s, as on AKS (tests shorten it, as they do
+              // for the emulated HPA with HPA_SYNC_PERIOD_SECONDS).
+              `--horizontal-pod-autoscaler-sync-period=${options.hpaSyncPeriodSeconds ?? 15}s`,
             ],
             fix: `read ${join(logsDir, 'kube-controller-manager.log')}`,
             ready: () => httpsInsecureOk(`https://127.0.0.1:${kcmPort}/healthz`),

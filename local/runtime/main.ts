@@ -113,6 +113,9 @@ async function main(): Promise<void> {
       cluster = await startEngineCluster({
         root,
         dataDir: settings.dataDir,
+        scaledObjectPath: settings.scaledObjectPath,
+        hpaSyncPeriodSeconds: settings.hpaSyncPeriodSeconds,
+        apiServerPort: settings.clusterApiPort,
         log: (message) => console.log(`[cluster] ${message}`),
       });
     }
