@@ -81,7 +81,9 @@ async function scalerInUse(options: LoadTestOptions): Promise<string> {
     );
   }
   if (options.engines === 'emulated' && mode !== 'keda') {
-    throw new Error(`--engines emulated: the runtime ${options.runtimeUrl ?? '(none found)'} runs ${mode ?? 'no known'} scaler; start it with \`npm start\`.`);
+    throw new Error(
+      `--engines emulated: the runtime ${options.runtimeUrl ?? '(none found)'} runs ${mode ?? 'no known'} scaler; start it with \`npm start\`.`,
+    );
   }
   return mode ? (labels[mode] ?? mode) : 'scaler unknown (no local runtime status server)';
 }

@@ -102,7 +102,7 @@ export interface ScalerComparison {
   maxDifference: number;
   realStaircase: number[];
   emulatedStaircase: number[];
-  /** Agreement for every phase 0..sync-1, to show how much the unknown phase matters. */
+  /** Agreement for every phase (0, 0.5, … sync - 0.5 s), to show how much the unknown phase matters. */
   agreementByPhase: number[];
   /** Seconds at which the count first left 0, reached its peak and returned to 0 (real / emulated). */
   milestones: { real: Milestones; emulated: Milestones };
@@ -127,7 +127,9 @@ function milestones(trace: readonly TracePoint[], series: readonly number[]): Mi
 /** Replays the trace at every HPA phase and reports the best match (and how the rest fare). */
 export function compareScalers(spec: ScalingSpec, trace: readonly TracePoint[], hpaSyncPeriodSeconds = 15): ScalerComparison {
   const real = trace.map((point) => point.replicas);
-  const runs = Array.from({ length: hpaSyncPeriodSeconds }, (_, phase) => {
+  // Half-second steps: a KEDA pass and an HPA pass in the same instant run in either order.
+  const runs = Array.from({ length: hpaSyncPeriodSeconds * 2 }, (_, step) => {
+    const phase = step / 2;
     const emulated = replayEmulation(spec, trace, { hpaPhaseSeconds: phase, hpaSyncPeriodSeconds, initialReplicas: real[0] });
     const equal = emulated.filter((value, i) => value === real[i]).length;
     return { phase, emulated, agreement: trace.length === 0 ? 1 : equal / trace.length };

@@ -138,6 +138,6 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
     outDir: resolve(root, values.out ?? join('bench', 'results')),
     runtimeUrl: runtimeUrl(values['runtime-url'] ?? local?.runtimeUrl),
     progress: true,
-    engines: values.engines as 'real' | 'emulated' | undefined,
+    engines: values.engines,
   };
 }

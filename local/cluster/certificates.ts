@@ -54,8 +54,23 @@ async function newKey(dir: string, name: string): Promise<void> {
 async function newCa(dir: string, name: string, commonName: string): Promise<void> {
   await newKey(dir, name);
   await openssl(
-    ['req', '-x509', '-new', '-key', `${name}.key`, '-subj', `/CN=${commonName}`, '-days', '3650', '-out', `${name}.crt`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      `${name}.key`,
+      '-subj',
+      `/CN=${commonName}`,
+      '-days',
+      '3650',
+      '-out',
+      `${name}.crt`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ],
     dir,
   );
 }
@@ -72,8 +87,23 @@ async function newLeaf(dir: string, options: LeafOptions): Promise<void> {
   ];
   await writeFile(join(dir, `${options.name}.ext`), `${extensions.join('\n')}\n`);
   await openssl(
-    ['x509', '-req', '-in', `${options.name}.csr`, '-CA', `${options.ca}.crt`, '-CAkey', `${options.ca}.key`,
-      '-CAcreateserial', '-days', '365', '-extfile', `${options.name}.ext`, '-out', `${options.name}.crt`],
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${options.name}.csr`,
+      '-CA',
+      `${options.ca}.crt`,
+      '-CAkey',
+      `${options.ca}.key`,
+      '-CAcreateserial',
+      '-days',
+      '365',
+      '-extfile',
+      `${options.name}.ext`,
+      '-out',
+      `${options.name}.crt`,
+    ],
     dir,
   );
 }
@@ -108,7 +138,14 @@ export async function ensureCertificates(dir: string): Promise<ClusterCertificat
     subject: '/CN=kube-apiserver',
     ca: 'ca',
     usage: 'server',
-    altNames: [...loopback, 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local', 'IP:10.96.0.1'],
+    altNames: [
+      ...loopback,
+      'DNS:kubernetes',
+      'DNS:kubernetes.default',
+      'DNS:kubernetes.default.svc',
+      'DNS:kubernetes.default.svc.cluster.local',
+      'IP:10.96.0.1',
+    ],
   });
   await newLeaf(dir, { name: 'admin', subject: '/O=system:masters/CN=kubernetes-admin', ca: 'ca', usage: 'client' });
   await newLeaf(dir, { name: 'front-proxy-client', subject: '/CN=front-proxy-client', ca: 'front-proxy-ca', usage: 'client' });
@@ -120,7 +157,10 @@ export async function ensureCertificates(dir: string): Promise<ClusterCertificat
     subject: '/CN=keda',
     ca: 'ca',
     usage: 'both',
-    altNames: [...loopback, ...kedaServices.flatMap((service) => [`DNS:${service}.keda.svc`, `DNS:${service}.keda.svc.cluster.local`])],
+    altNames: [
+      ...loopback,
+      ...kedaServices.flatMap((service) => [`DNS:${service}.keda.svc`, `DNS:${service}.keda.svc.cluster.local`]),
+    ],
   });
   await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'sa.key'], dir);
   await openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);

@@ -16,7 +16,7 @@ import { ManagedProcess, type ProcessEvents } from '../runtime/managed-process.j
 import { freePort } from '../runtime/ports.js';
 import { type ClusterCertificates, ensureCertificates } from './certificates.js';
 import type { Engines } from './engines.js';
-import { KubeApi, runKubectl, type KubectlResult } from './kube-api.js';
+import { KubeApi, type KubectlResult, runKubectl } from './kube-api.js';
 
 /** Options of {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -25,16 +25,16 @@ export interface ControlPlaneOptions {
   dir: string;
   /** `full`: everything; `admission`: etcd, kube-apiserver and KEDA's webhooks (no controllers). */
   mode: 'full' | 'admission';
-  log(message: string): void;
+  log: (message: string) => void;
   /** Receives every engine's output lines (they are also written to `<dir>/logs/<name>.log`). */
-  output?(name: string, line: string): void;
+  output?: (name: string, line: string) => void;
   /** Preferred API server port (0: any free one). @defaultValue 0 */
   apiServerPort?: number;
   /** --horizontal-pod-autoscaler-sync-period. @defaultValue 15 (the default, as on AKS) */
   hpaSyncPeriodSeconds?: number;
   /** Recorded children (the runtime's data-directory lock), so they are stopped with it. */
-  spawned?(name: string, pid: number): void;
-  exited?(name: string, pid: number): void;
+  spawned?: (name: string, pid: number) => void;
+  exited?: (name: string, pid: number) => void;
 }
 
 /** A running control plane. */
@@ -44,9 +44,9 @@ export interface ControlPlane {
   api: KubeApi;
   certificates: ClusterCertificates;
   /** Runs the pinned kubectl with this cluster's kubeconfig. */
-  kubectl(args: string[], input?: string): Promise<KubectlResult>;
+  kubectl: (args: string[], input?: string) => Promise<KubectlResult>;
   processes: ManagedProcess[];
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 const httpOk = (url: string): Promise<boolean> =>
@@ -188,7 +188,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     );
 
     // kube-apiserver ------------------------------------------------------------------------
-    const apiPort = await freePort(options.apiServerPort ?? 0, (busy) => log(`port ${busy} is busy; the API server uses a free one`));
+    const apiPort = await freePort(options.apiServerPort ?? 0, (busy) =>
+      log(`port ${busy} is busy; the API server uses a free one`),
+    );
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfig = join(dir, 'kubeconfig');
     await writeFile(kubeconfig, kubeconfigYaml(server, certificates), { mode: 0o600 });
@@ -277,9 +279,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
     // CRDs and KEDA's registrations ---------------------------------------------------------
     log(`installing KEDA's CRDs (${engines.kedaCrdDir}) and the Gateway API's (${engines.gatewayApiCrdDir})`);
-    await mustKubectl('installing the CRDs', ['apply', '--server-side', '--force-conflicts', '-f', engines.kedaCrdDir, '-f', engines.gatewayApiCrdDir]);
+    await mustKubectl('installing the CRDs', [
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '-f',
+      engines.kedaCrdDir,
+      '-f',
+      engines.gatewayApiCrdDir,
+    ]);
     await mustKubectl('waiting for the CRDs', ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
-    await mustKubectl('creating namespace keda', ['apply', '--server-side', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keda' } }));
+    await mustKubectl(
+      'creating namespace keda',
+      ['apply', '--server-side', '-f', '-'],
+      stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keda' } }),
+    );
 
     const caBundle = (await readFile(certificates.caCert)).toString('base64');
     const kedaEnv = {

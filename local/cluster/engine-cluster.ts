@@ -18,7 +18,7 @@ export interface EngineClusterOptions {
   root: string;
   /** LOCAL_DATA_DIR; the cluster lives in `<dataDir>/cluster`. */
   dataDir: string;
-  log(message: string): void;
+  log: (message: string) => void;
   /** `admission`: no controllers, for the manifest admission test. @defaultValue full */
   mode?: 'full' | 'admission';
   /** @defaultValue 6443 when free */
@@ -30,7 +30,7 @@ export interface EngineClusterOptions {
   scaledObjectPath?: string;
   /** The HPA controller's sync period (HPA_SYNC_PERIOD_SECONDS). @defaultValue 15 */
   hpaSyncPeriodSeconds?: number;
-  output?(name: string, line: string): void;
+  output?: (name: string, line: string) => void;
 }
 
 /** A running cluster of real engines. */
@@ -42,8 +42,8 @@ export interface EngineCluster {
    * Applies the manifests with the local overlay for this Redis and returns the replica source
    * the local runtime follows (pass it as `replicasSource` to startLocalRuntime).
    */
-  deployApp(functionsEnv: Readonly<Record<string, string>>): Promise<ReplicasSource>;
-  stop(): Promise<void>;
+  deployApp: (functionsEnv: Readonly<Record<string, string>>) => Promise<ReplicasSource>;
+  stop: () => Promise<void>;
 }
 
 interface ManagedFieldsEntry {

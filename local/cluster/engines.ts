@@ -180,7 +180,7 @@ export interface Engines {
 /** Options of {@link ensureEngines}. */
 export interface EnsureEnginesOptions {
   /** Progress lines (one per step, and a heartbeat while Go compiles). */
-  log(message: string): void;
+  log: (message: string) => void;
   /** @defaultValue {@link engineCacheRoot} */
   cacheRoot?: string;
   /** The `go` command. @defaultValue GO, else `go` on the PATH, else /usr/local/go/bin/go */
@@ -275,23 +275,17 @@ async function buildModule(module: EngineModule, options: Required<EnsureEngines
     options.log(`${module.key}: building ${binary.name}`);
     const binaryStarted = Date.now();
     const output = join(binDir, `${binary.name}.partial`);
-    const build = await run(
-      'nice',
-      nice(['build', '-v', '-trimpath', '-ldflags', module.ldflags, '-o', output, binary.pkg]),
-      {
-        cwd: srcDir,
-        env,
-        onLine(line) {
-          if (!/^[\w.-]+(\/|$)/.test(line)) return;
-          compiled += 1;
-          if (Date.now() - lastReport < 30_000) return;
-          lastReport = Date.now();
-          options.log(
-            `${module.key}: ${binary.name}: ${compiled} packages compiled (${seconds(Date.now() - binaryStarted)})`,
-          );
-        },
+    const build = await run('nice', nice(['build', '-v', '-trimpath', '-ldflags', module.ldflags, '-o', output, binary.pkg]), {
+      cwd: srcDir,
+      env,
+      onLine(line) {
+        if (!/^[\w.-]+(\/|$)/.test(line)) return;
+        compiled += 1;
+        if (Date.now() - lastReport < 30_000) return;
+        lastReport = Date.now();
+        options.log(`${module.key}: ${binary.name}: ${compiled} packages compiled (${seconds(Date.now() - binaryStarted)})`);
       },
-    );
+    });
     if (build.code !== 0) {
       throw new EngineBuildError(`${module.key}: go build ${binary.pkg} failed:\n${build.stderr.slice(-4000)}`);
     }
@@ -299,7 +293,10 @@ async function buildModule(module: EngineModule, options: Required<EnsureEngines
     options.log(`${module.key}: ${binary.name} built in ${seconds(Date.now() - binaryStarted)}`);
   }
   const goVersion = (await run(options.go, ['version'], { env })).stdout.trim();
-  await writeFile(stamp, JSON.stringify({ builtAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, goVersion }, null, 2));
+  await writeFile(
+    stamp,
+    JSON.stringify({ builtAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, goVersion }, null, 2),
+  );
   return binDir;
 }
 

@@ -64,7 +64,14 @@ export class KubeApi {
     return new Promise((resolve, reject) => {
       const req = request(
         new URL(path, this.credentials.server),
-        { method: 'GET', ca: this.ca, cert: this.cert, key: this.key, timeout: timeoutMs, headers: { accept: 'application/json' } },
+        {
+          method: 'GET',
+          ca: this.ca,
+          cert: this.cert,
+          key: this.key,
+          timeout: timeoutMs,
+          headers: { accept: 'application/json' },
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');

@@ -248,9 +248,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         log: (message) => log('scaler', message),
         hpaSyncPeriodSeconds: settings.hpaSyncPeriodSeconds,
         fixedReplicas: settings.fixedWorkers,
+        replicasSource,
       });
       scaler = localScaler;
-      if (settings.fixedWorkers === undefined) {
+      if (replicasSource && settings.fixedWorkers === undefined) {
+        log(
+          'scaler',
+          `workers follow ${replicasSource.describe} (real KEDA operator + HPA controller); ` +
+            `at most ${settings.workerCap} running (${settings.workerCapReason})`,
+        );
+      } else if (settings.fixedWorkers === undefined) {
         log(
           'scaler',
           `KEDA rules from ${settings.scaledObjectPath}: workers ${spec.minReplicaCount}..${spec.maxReplicaCount}, ` +
@@ -277,8 +284,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         scaler: () => scaler?.snapshot(),
         processes: processStatus,
         replica: redis && {
-          stop: () => (redis).replica.stop(),
-          start: () => (redis).replica.start(),
+          stop: () => redis.replica.stop(),
+          start: () => redis.replica.start(),
         },
       },
       await freePort(settings.runtimePort, onBusy),

@@ -147,7 +147,9 @@ async function main(): Promise<void> {
     console.log(`  kubectl:  export KUBECONFIG=${cluster.controlPlane.kubeconfig}; kubectl get scaledobject,hpa,deploy -n fib`);
     console.log(`            (a kubectl of the server's version: ${cluster.engines.kubectl})`);
     console.log(`  Logs:     ${cluster.dir}/logs/  (no kubelet: pods stay Pending; the worker processes here stand in for them)`);
-    console.log(`  Scaler:   ${runtime.runtimeUrl}/scaler  (workers follow spec.replicas set by the real KEDA + HPA, capped at ${settings.workerCap})`);
+    console.log(
+      `  Scaler:   ${runtime.runtimeUrl}/scaler  (workers follow spec.replicas set by the real KEDA + HPA, capped at ${settings.workerCap})`,
+    );
   } else {
     console.log(`  Scaler:   ${runtime.runtimeUrl}/scaler  (workers: KEDA desired vs running, capped at ${settings.workerCap})`);
   }

@@ -42,7 +42,9 @@ spec:
 
 const availability = await enginesAvailability();
 if (availability === 'no-go') {
-  console.warn('NOT RUN: the real KEDA + HPA scaling test (local/test/real-engines-scaling.int.test.ts) needs Go 1.26+ to build the engines; none was found.');
+  console.warn(
+    'NOT RUN: the real KEDA + HPA scaling test (local/test/real-engines-scaling.int.test.ts) needs Go 1.26+ to build the engines; none was found.',
+  );
 }
 
 describe.skipIf(availability === 'no-go')('npm run cluster: workers scaled by the real KEDA operator and HPA controller', () => {
@@ -57,26 +59,30 @@ describe.skipIf(availability === 'no-go')('npm run cluster: workers scaled by th
     kubectl = (await ensureEngines({ log: (message) => console.log(`[engines] ${message}`) })).kubectl;
     writeFileSync(join(directory, 'scaledobject.yaml'), fastScaledObject);
     buildFunctions();
-    cluster = spawn(process.execPath, ['--import', 'tsx', join(root, 'local', 'runtime', 'main.ts'), '--skip-build', '--engines', 'real'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        NO_WEB: '1',
-        LOCAL_DATA_DIR: join(directory, 'data'),
-        API_PORT: '0',
-        REDIS_MASTER_PORT: '0',
-        REDIS_REPLICA_PORT: '0',
-        PGLITE_PORT: '0',
-        RUNTIME_PORT: '0',
-        CLUSTER_API_PORT: '0',
-        LOCAL_MAX_WORKERS: '4',
-        KEDA_SCALEDOBJECT: join(directory, 'scaledobject.yaml'),
-        HPA_SYNC_PERIOD_SECONDS: '1',
-        WORKER_MAX_BATCH_SIZE: '100',
-        WORKERS: '',
+    cluster = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'local', 'runtime', 'main.ts'), '--skip-build', '--engines', 'real'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          NO_WEB: '1',
+          LOCAL_DATA_DIR: join(directory, 'data'),
+          API_PORT: '0',
+          REDIS_MASTER_PORT: '0',
+          REDIS_REPLICA_PORT: '0',
+          PGLITE_PORT: '0',
+          RUNTIME_PORT: '0',
+          CLUSTER_API_PORT: '0',
+          LOCAL_MAX_WORKERS: '4',
+          KEDA_SCALEDOBJECT: join(directory, 'scaledobject.yaml'),
+          HPA_SYNC_PERIOD_SECONDS: '1',
+          WORKER_MAX_BATCH_SIZE: '100',
+          WORKERS: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     cluster.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     cluster.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     for (let i = 0; i < 3000 && !output.includes('press Ctrl-C'); i += 1) {
@@ -100,7 +106,12 @@ describe.skipIf(availability === 'no-go')('npm run cluster: workers scaled by th
 
   it('goes 0 -> 1 -> N -> 0 on a burst, as the emulated rules do on the same queue', async () => {
     const state = async () =>
-      (await (await fetch(`${runtimeUrl}/scaler`)).json()) as { desired: number; running: number; mode: string; queueLength: number };
+      (await (await fetch(`${runtimeUrl}/scaler`)).json()) as {
+        desired: number;
+        running: number;
+        mode: string;
+        queueLength: number;
+      };
     expect((await state()).mode).toBe('real-keda');
     const kubeconfig = join(directory, 'data', 'cluster', 'kubeconfig');
     // The Deployment is created with 1 replica; KEDA takes it to 0 while the queue is empty.
@@ -111,7 +122,11 @@ describe.skipIf(availability === 'no-go')('npm run cluster: workers scaled by th
     const trace: TracePoint[] = [];
     const record = async () => {
       const now = await state();
-      trace.push({ t: Math.round((performance.now() - started) / 100) / 10, queueLength: now.queueLength, replicas: now.desired });
+      trace.push({
+        t: Math.round((performance.now() - started) / 100) / 10,
+        queueLength: now.queueLength,
+        replicas: now.desired,
+      });
       return now;
     };
     const indices = Array.from({ length: 1500 }, (_, i) => 150_000 + i * 7);
@@ -140,9 +155,15 @@ describe.skipIf(availability === 'no-go')('npm run cluster: workers scaled by th
     }
     expect(drained).toBe(true);
     expect(await state()).toMatchObject({ desired: 0, running: 0 });
-    expect(output).toMatch(/\[scaler\] workers 0 -> 1 {2}\(Deployment fib\/worker spec\.replicas = 1 \(set by the KEDA operator\)\)/);
-    expect(output).toMatch(/\[scaler\] workers 1 -> [2-4] {2}\(Deployment fib\/worker spec\.replicas = [2-4] \(set by the HPA controller\)\)/);
-    expect(output).toMatch(/\[scaler\] workers [1-4] -> 0 {2}\(Deployment fib\/worker spec\.replicas = 0 \(set by the KEDA operator\)\)/);
+    expect(output).toMatch(
+      /\[scaler\] workers 0 -> 1 {2}\(Deployment fib\/worker spec\.replicas = 1 \(set by the KEDA operator\)\)/,
+    );
+    expect(output).toMatch(
+      /\[scaler\] workers 1 -> [2-4] {2}\(Deployment fib\/worker spec\.replicas = [2-4] \(set by the HPA controller\)\)/,
+    );
+    expect(output).toMatch(
+      /\[scaler\] workers [1-4] -> 0 {2}\(Deployment fib\/worker spec\.replicas = 0 \(set by the KEDA operator\)\)/,
+    );
     expect(output).not.toMatch(/worker-\d+ exited/);
 
     // KEDA's HPA for the worker, as `kubectl get hpa` shows it.
