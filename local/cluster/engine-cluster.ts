@@ -3,6 +3,7 @@
 // worker Deployment's spec.replicas as the local runtime's replica source.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { DataDirectory } from '../runtime/data-dir-lock.js';
@@ -46,32 +47,40 @@ export interface EngineCluster {
   stop: () => Promise<void>;
 }
 
-interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: string;
-  subresource?: string;
-  time?: string;
-  fieldsV1?: { 'f:spec'?: Record<string, unknown> };
-}
-
 interface DeploymentBody {
   spec?: { replicas?: number };
-  metadata?: { managedFields?: ManagedFieldsEntry[] };
 }
 
-const managerNames: Record<string, string> = {
-  'keda-operator': 'the KEDA operator',
-  keda: 'the KEDA operator',
-  'kube-controller-manager': 'the HPA controller',
-};
+/** The fields of a core/v1 Event this reads. */
+export interface ScaleEvent {
+  reason?: string;
+  message?: string;
+  involvedObject?: { kind?: string; name?: string };
+  eventTime?: string | null;
+  lastTimestamp?: string | null;
+  firstTimestamp?: string | null;
+}
 
-/** Who last wrote spec.replicas, from the Deployment's managedFields. */
-export function replicasWriter(body: DeploymentBody): string | undefined {
-  const writers = (body.metadata?.managedFields ?? [])
-    .filter((entry) => entry.fieldsV1?.['f:spec'] && 'f:replicas' in (entry.fieldsV1['f:spec'] ?? {}))
-    .sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''));
-  const manager = writers.at(-1)?.manager;
-  return manager === undefined ? undefined : (managerNames[manager] ?? manager);
+/**
+ * Who set the worker Deployment to `replicas`, from the events the engines record (what
+ * `kubectl describe` shows): the HPA controller's `SuccessfulRescale` ("New size: N") on KEDA's
+ * HPA, or the KEDA operator's `KEDAScaleTargetActivated` / `KEDAScaleTargetDeactivated`
+ * ("… from A to N") on the ScaledObject; the newest such event since `sinceMs`.
+ */
+export function scaleEventWriter(events: readonly ScaleEvent[], replicas: number, sinceMs: number): string | undefined {
+  const candidates = events.flatMap((event) => {
+    const time = Date.parse(event.eventTime ?? event.lastTimestamp ?? event.firstTimestamp ?? '');
+    if (!Number.isFinite(time) || time < sinceMs) return [];
+    const message = event.message ?? '';
+    if (event.involvedObject?.kind === 'HorizontalPodAutoscaler' && event.reason === 'SuccessfulRescale') {
+      return Number(/New size: (\d+)/.exec(message)?.[1]) === replicas ? [{ time, writer: 'the HPA controller' }] : [];
+    }
+    if (event.involvedObject?.kind === 'ScaledObject' && /^KEDAScaleTarget(Activated|Deactivated)$/.test(event.reason ?? '')) {
+      return Number(/ from \d+ to (\d+)/.exec(message)?.[1]) === replicas ? [{ time, writer: 'the KEDA operator' }] : [];
+    }
+    return [];
+  });
+  return candidates.sort((a, b) => a.time - b.time).at(-1)?.writer;
 }
 
 /** The generated overlay: the project's `local` overlay and `keda/`, pointed at this machine's Redis. */
@@ -171,11 +180,26 @@ export async function startEngineCluster(options: EngineClusterOptions): Promise
     const applied = await controlPlane.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], rendered.stdout);
     if (applied.code !== 0) throw new Error(`applying the manifests failed:\n${applied.stderr}`);
     const path = `/apis/apps/v1/namespaces/${workerDeployment.namespace}/deployments/${workerDeployment.name}`;
+    const eventsPath = `/api/v1/namespaces/${workerDeployment.namespace}/events`;
+    let last: { replicas: number; setBy: string | undefined; seenAt: number } | undefined;
     return {
       describe: `Deployment ${workerDeployment.namespace}/${workerDeployment.name} spec.replicas`,
       async read() {
         const body = await controlPlane.api.get<DeploymentBody>(path, 3000);
-        return { replicas: body.spec?.replicas ?? 1, setBy: replicasWriter(body) };
+        // The API server defaults an absent spec.replicas to 1.
+        const replicas = body.spec?.replicas ?? 1;
+        if (last?.replicas === replicas) return { replicas, setBy: last.setBy };
+        // The engine records its event just after it scales: look a few times, briefly. Event
+        // times have one-second resolution (lastTimestamp), hence the margin.
+        const since = (last?.seenAt ?? 0) - 2000;
+        let setBy: string | undefined;
+        for (let attempt = 0; attempt < 4 && setBy === undefined; attempt += 1) {
+          if (attempt > 0) await sleep(250);
+          const events = await controlPlane.api.get<{ items: ScaleEvent[] }>(eventsPath, 3000).catch(() => ({ items: [] }));
+          setBy = scaleEventWriter(events.items, replicas, since);
+        }
+        last = { replicas, setBy, seenAt: Date.now() };
+        return { replicas, setBy };
       },
     };
   };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 
-import { localEngineOverlay, replicasWriter } from '../cluster/engine-cluster.js';
+import { localEngineOverlay, scaleEventWriter } from '../cluster/engine-cluster.js';
 import { root } from './support/runtime-under-test.js';
 
 describe('the local overlay npm run cluster applies', () => {
@@ -41,26 +41,50 @@ describe('the local overlay npm run cluster applies', () => {
 });
 
 describe('who set the worker Deployment replicas', () => {
-  const entry = (manager: string, time: string, replicas: boolean) => ({
-    manager,
-    time,
-    fieldsV1: { 'f:spec': replicas ? { 'f:replicas': {} } : { 'f:template': {} } },
+  const at = (second: number) => new Date(Date.UTC(2026, 11, 6, 3, 0, second)).toISOString();
+  // Shaped like the events the real engines recorded in a run (kubectl get events -o json).
+  const events = [
+    {
+      reason: 'KEDAScaleTargetActivated',
+      involvedObject: { kind: 'ScaledObject', name: 'worker' },
+      eventTime: at(1),
+      message: 'Scaled apps/v1.Deployment fib/worker from 0 to 1, triggered by s0-redis-tasks',
+    },
+    {
+      reason: 'SuccessfulRescale',
+      involvedObject: { kind: 'HorizontalPodAutoscaler', name: 'keda-hpa-worker' },
+      lastTimestamp: at(6),
+      message: 'New size: 4; reason: external metric s0-redis-tasks(…) above target',
+    },
+    {
+      reason: 'SuccessfulRescale',
+      involvedObject: { kind: 'HorizontalPodAutoscaler', name: 'keda-hpa-worker' },
+      lastTimestamp: at(40),
+      message: 'New size: 1; reason: All metrics below target',
+    },
+    {
+      reason: 'KEDAScaleTargetDeactivated',
+      involvedObject: { kind: 'ScaledObject', name: 'worker' },
+      eventTime: at(50),
+      message: 'Deactivated apps/v1.Deployment fib/worker from 1 to 0',
+    },
+    {
+      reason: 'ScalingReplicaSet',
+      involvedObject: { kind: 'Deployment', name: 'worker' },
+      lastTimestamp: at(51),
+      message: 'Scaled down replica set worker-1 from 1 to 0',
+    },
+  ];
+
+  it('is the engine whose newest scale event since the last change names the new count', () => {
+    expect(scaleEventWriter(events, 1, Date.parse(at(0)))).toBe('the HPA controller');
+    expect(scaleEventWriter(events.slice(0, 2), 1, Date.parse(at(0)))).toBe('the KEDA operator');
+    expect(scaleEventWriter(events, 4, Date.parse(at(2)))).toBe('the HPA controller');
+    expect(scaleEventWriter(events, 0, Date.parse(at(45)))).toBe('the KEDA operator');
   });
 
-  it('is the manager of the newest managedFields entry that owns spec.replicas, named for a reader', () => {
-    const body = {
-      metadata: {
-        managedFields: [
-          entry('kubectl', '2026-12-06T03:00:00Z', false),
-          entry('kube-controller-manager', '2026-12-06T03:00:20Z', true),
-          entry('keda', '2026-12-06T03:00:10Z', true),
-        ],
-      },
-    };
-    expect(replicasWriter(body)).toBe('the HPA controller');
-    expect(replicasWriter({ metadata: { managedFields: [entry('keda', '2026-12-06T03:00:10Z', true)] } })).toBe(
-      'the KEDA operator',
-    );
-    expect(replicasWriter({ metadata: { managedFields: [entry('kubectl', '2026-12-06T03:00:00Z', false)] } })).toBeUndefined();
+  it('names nobody when no event since the last change matches (e.g. the Deployment default of 1)', () => {
+    expect(scaleEventWriter(events, 4, Date.parse(at(10)))).toBeUndefined();
+    expect(scaleEventWriter(events, 7, 0)).toBeUndefined();
   });
 });
