@@ -125,7 +125,15 @@ function milestones(trace: readonly TracePoint[], series: readonly number[]): Mi
 }
 
 /** Replays the trace at every HPA phase and reports the best match (and how the rest fare). */
-export function compareScalers(spec: ScalingSpec, trace: readonly TracePoint[], hpaSyncPeriodSeconds = 15): ScalerComparison {
+export function compareScalers(spec: ScalingSpec, recorded: readonly TracePoint[], hpaSyncPeriodSeconds = 15): ScalerComparison {
+  // A run stops once the real count is back at 0; the emulation's cooldown may end a little
+  // later. Both are held at their last state for one more cooldown (+ one HPA period), with the
+  // last queue length, so a late emulated return to 0 is seen (and counted as disagreement).
+  const last = recorded.at(-1);
+  const tail = last
+    ? Array.from({ length: spec.cooldownPeriodSeconds + hpaSyncPeriodSeconds }, (_, i) => ({ ...last, t: last.t + i + 1 }))
+    : [];
+  const trace = [...recorded, ...tail];
   const real = trace.map((point) => point.replicas);
   // Half-second steps: a KEDA pass and an HPA pass in the same instant run in either order.
   const runs = Array.from({ length: hpaSyncPeriodSeconds * 2 }, (_, step) => {
