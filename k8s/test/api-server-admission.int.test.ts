@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 
 import { type ControlPlane, startControlPlane } from '../../local/cluster/control-plane.js';
 import { enginesAvailability, ensureEngines } from '../../local/cluster/engines.js';
@@ -25,10 +24,12 @@ describe.skipIf(availability === 'no-go')('every overlay on a real kube-apiserve
   let cluster: ControlPlane;
   const rendered = new Map<string, RenderedObject[]>();
 
+  // JSON, not YAML: a YAML writer leaves strings such as `off` unquoted, which the API
+  // server's YAML 1.1 decoder would read as booleans.
   const applyDryRun = (objects: RenderedObject[]) =>
     cluster.kubectl(
       ['apply', '--server-side', '--dry-run=server', '--field-manager=admission-test', '-f', '-'],
-      objects.map((object) => stringify(object)).join('---\n'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
     );
 
   beforeAll(async () => {
@@ -62,7 +63,7 @@ describe.skipIf(availability === 'no-go')('every overlay on a real kube-apiserve
 
   const brokenCases: { what: string; overlay: string; change: (objects: RenderedObject[]) => void; message: RegExp }[] = [
     {
-      what: "KEDA's admission webhook rejects a ScaledObject whose minReplicaCount exceeds maxReplicaCount",
+      what: "KEDA's CRD rejects a ScaledObject whose minReplicaCount exceeds maxReplicaCount",
       overlay: 'aks',
       change(objects) {
         const so = objects.find((object) => object.kind === 'ScaledObject') as RenderedObject & {
@@ -71,7 +72,23 @@ describe.skipIf(availability === 'no-go')('every overlay on a real kube-apiserve
         so.spec.minReplicaCount = 20;
       },
       message:
-        /admission webhook "vscaledobject\.kb\.io" denied the request: MinReplicaCount=20 must be less than MaxReplicaCount=10/,
+        /The ScaledObject "worker" is invalid: spec: Invalid value: minReplicaCount must be less than or equal to maxReplicaCount/,
+    },
+    {
+      what: "KEDA's admission webhook rejects a ScaledObject with two triggers of one name",
+      overlay: 'aks',
+      change(objects) {
+        const so = objects.find((object) => object.kind === 'ScaledObject') as RenderedObject & {
+          spec: { triggers: { name?: string }[] };
+        };
+        const [trigger] = so.spec.triggers;
+        if (!trigger) throw new Error('the ScaledObject has no trigger');
+        so.spec.triggers = [
+          { ...trigger, name: 'tasks' },
+          { ...trigger, name: 'tasks' },
+        ];
+      },
+      message: /admission webhook "vscaledobject\.kb\.io" denied the request: triggerName "tasks" is defined multiple times/,
     },
     {
       what: "the Gateway API CRD's validation rejects an HTTPRoute path that does not start with /",

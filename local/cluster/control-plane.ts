@@ -90,7 +90,7 @@ async function kedaWebhookConfiguration(engines: Engines, webhookUrl: string, ca
       webhook.failurePolicy = 'Fail';
     }
   }
-  return documents.map((document) => stringify(document)).join('---\n');
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: documents });
 }
 
 /** KEDA's APIService from the pinned module, through an ExternalName Service to loopback. */
@@ -112,7 +112,7 @@ async function kedaMetricsApiService(engines: Engines, port: number, caBundle: s
     metadata: { name, namespace },
     spec: { type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port, protocol: 'TCP' }] },
   };
-  return [stringify(service), stringify(apiService)].join('---\n');
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [service, apiService] });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -292,7 +292,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await mustKubectl(
       'creating namespace keda',
       ['apply', '--server-side', '-f', '-'],
-      stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keda' } }),
+      JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keda' } }),
     );
 
     const caBundle = (await readFile(certificates.caCert)).toString('base64');
