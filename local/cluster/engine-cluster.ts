@@ -184,21 +184,33 @@ export async function startEngineCluster(options: EngineClusterOptions): Promise
     let last: { replicas: number; setBy: string | undefined; seenAt: number } | undefined;
     return {
       describe: `Deployment ${workerDeployment.namespace}/${workerDeployment.name} spec.replicas`,
+      // Four GETs a second on loopback: a KEDA activation followed at once by an HPA step is
+      // still seen as two changes most of the time.
+      periodMs: 250,
       async read() {
         const body = await controlPlane.api.get<DeploymentBody>(path, 3000);
         // The API server defaults an absent spec.replicas to 1.
         const replicas = body.spec?.replicas ?? 1;
         if (last?.replicas === replicas) return { replicas, setBy: last.setBy };
-        // The engine records its event just after it scales: look a few times, briefly. Event
+        const seenAt = Date.now();
+        if (!last) {
+          // The first read is the starting point (often the Deployment's default 1 before KEDA's
+          // first pass), not a change to attribute.
+          last = { replicas, setBy: undefined, seenAt };
+          return { replicas };
+        }
+        // The engine records its event just after it scales: look a few times. Event
         // times have one-second resolution (lastTimestamp), hence the margin.
-        const since = (last?.seenAt ?? 0) - 2000;
+        const since = last.seenAt - 2000;
         let setBy: string | undefined;
-        for (let attempt = 0; attempt < 4 && setBy === undefined; attempt += 1) {
+        // KEDA's recorder (client-go tools/events) sends its events in the background, so
+        // allow it a few seconds.
+        for (let attempt = 0; attempt < 12 && setBy === undefined; attempt += 1) {
           if (attempt > 0) await sleep(250);
           const events = await controlPlane.api.get<{ items: ScaleEvent[] }>(eventsPath, 3000).catch(() => ({ items: [] }));
           setBy = scaleEventWriter(events.items, replicas, since);
         }
-        last = { replicas, setBy, seenAt: Date.now() };
+        last = { replicas, setBy, seenAt };
         return { replicas, setBy };
       },
     };

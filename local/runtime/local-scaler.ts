@@ -178,9 +178,10 @@ export class LocalScaler {
       this.sourceFailing = true;
       return;
     }
-    if (read.replicas !== this.desired) {
-      this.setDesired(read.replicas, `${source.describe} = ${read.replicas}${read.setBy ? ` (set by ${read.setBy})` : ''}`);
-    }
+    const why = `${source.describe} = ${read.replicas}${read.setBy ? ` (set by ${read.setBy})` : ''}`;
+    if (read.replicas !== this.desired) this.setDesired(read.replicas, why);
+    // GET /scaler's `reason` says the source has been read (also when it matched the start).
+    else this.lastReason = why;
   }
 
   /** One KEDA polling pass: activation 0 -> min(1) and deactivation -> 0 after cooldownPeriod. */
