@@ -3,7 +3,7 @@
 // modules into a cache outside the repository, and the CRD files that ship in the same modules.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -300,6 +300,40 @@ async function buildModule(module: EngineModule, options: Required<EnsureEngines
   return binDir;
 }
 
+/**
+ * One build at a time per cache (two test files, or `npm run cluster` beside `npm test`, may ask
+ * at once): a lock directory naming its owner's PID; a lock whose owner is gone is taken over.
+ */
+async function buildLock(cacheRoot: string, log: (message: string) => void): Promise<() => void> {
+  const lock = join(cacheRoot, 'build.lock');
+  let waiting = false;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, 'pid'), String(process.pid));
+      return () => void rm(lock, { recursive: true, force: true });
+    } catch {
+      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
+      let alive = false;
+      try {
+        process.kill(owner, 0);
+        alive = owner > 0;
+      } catch {
+        alive = false;
+      }
+      // No PID yet: its owner has just made the directory (give it a few seconds).
+      const fresh = owner === 0 && Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? 0) < 10_000;
+      if (!alive && !fresh) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!waiting) log(`another build (PID ${owner}) is filling ${cacheRoot}; waiting for it`);
+      waiting = true;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+  }
+}
+
 /** Downloads a module (source only, no build) and returns its directory in the module cache. */
 async function moduleDir(path: string, version: string, options: Required<EnsureEnginesOptions>): Promise<string> {
   const env = goEnv(options.cacheRoot);
@@ -338,9 +372,16 @@ export async function ensureEngines(options: EnsureEnginesOptions): Promise<Engi
   };
   await mkdir(resolved.cacheRoot, { recursive: true });
   const started = Date.now();
-  const etcdBin = await buildModule(etcdModule(engineVersions.etcd), resolved);
-  const kubernetesBin = await buildModule(kubernetesModule(engineVersions.kubernetes), resolved);
-  const kedaBin = await buildModule(kedaModule(engineVersions.keda), resolved);
+  const modules = [etcdModule(engineVersions.etcd), kubernetesModule(engineVersions.kubernetes), kedaModule(engineVersions.keda)];
+  const release = enginesBuilt(resolved.cacheRoot) ? () => undefined : await buildLock(resolved.cacheRoot, resolved.log);
+  let bins: string[];
+  try {
+    bins = [];
+    for (const module of modules) bins.push(await buildModule(module, resolved));
+  } finally {
+    release();
+  }
+  const [etcdBin = '', kubernetesBin = '', kedaBin = ''] = bins;
   const kedaDir = await moduleDir('github.com/kedacore/keda/v2', engineVersions.keda, resolved);
   const gatewayDir = await moduleDir('sigs.k8s.io/gateway-api', engineVersions.gatewayApi, resolved);
   if (Date.now() - started > 5_000) resolved.log(`engines ready in ${seconds(Date.now() - started)} (${resolved.cacheRoot})`);
