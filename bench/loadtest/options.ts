@@ -35,6 +35,12 @@ export interface LoadTestOptions {
    * npm start generated in `<LOCAL_DATA_DIR>/operator-token`
    */
   operatorToken?: string;
+  /**
+   * Which scaler the runtime must be on: `real` (npm run cluster: the real KEDA operator and HPA
+   * controller) or `emulated` (npm start: local/runtime/scaling-rules.ts); checked on the
+   * runtime's GET /scaler before the run. @defaultValue whatever runs (named in the report)
+   */
+  engines?: 'real' | 'emulated';
 }
 
 export const usage = `npm run loadtest -- [options]
@@ -50,7 +56,11 @@ export const usage = `npm run loadtest -- [options]
   --no-wait-zero      stop when the queue is drained instead of waiting for 0 workers
   --timeout S         stop after S seconds in any case (default 900)
   --concurrency C     requests in flight (default 32)
-  --out DIR           where the CSV and HTML chart go (default bench/results)`;
+  --out DIR           where the CSV and HTML chart go (default bench/results)
+  --engines real|emulated
+                      require the scaler the runtime runs: real = npm run cluster (real KEDA operator
+                      + HPA controller on a real API server), emulated = npm start (KEDA's rules in
+                      TypeScript); every report names the scaler it ran on either way`;
 
 function positive(value: string | undefined, name: string, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
@@ -104,11 +114,14 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
       timeout: { type: 'string' },
       concurrency: { type: 'string' },
       out: { type: 'string' },
+      engines: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) throw new Error(usage);
+  if (values.engines !== undefined && values.engines !== 'real' && values.engines !== 'emulated')
+    throw new Error(`--engines must be "real" or "emulated", got "${values.engines}"`);
   const local = values.url ? undefined : discoverLocalRuntime(root, env);
   const operatorToken = env.OPERATOR_TOKEN || readOperatorToken(resolve(root, env.LOCAL_DATA_DIR ?? '.local'));
   const url = (values.url ?? local?.apiUrl ?? 'http://127.0.0.1:7071').replace(/\/+$/, '').replace(/\/api$/, '');
@@ -133,5 +146,6 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
     runtimeUrl: runtimeUrl(values['runtime-url'] ?? local?.runtimeUrl),
     progress: true,
     operatorToken,
+    engines: values.engines,
   };
 }

@@ -31,7 +31,7 @@ function progressLine(sample: Sample, tasks: number, counters: SubmitCounters): 
 }
 
 export async function runLoadTest(
-  options: LoadTestOptions,
+  options: LoadTestOptions & { scalerLabel?: string },
   output: NodeJS.WritableStream = process.stderr,
 ): Promise<LoadTestResult> {
   const sampler = new Sampler({
@@ -120,7 +120,7 @@ export async function runLoadTest(
     { csv: csvPath, html: htmlPath },
     samples,
     summary,
-    `Load test: ${options.tasks.toLocaleString('en-US')} tasks at ${Math.round(options.rate)}/s (target rate) against ${options.url}`,
+    `Load test: ${options.tasks.toLocaleString('en-US')} tasks at ${Math.round(options.rate)}/s (target rate) against ${options.url}${options.scalerLabel ? `; scaler: ${options.scalerLabel}` : ''}`,
   );
   if (counters.lastError) output.write(`last error: ${counters.lastError}\n`);
   return { samples, summary, csvPath, htmlPath, stoppedBy };

@@ -12,7 +12,7 @@ import { createRedisClient } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { DataDirectory } from './data-dir-lock.js';
 import { functionSelection, hostCommand, httpAnswers, planFunctions, workerLivenessProbe } from './functions-processes.js';
-import { LocalScaler } from './local-scaler.js';
+import { LocalScaler, type ReplicasSource } from './local-scaler.js';
 import { ManagedProcess, type ProcessEvents } from './managed-process.js';
 import { ensureOperatorToken } from './operator-token.js';
 import { freePort } from './ports.js';
@@ -49,6 +49,12 @@ export interface LocalRuntimeOptions {
   quietApi?: boolean;
   /** Write `<dataDir>/runtime.json` for the load test and chaos tools. @defaultValue false */
   writeRuntimeFile?: boolean;
+  /**
+   * Where the worker count comes from instead of the emulated KEDA/HPA rules: the real engines
+   * (npm run cluster). Called once Redis is up, with the functions' settings.
+   * @defaultValue the emulated rules
+   */
+  replicasSource?: (functionsEnv: Readonly<Record<string, string>>) => Promise<ReplicasSource>;
 }
 
 /** A running local runtime. */
@@ -232,6 +238,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         timeoutMs: 2000,
         log: () => undefined,
       });
+      const replicasSource = options.replicasSource && (await options.replicasSource(functionsEnv));
       const localScaler = new LocalScaler({
         spec,
         readQueueLength: () => client.llen(tasksKey),
@@ -249,9 +256,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         log: (message) => log('scaler', message),
         hpaSyncPeriodSeconds: settings.hpaSyncPeriodSeconds,
         fixedReplicas: settings.fixedWorkers,
+        replicasSource,
       });
       scaler = localScaler;
-      if (settings.fixedWorkers === undefined) {
+      if (replicasSource && settings.fixedWorkers === undefined) {
+        log(
+          'scaler',
+          `workers follow ${replicasSource.describe} (real KEDA operator + HPA controller); ` +
+            `at most ${settings.workerCap} running (${settings.workerCapReason})`,
+        );
+      } else if (settings.fixedWorkers === undefined) {
         log(
           'scaler',
           `KEDA rules from ${settings.scaledObjectPath}: workers ${spec.minReplicaCount}..${spec.maxReplicaCount}, ` +

@@ -4,6 +4,9 @@
 // Deployment's replicas). It then runs min(desired, cap) worker processes: the cap is what this
 // machine's cores can run, like a cluster whose nodes are full, where the extra pods stay
 // Pending. Rules: ./scaling-rules.ts; numbers: keda/scaledobject.yaml.
+// With a `replicasSource` (npm run cluster) the rules are not emulated: `desired` is read from
+// the worker Deployment's spec.replicas in a real API server, where the real KEDA operator and
+// HPA controller set it; the processes, the cap and GET /scaler work as before.
 import { clearInterval, setInterval } from 'node:timers';
 
 import type { ScalerState } from './scaler-state.js';
@@ -18,6 +21,16 @@ export interface WorkerHandle {
   stop(): Promise<void>;
 }
 
+/** Where `desired` comes from when the rules are not emulated (the real engines decide). */
+export interface ReplicasSource {
+  /** Shown in the log, e.g. "Deployment fib/worker spec.replicas". */
+  describe: string;
+  /** The replica count now, and who set it (e.g. "KEDA operator", "HPA controller"). */
+  read(): Promise<{ replicas: number; setBy?: string }>;
+  /** @defaultValue 1000 */
+  periodMs?: number;
+}
+
 export interface LocalScalerOptions {
   spec: ScalingSpec;
   readQueueLength(): Promise<number>;
@@ -29,6 +42,8 @@ export interface LocalScalerOptions {
   hpaSyncPeriodSeconds?: number;
   /** WORKERS=N: no scaling, N desired. */
   fixedReplicas?: number;
+  /** Follow a real Deployment's replicas instead of emulating KEDA and the HPA. */
+  replicasSource?: ReplicasSource;
   now?: () => number;
 }
 
@@ -72,7 +87,7 @@ export class LocalScaler {
   /** What the scaler knows now (what GET /scaler answers). */
   snapshot(): ScalerState {
     return {
-      mode: this.options.fixedReplicas === undefined ? 'keda' : 'fixed',
+      mode: this.options.fixedReplicas !== undefined ? 'fixed' : this.options.replicasSource ? 'real-keda' : 'keda',
       desired: this.desired,
       running: this.running,
       cap: this.cap.cap,
@@ -98,6 +113,14 @@ export class LocalScaler {
     const fixed = this.options.fixedReplicas;
     if (fixed !== undefined) {
       this.setDesired(fixed, `WORKERS=${fixed} pins the count`);
+      return this;
+    }
+    const source = this.options.replicasSource;
+    if (source) {
+      void this.serial(() => this.followSource(source));
+      const timer = setInterval(() => void this.serial(() => this.followSource(source)), source.periodMs ?? 1000);
+      timer.unref();
+      this.timers.push(timer);
       return this;
     }
     void this.serial(() => this.kedaTick());
@@ -137,6 +160,28 @@ export class LocalScaler {
       this.readFailing = true;
       return undefined;
     }
+  }
+
+  private sourceFailing = false;
+
+  /** Reads the real Deployment's replicas (and the queue, for GET /scaler) and follows them. */
+  async followSource(source: ReplicasSource): Promise<void> {
+    const queueLength = await this.measure();
+    if (queueLength !== undefined) this.isActive = queueLength > this.spec.activationListLength;
+    let read: { replicas: number; setBy?: string };
+    try {
+      read = await source.read();
+      if (this.sourceFailing) this.log(`${source.describe} readable again`);
+      this.sourceFailing = false;
+    } catch (error) {
+      if (!this.sourceFailing) this.log(`cannot read ${source.describe} (${(error as Error).message}); keeping ${this.desired}`);
+      this.sourceFailing = true;
+      return;
+    }
+    const why = `${source.describe} = ${read.replicas}${read.setBy ? ` (set by ${read.setBy})` : ''}`;
+    if (read.replicas !== this.desired) this.setDesired(read.replicas, why);
+    // GET /scaler's `reason` says the source has been read (also when it matched the start).
+    else this.lastReason = why;
   }
 
   /** One KEDA polling pass: activation 0 -> min(1) and deactivation -> 0 after cooldownPeriod. */

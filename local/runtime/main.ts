@@ -1,12 +1,16 @@
 // `npm start`: builds what is stale, then runs the whole system on this machine through the
 // local runtime (./local-runtime.ts) until Ctrl-C, SIGTERM or SIGHUP (a closed terminal), which
 // all stop exactly what it started. package.json runs ../ensure-deps.mjs first (npm packages).
+// `npm run cluster` (--engines real) runs the same system with the real engines in the loop:
+// etcd, kube-apiserver, kube-controller-manager and KEDA (../cluster/), the manifests applied to
+// them, and the workers following the worker Deployment's replicas as KEDA and the HPA set them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { type EngineCluster, startEngineCluster } from '../cluster/engine-cluster.js';
 import { functionsBuild } from './functions-processes.js';
 import { type LocalRuntime, startLocalRuntime } from './local-runtime.js';
 import { loadRuntimeSettings } from './settings.js';
@@ -39,7 +43,16 @@ function newestMtime(directory: string): number {
 
 async function main(): Promise<void> {
   // --skip-build: run what dist/ and web/.next hold (tests build once, then start many times).
-  const { values: flags } = parseArgs({ options: { 'skip-build': { type: 'boolean', default: false } } });
+  // --engines real: npm run cluster.
+  const { values: flags } = parseArgs({
+    options: { 'skip-build': { type: 'boolean', default: false }, engines: { type: 'string', default: 'emulated' } },
+  });
+  if (flags.engines !== 'emulated' && flags.engines !== 'real') {
+    console.error(`[runtime] --engines must be "emulated" or "real", not "${flags.engines}"`);
+    process.exit(2);
+  }
+  const realEngines = flags.engines === 'real';
+  let cluster: EngineCluster | undefined;
   let settings;
   try {
     settings = loadRuntimeSettings(process.env, root);
@@ -55,6 +68,7 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       say(`${why}: stopping…`);
       await runtime?.stop();
+      await cluster?.stop();
       say(
         'stopped everything npm start started (Redis, Postgres, the functions, the web app); its data stays in the data directory',
       );
@@ -63,7 +77,7 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      if (runtime) shutdown(0, signal);
+      if (runtime || cluster) shutdown(0, signal);
       // While the runtime starts, it stops once started (or stops itself when a part fails).
       else if (starting) stopRequested = signal;
       else process.exit(130); // still building: nothing of ours runs yet
@@ -98,9 +112,21 @@ async function main(): Promise<void> {
 
   try {
     starting = true;
-    runtime = await startLocalRuntime({ root, settings, writeRuntimeFile: true });
+    if (realEngines) {
+      cluster = await startEngineCluster({
+        root,
+        dataDir: settings.dataDir,
+        scaledObjectPath: settings.scaledObjectPath,
+        hpaSyncPeriodSeconds: settings.hpaSyncPeriodSeconds,
+        apiServerPort: settings.clusterApiPort,
+        log: (message) => console.log(`[cluster] ${message}`),
+      });
+    }
+    const replicasSource = cluster?.deployApp;
+    runtime = await startLocalRuntime({ root, settings, writeRuntimeFile: true, replicasSource });
   } catch (error) {
     console.error(`[runtime] ${(error as Error).message}`);
+    await cluster?.stop();
     process.exit(1);
   }
   if (stopRequested) return shutdown(0, stopRequested);
@@ -119,7 +145,17 @@ async function main(): Promise<void> {
   );
   console.log(`  Redis:    master ${redis}, replica ${replica}`);
   console.log(`  Postgres: ${runtime.functionsEnv.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@')}`);
-  console.log(`  Scaler:   ${runtime.runtimeUrl}/scaler  (workers: KEDA desired vs running, capped at ${settings.workerCap})`);
+  if (cluster) {
+    console.log(`  Cluster:  ${cluster.controlPlane.server}  (${cluster.engines.versions.join('; ')})`);
+    console.log(`  kubectl:  export KUBECONFIG=${cluster.controlPlane.kubeconfig}; kubectl get scaledobject,hpa,deploy -n fib`);
+    console.log(`            (a kubectl of the server's version: ${cluster.engines.kubectl})`);
+    console.log(`  Logs:     ${cluster.dir}/logs/  (no kubelet: pods stay Pending; the worker processes here stand in for them)`);
+    console.log(
+      `  Scaler:   ${runtime.runtimeUrl}/scaler  (workers follow spec.replicas set by the real KEDA + HPA, capped at ${settings.workerCap})`,
+    );
+  } else {
+    console.log(`  Scaler:   ${runtime.runtimeUrl}/scaler  (workers: KEDA desired vs running, capped at ${settings.workerCap})`);
+  }
   console.log('  READY — press Ctrl-C to stop everything started here.\n');
 }
 

@@ -3,7 +3,8 @@
 
 /** What the runtime's status server answers on GET /scaler (the web app's /local/scaler and the load test read it). */
 export interface ScalerState {
-  mode: 'keda' | 'fixed';
+  /** keda: the emulated KEDA/HPA rules; real-keda: the Deployment's spec.replicas in a real API server, set by the real KEDA operator and HPA controller (npm run cluster); fixed: WORKERS. */
+  mode: 'keda' | 'real-keda' | 'fixed';
   /** KEDA's / the HPA's decision (the Deployment's replicas), or WORKERS. */
   desired: number;
   /** Worker processes actually running. */

@@ -35,6 +35,8 @@ export const runtimeSettingsSchema = z.object({
   REDIS_REPLICA_PORT: port(6381),
   /** Port of the embedded Postgres (PGlite). @defaultValue 5433 */
   PGLITE_PORT: port(5433),
+  /** Port of the kube-apiserver `npm run cluster` starts (a free one when busy). @defaultValue 6443 */
+  CLUSTER_API_PORT: port(6443),
   /** Where Redis and PGlite keep their data, and runtime.json lives. @defaultValue .local */
   LOCAL_DATA_DIR: z.string().min(1).default('.local'),
   /** Pins the worker count (no KEDA rules); unset = scale by keda/scaledobject.yaml. */
@@ -69,6 +71,7 @@ export interface RuntimeSettings {
   redisMasterPort: number;
   redisReplicaPort: number;
   pglitePort: number;
+  clusterApiPort: number;
   dataDir: string;
   fixedWorkers: number | undefined;
   workerCap: number;
@@ -126,6 +129,7 @@ export function loadRuntimeSettings(
     redisMasterPort: s.REDIS_MASTER_PORT,
     redisReplicaPort: s.REDIS_REPLICA_PORT,
     pglitePort: s.PGLITE_PORT,
+    clusterApiPort: s.CLUSTER_API_PORT,
     dataDir: resolve(root, s.LOCAL_DATA_DIR),
     fixedWorkers: s.WORKERS,
     workerCap: cap,
@@ -156,6 +160,7 @@ export function isolatedRuntimeSettings(
       REDIS_MASTER_PORT: '0',
       REDIS_REPLICA_PORT: '0',
       PGLITE_PORT: '0',
+      CLUSTER_API_PORT: '0',
       NO_WEB: '1',
       USE_LOCAL_HOST: '1',
       LOCAL_DATA_DIR: dataDir,

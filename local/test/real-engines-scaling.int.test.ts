@@ -1,0 +1,210 @@
+// `npm run cluster` end to end, like KEDA's e2e suites but with the real engines in the loop: the
+// real KEDA operator activates the worker Deployment 0 -> 1, the real HPA controller (which KEDA's
+// HPA drives through KEDA's metrics API server) scales it 1 -> N on the queue, and KEDA takes it
+// back to 0 after the cooldown; the local runtime's worker processes follow spec.replicas. The
+// same queue trace replayed through the emulated rules must reach the same counts.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { compareScalers, comparisonLines, type TracePoint } from '../../bench/loadtest/compare-scalers.js';
+import { enginesAvailability, ensureEngines } from '../cluster/engines.js';
+import { runKubectl } from '../cluster/kube-api.js';
+import { parseScaledObject } from '../runtime/scaling-rules.js';
+import { buildFunctions, root } from './support/runtime-under-test.js';
+
+// The emulated scaler's end-to-end test uses the same object (local-scaler.int.test.ts): the shape
+// of keda/scaledobject.yaml with short periods, so a run takes a minute, not ten.
+const fastScaledObject = `
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: { name: worker }
+spec:
+  scaleTargetRef: { name: worker }
+  minReplicaCount: 0
+  maxReplicaCount: 4
+  pollingInterval: 1
+  cooldownPeriod: 3
+  advanced:
+    horizontalPodAutoscalerConfig:
+      behavior:
+        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: Pods, value: 4, periodSeconds: 1 }] }
+        scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: Percent, value: 100, periodSeconds: 1 }] }
+  triggers:
+    - type: redis
+      metadata: { address: "127.0.0.1:6379", listName: tasks, listLength: "100", activationListLength: "0" }
+      authenticationRef: { name: redis-auth }
+`;
+
+const availability = await enginesAvailability();
+if (availability === 'no-go' || availability === 'skipped') {
+  console.warn(
+    availability === 'skipped'
+      ? 'NOT RUN: the real KEDA + HPA scaling test (local/test/real-engines-scaling.int.test.ts): REAL_ENGINES=skip.'
+      : 'NOT RUN: the real KEDA + HPA scaling test (local/test/real-engines-scaling.int.test.ts) needs Go 1.26+ to build the engines; none was found.',
+  );
+}
+
+describe.skipIf(availability === 'no-go' || availability === 'skipped')(
+  'npm run cluster: workers scaled by the real KEDA operator and HPA controller',
+  () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fib-cluster-'));
+    let cluster: ChildProcess;
+    let output = '';
+    let apiUrl = '';
+    let runtimeUrl = '';
+    let kubectl = '';
+
+    beforeAll(async () => {
+      kubectl = (await ensureEngines({ log: (message) => console.log(`[engines] ${message}`) })).kubectl;
+      writeFileSync(join(directory, 'scaledobject.yaml'), fastScaledObject);
+      buildFunctions();
+      cluster = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'local', 'runtime', 'main.ts'), '--skip-build', '--engines', 'real'],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            NO_WEB: '1',
+            LOCAL_DATA_DIR: join(directory, 'data'),
+            API_PORT: '0',
+            REDIS_MASTER_PORT: '0',
+            REDIS_REPLICA_PORT: '0',
+            PGLITE_PORT: '0',
+            RUNTIME_PORT: '0',
+            CLUSTER_API_PORT: '0',
+            LOCAL_MAX_WORKERS: '4',
+            KEDA_SCALEDOBJECT: join(directory, 'scaledobject.yaml'),
+            HPA_SYNC_PERIOD_SECONDS: '1',
+            WORKER_MAX_BATCH_SIZE: '100',
+            WORKERS: '',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      cluster.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      cluster.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      for (let i = 0; i < 3000 && !output.includes('press Ctrl-C'); i += 1) {
+        if (cluster.exitCode !== null) break;
+        await sleep(100);
+      }
+      const match = /API:\s+(http:\/\/localhost:\d+)\/api/.exec(output);
+      if (!match?.[1]) throw new Error(`npm run cluster did not become ready: ${output.slice(-4000)}`);
+      apiUrl = match[1].replace('localhost', '127.0.0.1');
+      runtimeUrl = (JSON.parse(readFileSync(join(directory, 'data', 'runtime.json'), 'utf8')) as { runtimeUrl: string })
+        .runtimeUrl;
+    }, 60 * 60_000);
+
+    afterAll(async () => {
+      if (cluster && cluster.exitCode === null) {
+        const exited = new Promise((resolve) => cluster.once('exit', resolve));
+        cluster.kill('SIGTERM');
+        await Promise.race([exited, sleep(30_000)]);
+      }
+      rmSync(directory, { recursive: true, force: true });
+    }, 60_000);
+
+    it('goes 0 -> 1 -> N -> 0 on a burst, as the emulated rules do on the same queue', async () => {
+      const state = async () =>
+        (await (await fetch(`${runtimeUrl}/scaler`)).json()) as {
+          desired: number;
+          running: number;
+          mode: string;
+          queueLength: number;
+          reason: string;
+        };
+      expect((await state()).mode).toBe('real-keda');
+      const kubeconfig = join(directory, 'data', 'cluster', 'kubeconfig');
+      // The Deployment is created with 1 replica; KEDA takes it to 0 while the queue is empty, and
+      // the runtime has read that from the API server once its reason names the Deployment.
+      const settled = async () => {
+        const now = await state();
+        return now.desired === 0 && /spec\.replicas = 0/.test(now.reason);
+      };
+      for (let i = 0; i < 600 && !(await settled()); i += 1) await sleep(100);
+      expect(await state()).toMatchObject({ desired: 0, running: 0 });
+
+      const started = performance.now();
+      const trace: TracePoint[] = [];
+      const record = async () => {
+        const now = await state();
+        trace.push({
+          t: Math.round((performance.now() - started) / 100) / 10,
+          queueLength: now.queueLength,
+          replicas: now.desired,
+        });
+        return now;
+      };
+      const indices = Array.from({ length: 1500 }, (_, i) => 150_000 + i * 7);
+      for (let i = 0; i < indices.length; i += 50) {
+        await Promise.all(
+          indices.slice(i, i + 50).map((index) =>
+            fetch(`${apiUrl}/api/values`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ index }),
+            }).then((r) => {
+              expect(r.status).toBe(202);
+              return r.arrayBuffer();
+            }),
+          ),
+        );
+        await record();
+      }
+      let drained = false;
+      for (let i = 0; i < 1200; i += 1) {
+        const now = await record();
+        const stats = (await (await fetch(`${apiUrl}/api/stats`)).json()) as { pending: number; done: number };
+        if (stats.pending === 0 && stats.done >= indices.length) drained = true;
+        if (drained && now.desired === 0) break;
+        await sleep(250);
+      }
+      expect(drained).toBe(true);
+      expect(await state()).toMatchObject({ desired: 0, running: 0 });
+      // The runtime reads spec.replicas every 250 ms, so with a 1 s HPA period it may see KEDA's 1
+      // and the HPA's next count as one step; the engines' own events record each decision.
+      expect(output).toMatch(
+        /\[scaler\] workers 0 -> [1-4] {2}\(Deployment fib\/worker spec\.replicas = [1-4] \(set by the (KEDA operator|HPA controller)\)\)/,
+      );
+      expect(output).toMatch(
+        /\[scaler\] workers [0-3] -> [2-4] {2}\(Deployment fib\/worker spec\.replicas = [2-4] \(set by the HPA controller\)\)/,
+      );
+      expect(output).toMatch(
+        /\[scaler\] workers [1-4] -> 0 {2}\(Deployment fib\/worker spec\.replicas = 0 \(set by the KEDA operator\)\)/,
+      );
+      const events = await runKubectl(kubectl, kubeconfig, ['get', 'events', '-n', 'fib', '-o', 'json']);
+      const reasons = (JSON.parse(events.stdout) as { items: { reason: string; message: string }[] }).items.map(
+        (event) => `${event.reason}: ${event.message}`,
+      );
+      expect(reasons).toContainEqual(
+        expect.stringMatching(/^KEDAScaleTargetActivated: Scaled apps\/v1\.Deployment fib\/worker from 0 to 1/),
+      );
+      expect(reasons).toContainEqual(
+        expect.stringMatching(/^SuccessfulRescale: New size: [2-4]; reason: external metric s0-redis-tasks/),
+      );
+      expect(reasons).toContainEqual(
+        expect.stringMatching(/^KEDAScaleTargetDeactivated: Deactivated apps\/v1\.Deployment fib\/worker from 1 to 0/),
+      );
+      expect(output).not.toMatch(/worker-\d+ exited/);
+
+      // KEDA's HPA for the worker, as `kubectl get hpa` shows it.
+      const hpa = await runKubectl(kubectl, kubeconfig, ['get', 'hpa', 'keda-hpa-worker', '-n', 'fib', '-o', 'json']);
+      expect(hpa.stderr).toBe('');
+      expect(JSON.parse(hpa.stdout)).toMatchObject({
+        spec: { scaleTargetRef: { name: 'worker' }, minReplicas: 1, maxReplicas: 4, metrics: [{ type: 'External' }] },
+      });
+
+      const comparison = compareScalers(parseScaledObject(fastScaledObject), trace, 1);
+      console.log(['emulation vs real engines on this run:', ...comparisonLines(comparison)].join('\n  '));
+      expect(comparison.milestones.real.peak).toBeGreaterThan(1);
+      expect(comparison.milestones.emulated.peak).toBe(comparison.milestones.real.peak);
+      expect(comparison.milestones.emulated.backToZero).not.toBeNull();
+      expect((await fetch(`${apiUrl}/api/health`)).status).toBe(200);
+    }, 300_000);
+  },
+);
