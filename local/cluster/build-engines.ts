@@ -3,6 +3,7 @@
 // a machine without Go is told plainly that the real-engine tests will not run, and passes.
 import { parseArgs } from 'node:util';
 
+import { errorMessage } from '../../functions/src/errors.js';
 import { engineCacheRoot, ensureEngines, findGo } from './engines.js';
 
 const { values } = parseArgs({ options: { 'if-go': { type: 'boolean', default: false } } });
@@ -22,7 +23,7 @@ if (values['if-go'] && process.env.REAL_ENGINES === 'skip') {
     for (const line of engines.versions) console.log(`engines: ${line}`);
     console.log(`engines: ready after ${Math.round((Date.now() - started) / 1000)} s`);
   } catch (error) {
-    console.error(`engines: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`engines: ${errorMessage(error)}`);
     // Under npm test the real-engine tests then fail with this reason; the others still run.
     if (!values['if-go']) process.exitCode = 1;
   }

@@ -34,8 +34,8 @@ async function openssl(args: string[], cwd: string): Promise<void> {
     await execFileAsync('openssl', args, { cwd });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error('openssl is not installed (apt-get install openssl)');
-    throw new Error(`openssl ${args[0]} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    if (code === 'ENOENT') throw new Error('openssl is not installed (apt-get install openssl)', { cause: error });
+    throw new Error(`openssl ${args[0]} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`, { cause: error });
   }
 }
 

@@ -314,7 +314,7 @@ async function buildLock(cacheRoot: string, log: (message: string) => void): Pro
       return () => void rm(lock, { recursive: true, force: true });
     } catch {
       const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
-      let alive = false;
+      let alive: boolean;
       try {
         process.kill(owner, 0);
         alive = owner > 0;
