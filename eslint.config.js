@@ -17,6 +17,7 @@ export default tseslint.config(
     plugins: { 'simple-import-sort': simpleImportSort },
     rules: {
       eqeqeq: 'error',
+      'no-duplicate-imports': ['error', { allowSeparateTypeImports: true }],
       // One error-narrowing helper (errorMessage), not copies of the same conditional.
       'no-restricted-syntax': [
         'error',

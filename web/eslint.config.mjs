@@ -24,6 +24,7 @@ export default tseslint.config(
       // them changes UI behaviour, so it is a warning until that is done on purpose.
       'react-hooks/set-state-in-effect': 'warn',
       eqeqeq: ['error', 'always'],
+      'no-duplicate-imports': ['error', { allowSeparateTypeImports: true }],
       // One error-narrowing helper (errorMessage), not copies of the same conditional.
       'no-restricted-syntax': [
         'error',

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 import { TaskProducer } from '../../functions/src/queue/producer.js';
+import { placeholderValue } from '../../functions/src/queue/records.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { redisKeys } from '../../functions/src/redis/keys.js';
@@ -44,7 +45,7 @@ async function submitAndWait(
     const response = await fetch(`${apiUrl}/api/values/current?limit=5`, { signal: AbortSignal.timeout(5000) });
     const values = (await response.json()) as Record<string, string>;
     const value = values[key];
-    if (value !== undefined && value !== 'Nothing yet!') return performance.now() - started;
+    if (value !== undefined && value !== placeholderValue) return performance.now() - started;
     await sleep(2);
   }
   throw new Error(`F(${index}) not visible within ${timeoutMs} ms`);

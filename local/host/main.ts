@@ -14,8 +14,7 @@ import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 
 import { type Config, loadConfig } from '../../functions/src/config.js';
-import { ConfigError } from '../../functions/src/errors.js';
-import { errorMessage } from '../../functions/src/errors.js';
+import { ConfigError, errorMessage } from '../../functions/src/errors.js';
 import { createFunctionApp, type FunctionApp } from '../../functions/src/function-app.js';
 import { selectedFunctionNames } from '../../functions/src/function-selection.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';

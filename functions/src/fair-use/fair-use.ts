@@ -3,10 +3,11 @@
 // (the load test, the benchmarks) presents OPERATOR_TOKEN and is not metered.
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import type { HttpRequest } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { Redis } from 'ioredis';
 
 import { errorMessage } from '../errors.js';
+import { jsonError } from '../http/responses.js';
 import { defineQueueCommands } from '../queue/scripts.js';
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
@@ -103,11 +104,12 @@ export class FairUse {
 }
 
 /** The 429 answer: JSON with the wait, and Retry-After in whole seconds. */
-export function tooManyRequests(retryAfterMs: number): { status: number; jsonBody: unknown; headers: Record<string, string> } {
+export function tooManyRequests(retryAfterMs: number): HttpResponseInit {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return {
-    status: 429,
-    jsonBody: { error: `too many requests from this client; try again in ${seconds} s`, retryAfterSeconds: seconds },
-    headers: { 'cache-control': 'no-store', 'retry-after': String(seconds) },
-  };
+  return jsonError(
+    429,
+    `too many requests from this client; try again in ${seconds} s`,
+    { 'retry-after': String(seconds) },
+    { retryAfterSeconds: seconds },
+  );
 }

@@ -9,6 +9,7 @@ import type { HttpMethod, HttpRequest, HttpResponseInit } from '@azure/functions
 
 import { headerRecord } from './header-record.js';
 import type { HttpFunction } from './responses.js';
+import { jsonError } from './responses.js';
 
 /** What {@link withBrowserPolicy} needs to know about one function. */
 export interface BrowserPolicyOptions {
@@ -25,9 +26,7 @@ export const corsMaxAgeSeconds = 600;
 
 const safeMethods: readonly string[] = ['GET', 'HEAD', 'OPTIONS'];
 
-function errorAnswer(status: number, error: string, headers: Record<string, string> = {}): HttpResponseInit {
-  return { status, jsonBody: { error }, headers: { 'cache-control': 'no-store', ...headers } };
-}
+const errorAnswer = jsonError;
 
 /** The host the browser addressed: the first X-Forwarded-Host, else Host, normalised with the origin's scheme. */
 function addressedHost(request: HttpRequest, scheme: string): string | undefined {

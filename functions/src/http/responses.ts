@@ -1,12 +1,21 @@
 // Maps results and errors to HTTP responses: JSON always, internals never.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import { DependencyUnavailableError, InvalidInputError } from '../errors.js';
-import { errorMessage } from '../errors.js';
+import { DependencyUnavailableError, errorMessage, InvalidInputError } from '../errors.js';
 
 /** A JSON response with no caching (values change while tasks run). */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return { status, jsonBody: body, headers: { 'cache-control': 'no-store', ...headers } };
+}
+
+/** The one JSON error shape: `{ "error": message, ...extra }`, not cached. */
+export function jsonError(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
+): HttpResponseInit {
+  return json(status, { error: message, ...extra }, headers);
 }
 
 /** Turns any error into a client-safe JSON error; unexpected ones are logged with context. */

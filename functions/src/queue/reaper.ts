@@ -5,8 +5,7 @@ import type { Redis } from 'ioredis';
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { parseHeartbeat } from './records.js';
-import { defineQueueCommands } from './scripts.js';
-import { redeliveryKeys } from './scripts.js';
+import { defineQueueCommands, redeliveryKeys } from './scripts.js';
 
 /** Counts from one pass of {@link Reaper.requeueExpired}. */
 export interface RequeueCounts {
