@@ -50,6 +50,6 @@ export default tseslint.config(
   {
     // Plain Node scripts (not type-checked): Node's globals.
     files: ['**/*.mjs'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
   },
 );

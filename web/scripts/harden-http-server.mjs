@@ -54,6 +54,31 @@ export function readServerLimits(env) {
   return limits;
 }
 
+/**
+ * Checks the /api proxy's settings (API_URL, API_TIMEOUT_MS, API_MAX_BODY_BYTES) at start, so a
+ * bad one stops the server with a message naming it instead of being ignored per request.
+ * @param {Record<string, string | undefined>} env
+ */
+export function checkProxySettings(env) {
+  for (const name of ['API_TIMEOUT_MS', 'API_MAX_BODY_BYTES']) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole number above 0, got "${raw}"`);
+  }
+  const url = env.API_URL;
+  if (url !== undefined && url !== '') {
+    let parsed;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol))
+      throw new Error(`API_URL must be an http(s) URL like http://api, got "${url}"`);
+  }
+}
+
 /** Methods Next routes (next/dist/server/web/http.js HTTP_METHODS); any other gets 405 here. */
 export const routedMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH']);
 export const allowHeader = 'GET, HEAD, OPTIONS, POST';

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { installServerLimits, readServerLimits } from './harden-http-server.mjs';
+import { checkProxySettings, installServerLimits, readServerLimits } from './harden-http-server.mjs';
 
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 // In the image this script sits beside server.js (web/scripts/ inside the standalone tree, static
@@ -36,6 +36,7 @@ process.env.PORT ??= '3000';
 let limits;
 try {
   limits = readServerLimits(process.env);
+  checkProxySettings(process.env);
 } catch (error) {
   console.error(`[web] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

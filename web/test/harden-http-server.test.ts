@@ -32,11 +32,11 @@ interface HardenModule {
   defaultServerLimits: Readonly<ServerLimits>;
   forwardedFromConnectionKey: symbol;
   readServerLimits: (env: Record<string, string | undefined>) => ServerLimits;
+  checkProxySettings: (env: Record<string, string | undefined>) => void;
 }
 const launcherModule = new URL('../scripts/harden-http-server.mjs', import.meta.url).href;
-const { createHardenedServer, defaultServerLimits, forwardedFromConnectionKey, readServerLimits } = (await import(
-  launcherModule
-)) as HardenModule;
+const { checkProxySettings, createHardenedServer, defaultServerLimits, forwardedFromConnectionKey, readServerLimits } =
+  (await import(launcherModule)) as HardenModule;
 
 /** Small limits so the tests run in seconds; the bounds below are stated in terms of these. */
 const limits = {
@@ -235,6 +235,11 @@ describe('web server settings', () => {
       idleTimeoutMs: 7000,
     });
     expect(() => readServerLimits({ WEB_REQUEST_TIMEOUT_MS: 'soon' })).toThrow(/WEB_REQUEST_TIMEOUT_MS/);
+    // The /api proxy's settings are checked at start too, never ignored per request.
+    expect(() => checkProxySettings({ API_TIMEOUT_MS: '10s' })).toThrow(/API_TIMEOUT_MS/);
+    expect(() => checkProxySettings({ API_MAX_BODY_BYTES: '-1' })).toThrow(/API_MAX_BODY_BYTES/);
+    expect(() => checkProxySettings({ API_URL: 'api:7071' })).toThrow(/API_URL/);
+    expect(() => checkProxySettings({ API_TIMEOUT_MS: '5000', API_URL: 'http://api' })).not.toThrow();
     expect(() => readServerLimits({ WEB_IDLE_TIMEOUT_MS: '-1' })).toThrow(/WEB_IDLE_TIMEOUT_MS/);
     expect(() => readServerLimits({ WEB_HEADERS_TIMEOUT_MS: '9000', WEB_REQUEST_TIMEOUT_MS: '5000' })).toThrow(
       /WEB_HEADERS_TIMEOUT_MS \(9000\) must not exceed WEB_REQUEST_TIMEOUT_MS/,
