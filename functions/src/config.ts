@@ -37,7 +37,10 @@ export const settingsSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default(''),
   /** How long a popped task may go without completing before it is requeued. @defaultValue 30000 */
   LEASE_MS: wholeNumber(100, 3_600_000).default(30_000),
-  /** Deliveries lost (lease expired) before a task is moved to `failed`. @defaultValue 3 */
+  /**
+   * Failed deliveries (expired leases and failed invocations) before an index moves to `failed`;
+   * a task handed back unstarted does not count. @defaultValue 3
+   */
   MAX_ATTEMPTS: wholeNumber(1, 100).default(3),
   /** Entries the list trigger pops per poll (`maxBatchSize`). @defaultValue 1000 */
   WORKER_MAX_BATCH_SIZE: wholeNumber(1, 10_000).default(1000),

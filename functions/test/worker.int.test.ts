@@ -87,7 +87,8 @@ describe('worker', () => {
   });
 
   it('holds no more popped work than it can finish well within its lease, giving the rest back unstarted', async () => {
-    const indices = Array.from({ length: 60 }, (_, i) => 500_000 + i);
+    // Estimated well past a quarter of the lease in all (~12 ms each on the BigInt model).
+    const indices = Array.from({ length: 100 }, (_, i) => 900_000 + i);
     const entries = await popQueued(indices);
     const budget = new WorkBudget({ budgetMs: leaseMs / 4 });
     const before = await counters();
@@ -104,12 +105,12 @@ describe('worker', () => {
     stack.startWorker();
     await eventually(
       async () => ((await storedCount(stack.redis, k(), indices)) === indices.length ? true : undefined),
-      20_000,
+      60_000,
       'every index computed',
     );
     await stack.stopWorker();
     expect((await counters()).leaseExpired).toBe(before.leaseExpired);
-  });
+  }, 90_000);
 
   it('treats only store outages as transient: a bad index fails without retries', async () => {
     const consumer = Object.create(stack.services.consumer) as TaskConsumer;

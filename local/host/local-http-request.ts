@@ -26,8 +26,8 @@ const HeadersBase: new () => HeaderMethods = Headers;
  * A fetch Headers over the request headers Node's parser already checked and lower-cased.
  * `get` and `has` read that record directly; anything else (iteration, changes) first copies it
  * into the real Headers underneath, once, and from then on everything is the real Headers.
- * Building a Headers per request validated every name and value again (~5 % of the API's CPU
- * per POST, perf on this machine), though handlers only ever `get` a few of them.
+ * Building a Headers per request validated every name and value again (a measurable share of
+ * the API's CPU per POST: README, Measured), though handlers only ever `get` a few of them.
  */
 export class ParsedHeaders extends HeadersBase {
   #record: Readonly<Record<string, string>> | undefined;

@@ -95,8 +95,7 @@ export class RuntimeSettingsError extends Error {
  * machine's cores with Redis, Postgres and the API, so more CPU-bound workers than cores only
  * slow each other (and Redis) down. One per core: workers run at nice 10, so while submissions
  * pour in the API and the stores take the CPU they need, and once they stop the workers use
- * every core. (With cores - 1 on this 2-core machine a 20,000-task load test drained 12 s after
- * its last submission with one core idle; with one per core, 5-6 s.)
+ * every core. (Cores - 1 left a core idle during the drain after a load test: README, Measured.)
  */
 export function deriveWorkerCap(cores: number, override: number | undefined): { cap: number; reason: string } {
   if (override !== undefined) return { cap: override, reason: `LOCAL_MAX_WORKERS=${override}` };

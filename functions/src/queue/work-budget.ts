@@ -14,11 +14,12 @@ export interface WorkBudgetOptions {
   sliceMs?: number;
 }
 
-// Fast doubling on BigInt, F(n) with its decimal string, measured here: 2.4 ms at 10^5, 52 ms
-// at 10^6, ~900 ms at 10^7 (TOOLCHAIN.md) ≈ 8.3e-7 · n^1.3 ms. A faster library or a busy
-// machine changes the factor, not the shape; `slowdown` learns the factor from real runs.
-const modelFactor = 8.3e-7;
-const modelExponent = 1.3;
+// The time to compute F(n) and its bytes (what the worker stores) on BigInt, the slower engine,
+// so admission errs on the safe side: about 5.6e-8 · n^1.4 ms (fitted to `npm run bench --
+// --only storage`; README, Measured). A faster library or a busy machine changes the factor, not
+// the shape; `slowdown` learns the factor from real runs.
+const modelFactor = 5.6e-8;
+const modelExponent = 1.4;
 const perTaskOverheadMs = 0.02;
 
 /** Admission and pacing of this process's computes. */

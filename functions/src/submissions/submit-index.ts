@@ -50,12 +50,9 @@ export function createSubmitter(
   enqueue: (indexKeys: string[]) => Promise<EnqueueStatus[]>,
   options: SubmitterOptions,
 ): Submitter {
-  // One log statement in flight: the next batch fills while it runs. With the earlier
-  // three-statement transaction held across the Redis call, two in flight were best (machine
-  // Postgres: 1 → 2,900 req/s, 2 → 3,900–4,500). With one autocommit statement a batch turns
-  // over fast, and a second in flight only splits the waiting submissions into smaller
-  // batches: more statements per submission (PGlite A/B on this machine, 50 concurrent
-  // submitters: ~10 submissions per statement with two in flight, ~16 with one).
+  // One log statement in flight: the next batch fills while it runs. With one autocommit
+  // statement a batch turns over fast, and a second in flight would only split the waiting
+  // submissions into smaller batches: more statements per submission for the same work.
   const logs = new Batcher<LogEntry, LogResult>(async (entries) => (await store()).log(entries), {
     maxConcurrentBatches: options.concurrentLogs ?? 1,
     maxBatchSize: 1000,
