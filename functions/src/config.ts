@@ -96,6 +96,12 @@ export const settingsSchema = z.object({
    * @defaultValue unset (nobody is exempt)
    */
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Port of this process's Prometheus endpoint (`GET /metrics`), which the Gateway does not
+   * route; 0 serves none. On AKS every pod uses 9464 (its own address); locally the api gets
+   * 9464 and workers none, as several share one machine. @defaultValue 0
+   */
+  METRICS_PORT: wholeNumber(0, 65_535).default(0),
 });
 
 /** Names the platform (Functions host, Kubernetes, node-postgres) reads; not ours to validate. */
@@ -143,6 +149,7 @@ export interface Config {
   fairUseBurst: number;
   fairUseRatePerSecond: number;
   operatorToken: string | undefined;
+  metricsPort: number;
 }
 
 /** Validates `env` and returns a frozen Config, or throws a ConfigError naming each bad variable. */
@@ -178,5 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     fairUseBurst: settings.FAIR_USE_BURST,
     fairUseRatePerSecond: settings.FAIR_USE_RATE_PER_SECOND,
     operatorToken: settings.OPERATOR_TOKEN,
+    metricsPort: settings.METRICS_PORT,
   });
 }

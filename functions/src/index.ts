@@ -3,7 +3,9 @@ import azf from '@azure/functions';
 
 import { loadConfig } from './config.js';
 import { stopEventHub } from './functions/events.js';
+import { exposeMetrics, servesApi } from './observability/expose-metrics.js';
 import { buildRegistrations } from './registrations.js';
+import { getServices } from './services.js';
 
 // @azure/functions is CommonJS; under ESM its classes come from the default export.
 const { app, trigger } = azf;
@@ -35,5 +37,15 @@ for (const registration of buildRegistrations(loadConfig())) {
   }
 }
 
-// Under the real host, stop the shared event reader when the app shuts down.
-app.hook.appTerminate(() => stopEventHub());
+// METRICS_PORT (9464 on AKS): Prometheus text on the pod's own port, which the Gateway does not route.
+const metricsServer = exposeMetrics(getServices(), { api: servesApi() }).catch((error: unknown) => {
+  console.error(`metrics: could not serve on METRICS_PORT (${error instanceof Error ? error.message : String(error)})`);
+  return undefined;
+});
+
+// Under the real host, stop the shared event reader and the metrics server when the app shuts down.
+app.hook.appTerminate(async () => {
+  await stopEventHub();
+  const server = await metricsServer;
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+});

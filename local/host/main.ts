@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 
 import { loadConfig } from '../../functions/src/config.js';
 import { stopEventHub } from '../../functions/src/functions/events.js';
+import { exposeMetrics } from '../../functions/src/observability/expose-metrics.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
   buildRegistrations,
@@ -73,6 +74,12 @@ async function main(): Promise<void> {
       ? lists.map((r) => startListPoller(r, pollerClient, log))
       : [];
   const timerJobs = timers.map((r) => startTimer(r, log));
+  // METRICS_PORT (0: none): on the interface the HTTP functions use, like the pod's port on AKS.
+  const metricsServer = await exposeMetrics(services, {
+    api: http.some((r) => r.name === 'submit-value'),
+    host,
+    log: (message) => log({ level: 'warning', source: 'metrics', message }),
+  });
 
   const lines = ['Functions (local host):'];
   for (const r of http) lines.push(`  ${r.name}: [${r.methods.join(',')}] http://${host}:${port}/api/${r.route}`);
@@ -81,6 +88,7 @@ async function main(): Promise<void> {
       `  ${r.name}: redisListTrigger on "${r.trigger.key}" (batch ${r.trigger.maxBatchSize}, every ${r.trigger.pollingIntervalInMs} ms${strict ? ", strict: the extension's loop" : ''})`,
     );
   for (const r of timers) lines.push(`  ${r.name}: timerTrigger "${r.schedule}"`);
+  if (metricsServer) lines.push(`  metrics: http://${host}:${config.metricsPort}/metrics`);
   process.stdout.write(`${lines.join('\n')}\nHost started\n`);
 
   let stopping = false;
@@ -93,6 +101,8 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
     await closed;
+    metricsServer?.closeAllConnections();
+    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     await stopEventHub();
     await pollerClient?.quit().catch(() => undefined);
     await services.close();

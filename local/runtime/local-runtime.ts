@@ -54,6 +54,8 @@ export interface LocalRuntimeOptions {
 /** A running local runtime. */
 export interface LocalRuntime {
   apiUrl: string;
+  /** The api's Prometheus endpoint (`…/metrics`). */
+  apiMetricsUrl: string;
   webUrl: string | undefined;
   runtimeUrl: string;
   /** The operator credential the functions accept (OPERATOR_TOKEN): not metered by fair use. */
@@ -164,13 +166,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     say(host.kind === 'func' ? 'Azure Functions Core Tools found: running func start' : 'running the local Functions host');
     const apiPort = await freePort(settings.apiPort, onBusy);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const apiMetricsPort = await freePort(settings.apiMetricsPort, onBusy);
     const api = new ManagedProcess(
       {
         name: 'api',
         command: host.command,
         args: host.args(apiPort, options.quietApi ?? false),
         cwd: root,
-        env: { ...functionsEnv, ...functionSelection(split.api) },
+        env: { ...functionsEnv, ...functionSelection(split.api), METRICS_PORT: String(apiMetricsPort) },
         fix: 'read the lines above (a bad setting is named there); after changing code run npm run build',
         ready: () => httpAnswers(`${apiUrl}/api/health`),
         readyTimeoutMs: 90_000,
@@ -192,7 +195,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           command: host.command,
           args: [],
           cwd: root,
-          env: { ...functionsEnv, ...functionSelection(split.worker) },
+          // On AKS each worker pod serves :9464 on its own address; here they share one, so none does.
+          env: { ...functionsEnv, ...functionSelection(split.worker), METRICS_PORT: '0' },
           fix: 'read the lines above; the worker runs the same build as the api (npm run build)',
           readyWhenPrinted: 'Host started',
           readyTimeoutMs: 60_000,
@@ -335,6 +339,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     return {
       apiUrl,
+      apiMetricsUrl: `http://127.0.0.1:${apiMetricsPort}/metrics`,
       operatorToken: functionsEnv.OPERATOR_TOKEN,
       webUrl,
       runtimeUrl: status.url,

@@ -53,6 +53,11 @@ export function eventHub(services: Services = getServices()): EventHub {
   return hub.hub;
 }
 
+/** Event streams this process has open (the `fib_event_streams_open` gauge). */
+export function openEventStreams(): number {
+  return hub?.hub.size ?? 0;
+}
+
 /** Stops the process's hub, if one runs (host shutdown). */
 export async function stopEventHub(): Promise<void> {
   const current = hub;

@@ -3,6 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 
 import type { Config } from '../config.js';
 import { useFibonacciEngine } from '../fib/fibonacci-engine.js';
+import { appMetrics } from '../observability/metrics.js';
 import { processTask } from '../queue/process-task.js';
 import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
@@ -16,6 +17,7 @@ export async function fibWorker(entry: unknown, context: InvocationContext): Pro
     budget: services.workBudget,
     maxIndex: services.config.maxIndex,
     log: (message) => context.warn(message),
+    observe: (outcome, computeSeconds) => appMetrics().observeTask(outcome, computeSeconds),
   });
 }
 

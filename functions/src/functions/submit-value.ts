@@ -4,7 +4,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { errorMessage, SubmissionUnavailableError } from '../errors.js';
 import { indexCost, tooManyRequests } from '../fair-use/fair-use.js';
 import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
-import { handleErrors, json } from '../http/responses.js';
+import { handleErrors, type HttpFunction, json } from '../http/responses.js';
+import { appMetrics } from '../observability/metrics.js';
 import type { Registration } from '../registration-types.js';
 import { getServices } from '../services.js';
 import { checkSubmissionBody } from '../validation/index-input.js';
@@ -51,10 +52,20 @@ export async function submitValue(request: HttpRequest, context: InvocationConte
   }
 }
 
+/** Counts every answer by outcome and times it (fib_submissions_total, fib_submit_duration_seconds). */
+function measured(handler: HttpFunction): HttpFunction {
+  return async (request, context) => {
+    const started = performance.now();
+    const response = await handler(request, context);
+    appMetrics().observeSubmission(response.status ?? 200, (performance.now() - started) / 1000);
+    return response;
+  };
+}
+
 export const registration = (): Registration => ({
   kind: 'http',
   name: 'submit-value',
   methods: ['POST'],
   route: 'values',
-  handler: handleErrors(submitValue),
+  handler: measured(handleErrors(submitValue)),
 });

@@ -17,6 +17,8 @@ export interface ProcessTaskOptions {
   budget: WorkBudget;
   maxIndex: number;
   log: (message: string) => void;
+  /** Told of each computed task (with its compute time) and each failed invocation. */
+  observe?: (outcome: 'computed' | 'failed', computeSeconds?: number) => void;
 }
 
 /**
@@ -48,11 +50,15 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
     claimed = await withRetry(() => consumer.claim(checked.key, leaseKeeper.deadline()), retry);
     if (!claimed) return 'duplicate';
     leaseKeeper.hold(checked.key);
+    const computeStarted = performance.now();
     const result = await budget.compute(checked.index, () => computeFibonacci(checked.index));
+    const computeSeconds = (performance.now() - computeStarted) / 1000;
     await withRetry(() => consumer.complete(checked.key, result), retry);
     computed = true;
+    options.observe?.('computed', computeSeconds);
     return 'computed';
   } catch (error) {
+    options.observe?.('failed');
     await consumer
       .giveBack(checked.key, true)
       .catch((giveBackError: unknown) =>
