@@ -14,6 +14,7 @@ import { DataDirectory } from './data-dir-lock.js';
 import { functionSelection, hostCommand, httpAnswers, planFunctions, workerLivenessProbe } from './functions-processes.js';
 import { LocalScaler } from './local-scaler.js';
 import { ManagedProcess, type ProcessEvents } from './managed-process.js';
+import { readMetricsApiTrigger } from './metrics-api-trigger.js';
 import { ensureOperatorToken } from './operator-token.js';
 import { freePort } from './ports.js';
 import { startEmbeddedPostgres } from './postgres.js';
@@ -239,6 +240,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const localScaler = new LocalScaler({
         spec,
         readQueueLength: () => client.llen(tasksKey),
+        // The pending-work trigger(s): the manifest's URL, asked of the local api.
+        readMetricsApiValues: () =>
+          Promise.all((spec.metricsApiTriggers ?? []).map((trigger) => readMetricsApiTrigger(trigger, apiUrl))),
         startWorker: () => {
           const worker = startWorkerProcess();
           return {
@@ -259,7 +263,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         log(
           'scaler',
           `KEDA rules from ${settings.scaledObjectPath}: workers ${spec.minReplicaCount}..${spec.maxReplicaCount}, ` +
-            `ceil(LLEN ${tasksKey} / ${spec.listLength}), active when > ${spec.activationListLength}, polling ${spec.pollingIntervalSeconds} s, ` +
+            `ceil(LLEN ${tasksKey} / ${spec.listLength}), active when > ${spec.activationListLength}` +
+            (spec.metricsApiTriggers ?? [])
+              .map(
+                (t) =>
+                  `; ceil(${t.valueLocation} of ${new URL(t.url).pathname} / ${t.targetValue}), active when > ${t.activationTargetValue}`,
+              )
+              .join('') +
+            ` (the largest wins), polling ${spec.pollingIntervalSeconds} s, ` +
             `cooldown ${spec.cooldownPeriodSeconds} s, HPA sync ${settings.hpaSyncPeriodSeconds} s; ` +
             `at most ${settings.workerCap} running (${settings.workerCapReason})`,
         );
