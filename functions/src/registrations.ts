@@ -11,6 +11,7 @@ import { registration as health } from './functions/health.js';
 import { registration as recentValues } from './functions/recent-values.js';
 import { registration as redisTopology } from './functions/redis-topology.js';
 import { registration as requeueExpired } from './functions/requeue-expired.js';
+import { registration as retryFailed } from './functions/retry-failed.js';
 import { registration as stats } from './functions/stats.js';
 import { registration as submitValue } from './functions/submit-value.js';
 import { registration as valueByIndex } from './functions/value-by-index.js';
@@ -57,6 +58,7 @@ export function buildRegistrations(config: Readonly<Config>): Registration[] {
     workerLiveness,
     events,
     redisTopology,
+    retryFailed,
   ].map((register) => withPolicy(withInvocationRecord(register(config)), config));
 }
 

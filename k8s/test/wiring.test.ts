@@ -34,6 +34,7 @@ const httpFunctions = [
   'stats',
   'events',
   'redis-topology',
+  'retry-failed',
 ];
 /** Names in AzureFunctionsJobHost__functions__N, in N order (the host runs only these). */
 function selectedFunctions(target: Workload): string[] {

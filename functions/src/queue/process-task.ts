@@ -60,7 +60,7 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
   } catch (error) {
     options.observe?.('failed');
     await consumer
-      .giveBack(checked.key, true)
+      .giveBack(checked.key, true, errorMessage(error))
       .catch((giveBackError: unknown) =>
         options.log(`could not give index ${checked.key} back (${errorMessage(giveBackError)}); its lease expires instead`),
       );
