@@ -125,7 +125,11 @@ export const platformSettingNames: readonly string[] = [
 /** Every environment name the functions app knows: its own settings plus the platform's. */
 export function isKnownSettingName(name: string): boolean {
   return (
-    name in settingsSchema.shape || platformSettingNames.includes(name) || /^AzureFunctionsJobHost__functions__\d+$/.test(name)
+    name in settingsSchema.shape ||
+    platformSettingNames.includes(name) ||
+    /^AzureFunctionsJobHost__functions__\d+$/.test(name) ||
+    // OpenTelemetry's own (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...), read by its SDK.
+    /^OTEL_[A-Z_]+$/.test(name)
   );
 }
 

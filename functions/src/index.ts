@@ -4,6 +4,7 @@ import azf from '@azure/functions';
 import { loadConfig } from './config.js';
 import { stopEventHub } from './functions/events.js';
 import { exposeMetrics, servesApi } from './observability/expose-metrics.js';
+import { startTracing, stopTracing } from './observability/tracing.js';
 import { buildRegistrations } from './registrations.js';
 import { getServices } from './services.js';
 
@@ -13,6 +14,9 @@ const { app, trigger } = azf;
 // HTTP streams: GET /api/events returns a ReadableStream body (server-sent events). Needs
 // @azure/functions >= 4.3 and Functions runtime >= 4.28 (learn.microsoft.com/azure/azure-functions/node-http-stream).
 app.setup({ enableHttpStream: true });
+
+// Traces: exported over OTLP only when the standard OTEL_* variables ask for it (off by default).
+startTracing({ serviceName: servesApi() ? 'fib-api' : 'fib-worker' });
 
 for (const registration of buildRegistrations(loadConfig())) {
   switch (registration.kind) {
@@ -48,4 +52,5 @@ app.hook.appTerminate(async () => {
   await stopEventHub();
   const server = await metricsServer;
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await stopTracing();
 });

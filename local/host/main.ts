@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../functions/src/config.js';
 import { stopEventHub } from '../../functions/src/functions/events.js';
 import { exposeMetrics } from '../../functions/src/observability/expose-metrics.js';
+import { startTracing, stopTracing } from '../../functions/src/observability/tracing.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
   buildRegistrations,
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   const lists = registrations.filter((r): r is RedisListRegistration => r.kind === 'redisList');
   const timers = registrations.filter((r): r is TimerRegistration => r.kind === 'timer');
   const services = getServices();
+  // Traces over OTLP only when the OTEL_* variables ask for it, as under the real host (index.ts).
+  startTracing({ serviceName: http.some((r) => r.name === 'submit-value') ? 'fib-api' : 'fib-worker' });
 
   // Only the functions that use the submissions store open Postgres (a worker never does).
   if (http.some((r) => functionsUsingPostgres.includes(r.name))) {
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
     await stopEventHub();
     await pollerClient?.quit().catch(() => undefined);
     await services.close();
+    await stopTracing();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -19,6 +19,8 @@ export interface ProcessTaskOptions {
   log: (message: string) => void;
   /** Told of each computed task (with its compute time) and each failed invocation. */
   observe?: (outcome: 'computed' | 'failed', computeSeconds?: number) => void;
+  /** Runs each step (claim, compute, store) in a span of that name. @defaultValue no spans */
+  span?: <T>(name: 'queue.claim' | 'fib.compute' | 'queue.store', step: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
     return 'invalid';
   }
   const { budget, consumer, leaseKeeper } = options;
+  const span = options.span ?? (<T>(_name: string, step: () => Promise<T>) => step());
   const retry = { onRetry: () => leaseKeeper.countRetry() };
   const estimateMs = budget.estimate(checked.index);
   if (!budget.tryAdmit(estimateMs)) {
@@ -47,13 +50,13 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
   let claimed = false;
   let computed = false;
   try {
-    claimed = await withRetry(() => consumer.claim(checked.key, leaseKeeper.deadline()), retry);
+    claimed = await span('queue.claim', () => withRetry(() => consumer.claim(checked.key, leaseKeeper.deadline()), retry));
     if (!claimed) return 'duplicate';
     leaseKeeper.hold(checked.key);
     const computeStarted = performance.now();
-    const result = await budget.compute(checked.index, () => computeFibonacci(checked.index));
+    const result = await span('fib.compute', () => budget.compute(checked.index, () => computeFibonacci(checked.index)));
     const computeSeconds = (performance.now() - computeStarted) / 1000;
-    await withRetry(() => consumer.complete(checked.key, result), retry);
+    await span('queue.store', () => withRetry(() => consumer.complete(checked.key, result), retry));
     computed = true;
     options.observe?.('computed', computeSeconds);
     return 'computed';
