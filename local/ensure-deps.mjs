@@ -25,6 +25,7 @@ const systemPackages = [
   },
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'end-to-end tests drive a real browser' },
   { name: 'shellcheck', present: () => onPath('shellcheck'), why: 'deployment tests lint scripts/aks/provision.sh' },
+  { name: 'prometheus', present: () => onPath('prometheus'), why: 'the metrics test scrapes a stack with a real Prometheus' },
 ];
 
 export function onPath(command) {

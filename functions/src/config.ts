@@ -102,6 +102,12 @@ export const settingsSchema = z.object({
    * @defaultValue unset (nobody is exempt)
    */
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Port of this process's Prometheus endpoint (`GET /metrics`), which the Gateway does not
+   * route; 0 serves none. On AKS every pod uses 9464 (its own address); locally the api gets
+   * 9464 and workers none, as several share one machine. @defaultValue 0
+   */
+  METRICS_PORT: wholeNumber(0, 65_535).default(0),
 });
 
 /** Names the platform (Functions host, Kubernetes, node-postgres) reads; not ours to validate. */
@@ -126,7 +132,11 @@ export const platformSettingNames: readonly string[] = [
 /** Every environment name the functions app knows: its own settings plus the platform's. */
 export function isKnownSettingName(name: string): boolean {
   return (
-    name in settingsSchema.shape || platformSettingNames.includes(name) || /^AzureFunctionsJobHost__functions__\d+$/.test(name)
+    name in settingsSchema.shape ||
+    platformSettingNames.includes(name) ||
+    /^AzureFunctionsJobHost__functions__\d+$/.test(name) ||
+    // OpenTelemetry's own (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...), read by its SDK.
+    /^OTEL_[A-Z_]+$/.test(name)
   );
 }
 
@@ -150,6 +160,7 @@ export interface Config {
   fairUseBurst: number;
   fairUseRatePerSecond: number;
   operatorToken: string | undefined;
+  metricsPort: number;
 }
 
 /** Validates `env` and returns a frozen Config, or throws a ConfigError naming each bad variable. */
@@ -185,5 +196,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     fairUseBurst: settings.FAIR_USE_BURST,
     fairUseRatePerSecond: settings.FAIR_USE_RATE_PER_SECOND,
     operatorToken: settings.OPERATOR_TOKEN,
+    metricsPort: settings.METRICS_PORT,
   });
 }

@@ -3,8 +3,11 @@
 import azf from '@azure/functions';
 
 import { loadConfig } from './config.js';
+import { errorMessage } from './errors.js';
 import { createFunctionApp } from './function-app.js';
 import { selectedFunctionNames } from './function-selection.js';
+import { exposeMetrics, servesApi } from './observability/expose-metrics.js';
+import { startTracing, stopTracing } from './observability/tracing.js';
 import { startSelected } from './registrations.js';
 
 // @azure/functions is CommonJS; under ESM its classes come from the default export.
@@ -13,6 +16,9 @@ const { app, trigger } = azf;
 // HTTP streams: GET /api/events returns a ReadableStream body (server-sent events). Needs
 // @azure/functions >= 4.3 and Functions runtime >= 4.28 (learn.microsoft.com/azure/azure-functions/node-http-stream).
 app.setup({ enableHttpStream: true });
+
+// Traces: exported over OTLP only when the standard OTEL_* variables ask for it (off by default).
+startTracing({ serviceName: servesApi() ? 'fib-api' : 'fib-worker' });
 
 // A bad setting throws here: the worker reports it and the host stays up with no functions
 // (the local host reproduces that).
@@ -43,5 +49,17 @@ for (const registration of startSelected(functionApp, selectedFunctionNames(proc
   }
 }
 
-// Under the real host: close every client, pool, timer and reader the app opened.
-app.hook.appTerminate(() => functionApp.close());
+// METRICS_PORT (9464 on AKS): Prometheus text on the pod's own port, which the Gateway does not route.
+const metricsServer = exposeMetrics(functionApp, { api: servesApi() }).catch((error: unknown) => {
+  console.error(`metrics: could not serve on METRICS_PORT (${errorMessage(error)})`);
+  return undefined;
+});
+
+// Under the real host: close every client, pool, timer and reader the app opened, the metrics
+// server and the trace exporter.
+app.hook.appTerminate(async () => {
+  await functionApp.close();
+  const server = await metricsServer;
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await stopTracing();
+});

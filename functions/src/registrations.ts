@@ -12,6 +12,7 @@ import { registration as health } from './functions/health.js';
 import { registration as recentValues } from './functions/recent-values.js';
 import { registration as redisTopology } from './functions/redis-topology.js';
 import { registration as requeueExpired } from './functions/requeue-expired.js';
+import { registration as retryFailed } from './functions/retry-failed.js';
 import { registration as stats } from './functions/stats.js';
 import { registration as submitValue } from './functions/submit-value.js';
 import { registration as valueByIndex } from './functions/value-by-index.js';
@@ -55,6 +56,7 @@ const allFunctions: readonly RegisterFunction[] = [
   workerLiveness,
   events,
   redisTopology,
+  retryFailed,
 ];
 
 /** Every function of the app, closing over `app`. Building them opens nothing. */

@@ -78,6 +78,7 @@ describe('registrations', () => {
         'GET worker/live',
         'GET events',
         'GET topology',
+        'POST failed/retry',
       ].sort(),
     );
     expect(new Set(registrations.map((r) => r.name)).size).toBe(registrations.length);

@@ -128,6 +128,11 @@ describe.each(overlays)('overlay %s', (overlay) => {
     expect(allowed(impostor, api, 8080)).toBe(false);
   });
 
+  it('lets the KEDA operator read /api/stats on the api (its metrics-api trigger), not the worker', () => {
+    for (const source of [kedaAddOn, kedaHelm]) expect(allowed(source, api, 8080)).toBe(true);
+    for (const source of [kedaAddOn, kedaHelm]) expect(allowed(source, worker, 8080)).toBe(false);
+  });
+
   it('allows web -> api for server-side calls but nothing -> worker', () => {
     expect(allowed(web, api, 8080)).toBe(true);
     for (const source of [api, web, redis, unlabelled]) expect(allowed(source, worker, 8080)).toBe(false);

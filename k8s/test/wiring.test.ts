@@ -119,9 +119,21 @@ describe.each(overlays)('overlay %s', (overlay) => {
       expect(target.name).toBe('worker');
       const worker = workload(objects, target.name);
       const [trigger, ...moreTriggers] = scaled!.spec.triggers;
-      expect(moreTriggers).toEqual([]);
+      expect(moreTriggers.map((t) => t.type)).toEqual(['metrics-api']);
       expect(trigger?.type).toBe('redis');
       expect(trigger?.metadata.listName).toBe(functionsSettings(objects, worker).TASKS_KEY);
+    });
+
+    it('the work-in-flight trigger reads pending from the api Service, one batch per replica, active from 1', () => {
+      const trigger = scaledObjects(objects)[0]!.spec.triggers.find((t) => t.type === 'metrics-api')!;
+      const api = named<{ spec: { ports: { port: number; name?: string }[] } }>(objects, 'Service', 'api');
+      const url = new URL(trigger.metadata.url!);
+      expect(url.hostname).toBe(`api.${appNamespace}.svc.cluster.local`);
+      expect(Number(url.port || 80)).toBe(api.spec.ports.find((p) => p.name === 'http')?.port);
+      expect(url.pathname).toBe('/api/stats');
+      expect(trigger.metadata.valueLocation).toBe('pending');
+      expect(trigger.metadata.activationTargetValue).toBe('0');
+      expect(trigger.metadata.targetValue).toBe(functionsSettings(objects, workload(objects, 'worker')).WORKER_MAX_BATCH_SIZE);
     });
 
     it('KEDA reads the master through the headless Service, fully qualified in the app namespace', () => {

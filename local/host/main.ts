@@ -17,6 +17,8 @@ import { type Config, loadConfig } from '../../functions/src/config.js';
 import { ConfigError, errorMessage } from '../../functions/src/errors.js';
 import { createFunctionApp, type FunctionApp } from '../../functions/src/function-app.js';
 import { selectedFunctionNames } from '../../functions/src/function-selection.js';
+import { exposeMetrics } from '../../functions/src/observability/expose-metrics.js';
+import { startTracing, stopTracing } from '../../functions/src/observability/tracing.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
   type HttpRegistration,
@@ -58,6 +60,8 @@ async function main(): Promise<void> {
   const lists = registrations.filter((r): r is RedisListRegistration => r.kind === 'redisList');
   const timers = registrations.filter((r): r is TimerRegistration => r.kind === 'timer');
   const services = app?.services;
+  // Traces over OTLP only when the OTEL_* variables ask for it, as under the real host (index.ts).
+  startTracing({ serviceName: http.some((r) => r.name === 'submit-value') ? 'fib-api' : 'fib-worker' });
 
   // Only the functions that use the submissions store open Postgres (a worker never does).
   if (services && http.some((r) => functionsUsingPostgres.includes(r.name))) {
@@ -88,6 +92,14 @@ async function main(): Promise<void> {
       ? lists.map((r) => startListPoller(r, pollerClient, log))
       : [];
   const timerJobs = timers.map((r) => startTimer(r, log));
+  // METRICS_PORT (0: none): on the interface the HTTP functions use, like the pod's port on AKS.
+  const metricsServer = app
+    ? await exposeMetrics(app, {
+        api: http.some((r) => r.name === 'submit-value'),
+        host,
+        log: (message) => log({ level: 'warning', source: 'metrics', message }),
+      })
+    : undefined;
 
   const lines = ['Functions (local host):'];
   for (const r of http) lines.push(`  ${r.name}: [${r.methods.join(',')}] http://${host}:${port}/api/${r.route}`);
@@ -96,6 +108,7 @@ async function main(): Promise<void> {
       `  ${r.name}: redisListTrigger on "${r.trigger.key}" (batch ${r.trigger.maxBatchSize}, every ${r.trigger.pollingIntervalInMs} ms${strict ? ", strict: the extension's loop" : ''})`,
     );
   for (const r of timers) lines.push(`  ${r.name}: timerTrigger "${r.schedule}"`);
+  if (metricsServer && config) lines.push(`  metrics: http://${host}:${config.metricsPort}/metrics`);
   process.stdout.write(`${lines.join('\n')}\nHost started\n`);
 
   let stopping = false;
@@ -112,8 +125,11 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     server?.closeAllConnections();
     await closed;
+    metricsServer?.closeAllConnections();
+    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     await pollerClient?.quit().catch(() => undefined);
     await appClosed;
+    await stopTracing();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

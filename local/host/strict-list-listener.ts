@@ -159,10 +159,7 @@ export function startStrictListListener(
         client = await connect();
       } catch (error) {
         const delay = Math.min(2000 * 2 ** attempt, 120_000) * (0.8 + Math.random() * 0.4);
-        say(
-          'error',
-          `the listener was unable to start (${errorMessage(error)}); retrying in ${Math.round(delay)} ms`,
-        );
+        say('error', `the listener was unable to start (${errorMessage(error)}); retrying in ${Math.round(delay)} ms`);
         await sleep(delay, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
     }

@@ -14,6 +14,7 @@ import { DataDirectory } from './data-dir-lock.js';
 import { functionSelection, hostCommand, httpAnswers, planFunctions, workerLivenessProbe } from './functions-processes.js';
 import { LocalScaler, type ReplicasSource } from './local-scaler.js';
 import { ManagedProcess, type ProcessEvents } from './managed-process.js';
+import { readMetricsApiTrigger } from './metrics-api-trigger.js';
 import { ensureOperatorToken } from './operator-token.js';
 import { freePort } from './ports.js';
 import { startEmbeddedPostgres } from './postgres.js';
@@ -60,6 +61,8 @@ export interface LocalRuntimeOptions {
 /** A running local runtime. */
 export interface LocalRuntime {
   apiUrl: string;
+  /** The api's Prometheus endpoint (`…/metrics`). */
+  apiMetricsUrl: string;
   webUrl: string | undefined;
   runtimeUrl: string;
   /** The operator credential the functions accept (OPERATOR_TOKEN): not metered by fair use. */
@@ -170,13 +173,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     say(host.kind === 'func' ? 'Azure Functions Core Tools found: running func start' : 'running the local Functions host');
     const apiPort = await freePort(settings.apiPort, onBusy);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const apiMetricsPort = await freePort(settings.apiMetricsPort, onBusy);
     const api = new ManagedProcess(
       {
         name: 'api',
         command: host.command,
         args: host.args(apiPort, options.quietApi ?? false),
         cwd: root,
-        env: { ...functionsEnv, ...functionSelection(split.api) },
+        env: { ...functionsEnv, ...functionSelection(split.api), METRICS_PORT: String(apiMetricsPort) },
         fix: 'read the lines above (a bad setting is named there); after changing code run npm run build',
         ready: () => httpAnswers(`${apiUrl}/api/health`),
         readyTimeoutMs: 90_000,
@@ -198,7 +202,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           command: host.command,
           args: [],
           cwd: root,
-          env: { ...functionsEnv, ...functionSelection(split.worker) },
+          // On AKS each worker pod serves :9464 on its own address; here they share one, so none does.
+          env: { ...functionsEnv, ...functionSelection(split.worker), METRICS_PORT: '0' },
           fix: 'read the lines above; the worker runs the same build as the api (npm run build)',
           readyWhenPrinted: 'Host started',
           readyTimeoutMs: 60_000,
@@ -242,6 +247,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const localScaler = new LocalScaler({
         spec,
         readQueueLength: () => client.llen(tasksKey),
+        // The pending-work trigger(s): the manifest's URL, asked of the local api.
+        readMetricsApiValues: () =>
+          Promise.all((spec.metricsApiTriggers ?? []).map((trigger) => readMetricsApiTrigger(trigger, apiUrl))),
         startWorker: () => {
           const worker = startWorkerProcess();
           return {
@@ -269,7 +277,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         log(
           'scaler',
           `KEDA rules from ${settings.scaledObjectPath}: workers ${spec.minReplicaCount}..${spec.maxReplicaCount}, ` +
-            `ceil(LLEN ${tasksKey} / ${spec.listLength}), active when > ${spec.activationListLength}, polling ${spec.pollingIntervalSeconds} s, ` +
+            `ceil(LLEN ${tasksKey} / ${spec.listLength}), active when > ${spec.activationListLength}` +
+            (spec.metricsApiTriggers ?? [])
+              .map(
+                (t) =>
+                  `; ceil(${t.valueLocation} of ${new URL(t.url).pathname} / ${t.targetValue}), active when > ${t.activationTargetValue}`,
+              )
+              .join('') +
+            ` (the largest wins), polling ${spec.pollingIntervalSeconds} s, ` +
             `cooldown ${spec.cooldownPeriodSeconds} s, HPA sync ${settings.hpaSyncPeriodSeconds} s; ` +
             `at most ${settings.workerCap} running (${settings.workerCapReason})`,
         );
@@ -349,6 +364,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     return {
       apiUrl,
+      apiMetricsUrl: `http://127.0.0.1:${apiMetricsPort}/metrics`,
       operatorToken: functionsEnv.OPERATOR_TOKEN,
       webUrl,
       runtimeUrl: status.url,

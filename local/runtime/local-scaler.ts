@@ -1,5 +1,6 @@
 // The local stand-in for KEDA + the HPA: every pollingInterval it reads LLEN of the tasks list
-// on the Redis master (as KEDA's redis scaler does) and activates/deactivates the worker
+// on the Redis master (as KEDA's redis scaler does) and the ScaledObject's metrics-api triggers
+// (pending work from the api's /api/stats), and activates/deactivates the worker
 // "Deployment"; every HPA sync period it applies the HPA's rules. That decides `desired` (the
 // Deployment's replicas). It then runs min(desired, cap) worker processes: the cap is what this
 // machine's cores can run, like a cluster whose nodes are full, where the extra pods stay
@@ -34,6 +35,8 @@ export interface ReplicasSource {
 export interface LocalScalerOptions {
   spec: ScalingSpec;
   readQueueLength(): Promise<number>;
+  /** The values of `spec.metricsApiTriggers`, in order. @defaultValue none read */
+  readMetricsApiValues?(): Promise<number[]>;
   startWorker(): WorkerHandle;
   /** Most workers run at once, and why. @defaultValue no cap */
   cap?: { cap: number; reason: string };
@@ -57,6 +60,7 @@ export class LocalScaler {
   private lastActiveTime: number | undefined;
   private isActive = false;
   private queueLength = 0;
+  private metricsApiValues: number[] = [];
   private proposal = 0;
   private lastReason = 'starting';
   private readonly timers: NodeJS.Timeout[] = [];
@@ -93,6 +97,7 @@ export class LocalScaler {
       cap: this.cap.cap,
       capReason: this.cap.reason,
       queueLength: this.queueLength,
+      metricsApiValues: this.metricsApiValues,
       active: this.isActive,
       reason: this.lastReason,
       minReplicaCount: this.spec.minReplicaCount,
@@ -146,17 +151,22 @@ export class LocalScaler {
     return this.chain;
   }
 
-  private async measure(): Promise<number | undefined> {
+  private async measure(): Promise<{ queueLength: number; metricsApiValues: number[] } | undefined> {
     try {
-      const length = await this.options.readQueueLength();
-      if (this.readFailing) this.log('queue length readable again');
+      const [queueLength, metricsApiValues] = await Promise.all([
+        this.options.readQueueLength(),
+        this.options.readMetricsApiValues?.() ?? Promise.resolve([]),
+      ]);
+      if (this.readFailing) this.log('trigger metrics readable again');
       this.readFailing = false;
-      this.queueLength = length;
-      return length;
+      this.queueLength = queueLength;
+      this.metricsApiValues = metricsApiValues;
+      return { queueLength, metricsApiValues };
     } catch (error) {
-      // KEDA keeps the current count when a scaler errors (no fallback configured).
+      // KEDA keeps the current count when a scaler errors (no fallback configured); with one
+      // trigger unreadable we keep it too, rather than scale on the others alone.
       if (!this.readFailing)
-        this.log(`cannot read the queue length (${(error as Error).message}); keeping ${this.desired} desired`);
+        this.log(`cannot read the trigger metrics (${(error as Error).message}); keeping ${this.desired} desired`);
       this.readFailing = true;
       return undefined;
     }
@@ -166,8 +176,8 @@ export class LocalScaler {
 
   /** Reads the real Deployment's replicas (and the queue, for GET /scaler) and follows them. */
   async followSource(source: ReplicasSource): Promise<void> {
-    const queueLength = await this.measure();
-    if (queueLength !== undefined) this.isActive = queueLength > this.spec.activationListLength;
+    const measured = await this.measure();
+    if (measured !== undefined) this.isActive = measured.queueLength > this.spec.activationListLength;
     let read: { replicas: number; setBy?: string };
     try {
       read = await source.read();
@@ -184,13 +194,22 @@ export class LocalScaler {
     else this.lastReason = why;
   }
 
+  private describe(queueLength: number, metricsApiValues: readonly number[]): string {
+    const others = (this.spec.metricsApiTriggers ?? []).map(
+      (trigger, i) => `, ${trigger.valueLocation} ${metricsApiValues[i] ?? '?'} / ${trigger.targetValue}`,
+    );
+    return `queue ${queueLength} / listLength ${this.spec.listLength}${others.join('')}`;
+  }
+
   /** One KEDA polling pass: activation 0 -> min(1) and deactivation -> 0 after cooldownPeriod. */
   async kedaTick(): Promise<void> {
-    const queueLength = await this.measure();
-    if (queueLength === undefined) return;
+    const measured = await this.measure();
+    if (measured === undefined) return;
+    const { queueLength, metricsApiValues } = measured;
     const step = kedaStep({
       spec: this.spec,
       queueLength,
+      metricsApiValues,
       currentReplicas: this.desired,
       lastActiveTime: this.lastActiveTime,
       now: this.now(),
@@ -200,35 +219,34 @@ export class LocalScaler {
     if (step.replicas !== undefined && step.replicas !== this.desired) {
       const why =
         step.reason === 'activated'
-          ? `KEDA activated: queue ${queueLength} > activationListLength ${this.spec.activationListLength}`
+          ? `KEDA activated: ${this.describe(queueLength, metricsApiValues)} (a trigger above its activation value)`
           : step.reason === 'deactivated'
-            ? `KEDA: queue empty for cooldownPeriod ${this.spec.cooldownPeriodSeconds} s`
+            ? `KEDA: every trigger inactive for cooldownPeriod ${this.spec.cooldownPeriodSeconds} s`
             : `KEDA: ${step.reason}`;
       this.setDesired(step.replicas, why);
     } else if (step.reason === 'cooling down' && this.desired > 0 && this.lastActiveTime !== undefined) {
       // The last change's reason ("activated: queue 1 > 0") would stay up for the whole cooldown.
       const left = Math.max(0, Math.ceil((this.lastActiveTime + this.spec.cooldownPeriodSeconds * 1000 - this.now()) / 1000));
-      this.lastReason = `KEDA: queue empty, cooling down: 0 workers in ${left} s (cooldownPeriod ${this.spec.cooldownPeriodSeconds} s)`;
+      this.lastReason = `KEDA: no trigger active, cooling down: 0 workers in ${left} s (cooldownPeriod ${this.spec.cooldownPeriodSeconds} s)`;
     }
   }
 
   /** One HPA sync: desired = ceil(queue / listLength) with tolerance, windows and policies. */
   async hpaTick(): Promise<void> {
-    const queueLength = await this.measure();
-    if (queueLength === undefined) return;
+    const measured = await this.measure();
+    if (measured === undefined) return;
+    const { queueLength, metricsApiValues } = measured;
     const step = hpaStep({
       spec: this.spec,
       state: this.hpa,
       metricValue: queueLength,
+      metricsApiValues,
       currentReplicas: this.desired,
       now: this.now(),
     });
     this.proposal = step.proposal;
     if (step.replicas !== this.desired) {
-      this.setDesired(
-        step.replicas,
-        `HPA: queue ${queueLength} / listLength ${this.spec.listLength} -> ${step.proposal} (${step.reason})`,
-      );
+      this.setDesired(step.replicas, `HPA: ${this.describe(queueLength, metricsApiValues)} -> ${step.proposal} (${step.reason})`);
     }
   }
 

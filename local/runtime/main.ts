@@ -143,6 +143,7 @@ async function main(): Promise<void> {
   console.log(
     `  API:      ${api}/api  (try: curl -X POST ${api}/api/values -H 'content-type: application/json' -d '{"index":12}')`,
   );
+  console.log(`  Metrics:  ${runtime.apiMetricsUrl.replace('127.0.0.1', 'localhost')}  (Prometheus text; the api's)`);
   console.log(`  Redis:    master ${redis}, replica ${replica}`);
   console.log(`  Postgres: ${runtime.functionsEnv.DATABASE_URL?.replace(/:[^:@/]*@/, ':***@')}`);
   if (cluster) {

@@ -13,6 +13,8 @@ export interface ScalerState {
   cap: number;
   capReason: string;
   queueLength: number;
+  /** The last values of the ScaledObject's metrics-api triggers (pending work), in order. */
+  metricsApiValues?: number[];
   active: boolean;
   reason: string;
   minReplicaCount: number;

@@ -11,6 +11,13 @@
 //   + cooldownPeriod < now -> 0; active -> lastActiveTime = now.
 // - KEDA redis list scaler: metric = LLEN, target AverageValue = listLength (default 5),
 //   active when LLEN > activationListLength (default 0): https://keda.sh/docs/latest/scalers/redis-lists/
+// - KEDA metrics-api scaler: GET url, the number at valueLocation (GJSON path), target
+//   AverageValue = targetValue, active when value > activationTargetValue (default 0):
+//   https://keda.sh/docs/latest/scalers/metrics-api/ (kedacore/keda pkg/scalers/metrics_api_scaler.go).
+// - Several triggers: the ScaledObject is active when any trigger is (kedacore/keda
+//   pkg/scaling/scale_handler.go, getScaledObjectState); the HPA computes a proposal per metric
+//   and takes the largest (kubernetes pkg/controller/podautoscaler/horizontal.go,
+//   computeReplicasForMetrics).
 // - HPA algorithm: https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
 //   and kubernetes pkg/controller/podautoscaler (horizontal.go, replica_calculator.go): tolerance
 //   0.1, sync period 15 s, stabilisation = max (down) / min (up) of recommendations within the
@@ -28,6 +35,18 @@ export interface ScalingRules {
   selectPolicy: 'Max' | 'Min' | 'Disabled';
   policies: ScalingPolicy[];
 }
+/** A `metrics-api` trigger: a number in a JSON document at a URL (here: `pending` of /api/stats). */
+export interface MetricsApiTrigger {
+  type: 'metrics-api';
+  url: string;
+  /** A dotted path into the JSON answer (the subset of GJSON our manifest uses). */
+  valueLocation: string;
+  /** targetValue: the HPA's AverageValue target per replica. */
+  targetValue: number;
+  /** activationTargetValue: the trigger is active when the value is above it. @defaultValue 0 */
+  activationTargetValue: number;
+}
+
 /** What the local scaler reads from the ScaledObject (defaults filled in). */
 export interface ScalingSpec {
   name: string;
@@ -40,6 +59,8 @@ export interface ScalingSpec {
   cooldownPeriodSeconds: number;
   scaleUp: ScalingRules;
   scaleDown: ScalingRules;
+  /** The ScaledObject's `metrics-api` triggers, besides its redis trigger (the fields above). @defaultValue none */
+  metricsApiTriggers?: MetricsApiTrigger[];
 }
 /** The HPA controller's memory of recent recommendations and scale events. */
 export interface HpaState {
@@ -50,6 +71,8 @@ export interface HpaState {
 
 /** KEDA's ScaledObject defaults. */
 export const kedaDefaults = Object.freeze({ pollingInterval: 30, cooldownPeriod: 300, minReplicaCount: 0, maxReplicaCount: 100 });
+/** The metrics-api scaler's defaults. */
+export const metricsApiDefaults = Object.freeze({ activationTargetValue: 0, format: 'json' });
 /** The redis list scaler's defaults. */
 export const redisListDefaults = Object.freeze({ listLength: 5, activationListLength: 0 });
 /** kube-controller-manager defaults: --horizontal-pod-autoscaler-sync-period and -tolerance. */
@@ -139,6 +162,10 @@ export function parseScaledObject(text: string): ScalingSpec {
   const spec = scaledObject.spec ?? {};
   const trigger = (spec.triggers ?? []).find((t) => t.type === 'redis');
   if (!trigger) throw new Error('ScaledObject: no trigger of type redis');
+  const others = (spec.triggers ?? []).filter((t) => t !== trigger);
+  const unsupported = others.filter((t) => t.type !== 'metrics-api').map((t) => t.type);
+  if (unsupported.length > 0)
+    throw new Error(`ScaledObject: the local scaler evaluates redis and metrics-api triggers, not ${unsupported.join(', ')}`);
   const metadata = trigger.metadata ?? {};
   const behavior = spec.advanced?.horizontalPodAutoscalerConfig?.behavior;
   const minReplicaCount = wholeNumber(spec.minReplicaCount, 'minReplicaCount', kedaDefaults.minReplicaCount);
@@ -162,7 +189,41 @@ export function parseScaledObject(text: string): ScalingSpec {
     cooldownPeriodSeconds: wholeNumber(spec.cooldownPeriod, 'cooldownPeriod', kedaDefaults.cooldownPeriod),
     scaleUp: scalingRules(behavior?.scaleUp, defaultScaleUp, 'scaleUp'),
     scaleDown: scalingRules(behavior?.scaleDown, defaultScaleDown, 'scaleDown'),
+    metricsApiTriggers: others.map((t, i) => metricsApiTrigger(t.metadata ?? {}, i)),
   };
+}
+
+function metricsApiTrigger(metadata: Record<string, unknown>, i: number): MetricsApiTrigger {
+  const name = (field: string) => `metrics-api trigger ${i + 1}: ${field}`;
+  const { url, valueLocation } = metadata;
+  if (typeof url !== 'string' || !URL.canParse(url)) throw new Error(`ScaledObject: ${name('url')} must be a URL`);
+  if (typeof valueLocation !== 'string' || !/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(valueLocation))
+    throw new Error(`ScaledObject: ${name('valueLocation')} must be a dotted path like stats.pending`);
+  if ((metadata.format ?? metricsApiDefaults.format) !== 'json') throw new Error(`ScaledObject: ${name('format')} must be json`);
+  const targetValue = wholeNumber(metadata.targetValue, name('targetValue'));
+  if (targetValue < 1) throw new Error(`ScaledObject: ${name('targetValue')} must be >= 1`);
+  return {
+    type: 'metrics-api',
+    url,
+    valueLocation,
+    targetValue,
+    activationTargetValue: wholeNumber(
+      metadata.activationTargetValue,
+      name('activationTargetValue'),
+      metricsApiDefaults.activationTargetValue,
+    ),
+  };
+}
+
+/** The number at `valueLocation` in a metrics-api answer, as KEDA reads it; throws when absent. */
+export function metricsApiValue(answer: unknown, valueLocation: string): number {
+  let value: unknown = answer;
+  for (const part of valueLocation.split('.')) {
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  if (!Number.isFinite(number)) throw new Error(`no number at ${valueLocation}`);
+  return number;
 }
 
 /** The HPA KEDA creates has minReplicas = minReplicaCount, or 1 when that is 0 (KEDA owns 0 <-> 1). */
@@ -178,17 +239,23 @@ export function hpaMinReplicas(spec: ScalingSpec): number {
 export function kedaStep({
   spec,
   queueLength,
+  metricsApiValues = [],
   currentReplicas,
   lastActiveTime,
   now,
 }: {
   spec: ScalingSpec;
   queueLength: number;
+  /** One value per `spec.metricsApiTriggers` entry, in order (a missing one counts as inactive). */
+  metricsApiValues?: readonly number[];
   currentReplicas: number;
   lastActiveTime: number | undefined;
   now: number;
 }): { isActive: boolean; replicas: number | undefined; lastActiveTime: number | undefined; reason: string } {
-  const isActive = queueLength > spec.activationListLength;
+  // Active when any trigger is (KEDA's getScaledObjectState ORs the triggers).
+  const isActive =
+    queueLength > spec.activationListLength ||
+    (spec.metricsApiTriggers ?? []).some((trigger, i) => (metricsApiValues[i] ?? 0) > trigger.activationTargetValue);
   if (isActive) {
     // Trigger active: wake from zero to max(minReplicaCount, 1); always refresh lastActiveTime.
     const replicas =
@@ -280,13 +347,17 @@ export function hpaStep({
   spec,
   state,
   metricValue,
+  metricsApiValues = [],
   currentReplicas,
   now,
   tolerance = hpaControllerDefaults.tolerance,
 }: {
   spec: ScalingSpec;
   state: HpaState;
+  /** The redis trigger's metric (LLEN). */
   metricValue: number;
+  /** One value per `spec.metricsApiTriggers` entry, in order (a missing one proposes nothing). */
+  metricsApiValues?: readonly number[];
   currentReplicas: number;
   now: number;
   tolerance?: number;
@@ -297,7 +368,16 @@ export function hpaStep({
   if (currentReplicas > maxReplicas) return record(maxReplicas, maxReplicas, 'above maxReplicas');
   if (currentReplicas < minReplicas) return record(minReplicas, minReplicas, 'below minReplicas');
 
-  const proposal = hpaMetricReplicas({ metricValue, targetAverageValue: spec.listLength, currentReplicas, tolerance });
+  // One proposal per metric, the largest wins (computeReplicasForMetrics).
+  const proposal = Math.max(
+    hpaMetricReplicas({ metricValue, targetAverageValue: spec.listLength, currentReplicas, tolerance }),
+    ...(spec.metricsApiTriggers ?? []).flatMap((trigger, i) => {
+      const value = metricsApiValues[i];
+      return value === undefined
+        ? []
+        : [hpaMetricReplicas({ metricValue: value, targetAverageValue: trigger.targetValue, currentReplicas, tolerance })];
+    }),
+  );
 
   // Stabilisation: the highest recommendation of the scale-down window and the lowest of the
   // scale-up window bound the result; the raw proposal is recorded for later passes.

@@ -25,6 +25,8 @@ const flag = z
 export const runtimeSettingsSchema = z.object({
   /** Port of the Functions API (the local host or `func start`). @defaultValue 7071 */
   API_PORT: port(7071),
+  /** Port of the api's Prometheus endpoint (`GET /metrics`; workers serve none locally). @defaultValue 9464 */
+  API_METRICS_PORT: port(9464),
   /** Port of the web app. @defaultValue 3000 */
   WEB_PORT: port(3000),
   /** Port of the runtime's status server (`GET /scaler`). @defaultValue 7070 */
@@ -66,6 +68,7 @@ export const runtimeSettingsSchema = z.object({
 /** The validated settings, with the data directory resolved and the worker cap derived. */
 export interface RuntimeSettings {
   apiPort: number;
+  apiMetricsPort: number;
   webPort: number;
   runtimePort: number;
   redisMasterPort: number;
@@ -123,6 +126,7 @@ export function loadRuntimeSettings(
   const { cap, reason } = deriveWorkerCap(cores, s.LOCAL_MAX_WORKERS);
   return Object.freeze({
     apiPort: s.API_PORT,
+    apiMetricsPort: s.API_METRICS_PORT,
     webPort: s.WEB_PORT,
     runtimePort: s.RUNTIME_PORT,
     redisMasterPort: s.REDIS_MASTER_PORT,
@@ -154,6 +158,7 @@ export function isolatedRuntimeSettings(
   return loadRuntimeSettings(
     {
       API_PORT: '0',
+      API_METRICS_PORT: '0',
       WEB_PORT: '0',
       RUNTIME_PORT: '0',
       REDIS_MASTER_PORT: '0',

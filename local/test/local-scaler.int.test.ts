@@ -32,6 +32,8 @@ spec:
   triggers:
     - type: redis
       metadata: { address: "127.0.0.1:6379", listName: tasks, listLength: "100", activationListLength: "0" }
+    - type: metrics-api
+      metadata: { url: "http://api.fib.svc.cluster.local/api/stats", valueLocation: pending, format: json, targetValue: "100", activationTargetValue: "0" }
 `;
 
 describe('npm start runs workers under the local KEDA scaler', () => {
@@ -51,6 +53,7 @@ describe('npm start runs workers under the local KEDA scaler', () => {
         NO_WEB: '1',
         LOCAL_DATA_DIR: join(directory, 'data'),
         API_PORT: '0',
+        API_METRICS_PORT: '0',
         REDIS_MASTER_PORT: '0',
         REDIS_REPLICA_PORT: '0',
         PGLITE_PORT: '0',
@@ -123,11 +126,18 @@ describe('npm start runs workers under the local KEDA scaler', () => {
     expect(drained).toBe(true);
     // Sampling every 100 ms can miss a short peak; the scaler logs every change it makes.
     for (const [, replicas] of output.matchAll(/\[scaler\] workers \d+ -> (\d+)/g)) peak = Math.max(peak, Number(replicas));
+    if (peak <= 1)
+      console.log(
+        output
+          .split('\n')
+          .filter((l) => l.includes('scaler'))
+          .join('\n'),
+      );
     expect(peak).toBeGreaterThan(1);
     expect(await state()).toMatchObject({ desired: 0, running: 0 });
     expect(output).toMatch(/\[scaler\] workers 0 -> 1 {2}\(KEDA activated/);
     expect(output).toMatch(/\[scaler\] workers 1 -> [2-4] {2}\(HPA/);
-    expect(output).toMatch(/\[scaler\] workers \d -> 0 {2}\(KEDA: queue empty for cooldownPeriod 3 s\)/);
+    expect(output).toMatch(/\[scaler\] workers \d -> 0 {2}\(KEDA: every trigger inactive for cooldownPeriod 3 s\)/);
     // Scale-in stopped workers on purpose: none was restarted as if it had crashed.
     expect(output).not.toMatch(/worker-\d+ exited/);
     expect(start.exitCode).toBeNull();

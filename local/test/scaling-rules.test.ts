@@ -78,6 +78,48 @@ spec:
     expect(() => parseScaledObject('kind: ScaledObject\nspec: { triggers: [{ type: cpu }] }')).toThrow(/redis/);
     expect(() => parseScaledObject('kind: Deployment')).toThrow(/ScaledObject/);
   });
+
+  it('reads metrics-api triggers beside the redis one, and refuses a trigger it cannot evaluate', () => {
+    const redis = '{ type: redis, metadata: { address: "r:6379", listName: jobs } }';
+    const spec = parseScaledObject(`kind: ScaledObject
+spec:
+  triggers:
+    - ${redis}
+    - { type: metrics-api, metadata: { url: "http://api/api/stats", valueLocation: pending, targetValue: "10" } }`);
+    expect(spec.metricsApiTriggers).toEqual([
+      { type: 'metrics-api', url: 'http://api/api/stats', valueLocation: 'pending', targetValue: 10, activationTargetValue: 0 },
+    ]);
+    expect(() => parseScaledObject(`kind: ScaledObject\nspec: { triggers: [${redis}, { type: cpu }] }`)).toThrow(/not cpu/);
+    expect(() =>
+      parseScaledObject(
+        `kind: ScaledObject\nspec: { triggers: [${redis}, { type: metrics-api, metadata: { url: "http://a/", valueLocation: "a[0]", targetValue: "1" } }] }`,
+      ),
+    ).toThrow(/valueLocation/);
+  });
+});
+
+describe('several triggers (KEDA: active when any is; HPA: the largest proposal)', () => {
+  const spec = specWith({
+    listLength: 1000,
+    metricsApiTriggers: [
+      { type: 'metrics-api', url: 'http://api/api/stats', valueLocation: 'pending', targetValue: 1000, activationTargetValue: 0 },
+    ],
+  });
+
+  it('stays active on pending work alone (a popped batch: LLEN 0)', () => {
+    const step = kedaStep({ spec, queueLength: 0, metricsApiValues: [1], currentReplicas: 1, lastActiveTime: 0, now: 1e9 });
+    expect(step).toMatchObject({ isActive: true, replicas: undefined, lastActiveTime: 1e9 });
+    expect(
+      kedaStep({ spec, queueLength: 0, metricsApiValues: [0], currentReplicas: 1, lastActiveTime: 0, now: 1e9 }).replicas,
+    ).toBe(0);
+  });
+
+  it('proposes the larger of ceil(LLEN / listLength) and ceil(pending / targetValue)', () => {
+    const hpa = (metricValue: number, pending: number) =>
+      hpaStep({ spec, state: newHpaState(), metricValue, metricsApiValues: [pending], currentReplicas: 1, now: 0 }).proposal;
+    expect(hpa(0, 3500)).toBe(4);
+    expect(hpa(5500, 3500)).toBe(6);
+  });
 });
 
 describe('KEDA activation (scale executor)', () => {

@@ -29,6 +29,7 @@ function startRuntime(dataDir: string): Started {
       USE_LOCAL_HOST: '1',
       LOCAL_DATA_DIR: dataDir,
       API_PORT: '0',
+      API_METRICS_PORT: '0',
       RUNTIME_PORT: '0',
       REDIS_MASTER_PORT: '0',
       REDIS_REPLICA_PORT: '0',

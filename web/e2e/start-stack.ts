@@ -53,6 +53,7 @@ export default async function startStack(project: TestProject) {
       ...process.env,
       WEB_PORT: '0',
       API_PORT: '0',
+      API_METRICS_PORT: '0',
       REDIS_MASTER_PORT: '0',
       REDIS_REPLICA_PORT: '0',
       PGLITE_PORT: '0',

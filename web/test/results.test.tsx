@@ -245,4 +245,33 @@ describe('home: results', () => {
     await user.click(within(await resultFor(77)).getByRole('button', { name: 'Try again F(77)' }));
     await waitFor(() => expect(bodies).toEqual([{ index: 77 }]));
   });
+
+  it('home: shows why a failed index failed (last error, each attempt) when asked', async () => {
+    server.use(
+      http.get('/api/values/77', () =>
+        HttpResponse.json({
+          index: 77,
+          status: 'failed',
+          value: null,
+          digits: null,
+          computedMs: null,
+          attempts: 2,
+          lastError: 'RangeError: Maximum BigInt size exceeded',
+          history: [
+            { at: Date.UTC(2026, 0, 1, 12), outcome: 'invocation-failed', error: 'RangeError: Maximum BigInt size exceeded' },
+            { at: Date.UTC(2026, 0, 1, 12, 1), outcome: 'failed', error: 'lease expired: the worker stopped or stalled' },
+          ],
+        }),
+      ),
+    );
+    const user = userEvent.setup();
+    render(<Dashboard />);
+    await user.click(within(await resultFor(77)).getByRole('button', { name: 'Why? F(77) failed' }));
+    const reason = await screen.findByRole('region', { name: 'Why F(77) failed' });
+    expect(reason).toHaveTextContent('Last error: RangeError: Maximum BigInt size exceeded');
+    const attempts = within(reason).getAllByRole('listitem');
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]).toHaveTextContent('failed, queued again (RangeError: Maximum BigInt size exceeded)');
+    expect(attempts[1]).toHaveTextContent('failed, given up (lease expired: the worker stopped or stalled)');
+  });
 });

@@ -3,22 +3,43 @@ import type { InvocationContext } from '@azure/functions';
 
 import { useFibonacciEngine } from '../fib/fibonacci-engine.js';
 import type { FunctionApp } from '../function-app.js';
+import { appMetrics } from '../observability/metrics.js';
+import { takeTraceparent } from '../observability/trace-carrier.js';
+import { contextFrom, inSpan, SpanKind, tracingEnabled, withTraceId } from '../observability/tracing.js';
 import { processTask } from '../queue/process-task.js';
 import type { Registration } from '../registration-types.js';
 
 /** Handles one popped entry (already JSON-parsed by the Node worker: "42" arrives as 42). */
 export async function fibWorker(entry: unknown, context: InvocationContext, app: FunctionApp): Promise<void> {
   const { services } = app;
-  await app.track(() =>
+  const run = () =>
     processTask(entry, {
       consumer: services.consumer,
       leaseKeeper: services.leaseKeeper,
       budget: services.workBudget,
       maxIndex: services.config.maxIndex,
-      log: (message) => context.warn(message),
+      log: (message) => context.warn(withTraceId(message)),
+      observe: (outcome, computeSeconds) => appMetrics().observeTask(outcome, computeSeconds),
+      span: (name, step) => inSpan(name, {}, step),
       stopping: app.stopping,
-    }),
-  );
+    });
+  if (!tracingEnabled()) {
+    await app.track(run);
+    return;
+  }
+  // The Redis trigger is not traced by the host: continue the submission's trace from the
+  // traceparent it carried through Redis (observability/trace-carrier.ts).
+  const indexKey = typeof entry === 'number' || typeof entry === 'string' ? String(entry) : '';
+  const traceparent = indexKey
+    ? await takeTraceparent(services.master, services.keys, indexKey).catch(() => undefined)
+    : undefined;
+  const parent = traceparent ? contextFrom({ traceparent }) : undefined;
+  const attributes = {
+    'messaging.system': 'redis',
+    'messaging.destination.name': services.config.tasksKey,
+    'fib.index': indexKey,
+  };
+  await app.track(() => inSpan('fib.task', { kind: SpanKind.CONSUMER, attributes, ...(parent ? { parent } : {}) }, run));
 }
 
 export const registration = (app: FunctionApp): Registration => {

@@ -6,7 +6,10 @@ import { indexCost, tooManyRequests } from '../fair-use/fair-use.js';
 import type { FunctionApp } from '../function-app.js';
 import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
 import { readBodyText } from '../http/request-body.js';
-import { handleErrors, json } from '../http/responses.js';
+import { handleErrors, type HttpFunction, json } from '../http/responses.js';
+import { appMetrics } from '../observability/metrics.js';
+import { dropTraceparent, saveTraceparent } from '../observability/trace-carrier.js';
+import { activeTraceparent, contextFrom, inSpan, SpanKind, tracingEnabled, withTraceId } from '../observability/tracing.js';
 import type { Registration } from '../registration-types.js';
 import { checkSubmissionBody } from '../validation/index-input.js';
 
@@ -34,12 +37,17 @@ export async function submitValue(request: HttpRequest, context: InvocationConte
   if (!checked.ok) return json(checked.status, { error: checked.error });
   const budget = await services.fairUse.take(request, indexCost(checked.index));
   if (!budget.ok) return tooManyRequests(budget.retryAfterMs);
+  // Tracing on: the worker continues this trace from the traceparent carried through Redis.
+  const traceparent = tracingEnabled() ? activeTraceparent() : undefined;
+  if (traceparent) await saveTraceparent(services.master, services.keys, checked.key, traceparent).catch(() => undefined);
   try {
     const status = await services.submit(checked, idempotencyKey);
+    if (traceparent && status === 'done')
+      await dropTraceparent(services.master, services.keys, checked.key).catch(() => undefined);
     return json(202, { working: true, index: checked.index, status } satisfies SubmitAnswer);
   } catch (error) {
     if (!(error instanceof SubmissionUnavailableError) || error.dependency === 'redis-replica') throw error;
-    context.warn(`submit-value: ${error.dependency} unavailable (${error.outcome}): ${errorMessage(error.cause)}`);
+    context.warn(withTraceId(`submit-value: ${error.dependency} unavailable (${error.outcome}): ${errorMessage(error.cause)}`));
     const advice = {
       'not-logged': 'nothing was recorded; try again shortly',
       logged: 'the submission is recorded and will be computed once redis is back; do not resubmit',
@@ -54,11 +62,34 @@ export async function submitValue(request: HttpRequest, context: InvocationConte
   }
 }
 
+/**
+ * Counts every answer by outcome and times it (fib_submissions_total, fib_submit_duration_seconds),
+ * in a server span that continues the host's invocation trace context (under the real host, itself
+ * continuing the caller's `traceparent`), else the caller's `traceparent` header.
+ */
+function measured(handler: HttpFunction): HttpFunction {
+  return (request, context) => {
+    const parent = contextFrom({
+      // The real host's invocation context already continues the caller's header; the local host has none.
+      traceparent: context.traceContext?.traceParent ?? request.headers.get('traceparent'),
+      tracestate: context.traceContext?.traceState ?? request.headers.get('tracestate'),
+    });
+    const attributes = { 'http.request.method': 'POST', 'http.route': '/api/values' };
+    return inSpan('POST /api/values', { kind: SpanKind.SERVER, parent, attributes }, async (span) => {
+      const started = performance.now();
+      const response = await handler(request, context);
+      appMetrics().observeSubmission(response.status ?? 200, (performance.now() - started) / 1000);
+      span.setAttribute('http.response.status_code', response.status ?? 200);
+      return response;
+    });
+  };
+}
+
 export const registration = (app: FunctionApp): Registration => ({
   runsOn: 'api',
   kind: 'http',
   name: 'submit-value',
   methods: ['POST'],
   route: 'values',
-  handler: handleErrors((request, context) => submitValue(request, context, app)),
+  handler: measured(handleErrors((request, context) => submitValue(request, context, app))),
 });

@@ -41,6 +41,21 @@ export interface ValueDetail {
   computedMs: number | null;
   /** Deliveries lost so far (leases that expired). */
   attempts: number;
+  /**
+   * Why its deliveries failed, oldest first (the last 10; kept until its value is stored):
+   * each attempt's time (ms since epoch), outcome and error. Empty when none failed.
+   */
+  history?: FailedAttempt[];
+  /** The last failure's reason, or null. */
+  lastError?: string | null;
+}
+
+/** One failed delivery of an index. */
+export interface FailedAttempt {
+  at: number;
+  /** `lease-expired` (requeued), `invocation-failed` (given back), `failed` (the last: given up). */
+  outcome: 'lease-expired' | 'invocation-failed' | 'failed';
+  error?: string;
 }
 
 /** One row of `GET /api/values/all`: the workshop's `{ number }` plus its cursor and time. */

@@ -24,6 +24,8 @@ interface GiveBack {
   indexKey: string;
   /** The invocation failed (counts as an attempt), rather than being handed back unstarted. */
   failed: boolean;
+  /** Why it failed (kept in the index's history). */
+  reason?: string;
 }
 
 /** Options for {@link TaskConsumer}. */
@@ -80,9 +82,9 @@ export class TaskConsumer {
     return this.completions.submit({ indexKey, result, completedAt });
   }
 
-  /** Puts a task back on the list at once; a failed invocation counts as an attempt. */
-  giveBack(indexKey: string, failed: boolean): Promise<void> {
-    return this.giveBacks.submit({ indexKey, failed });
+  /** Puts a task back on the list at once; a failed invocation counts as an attempt, and `reason` is kept. */
+  giveBack(indexKey: string, failed: boolean, reason?: string): Promise<void> {
+    return this.giveBacks.submit({ indexKey, failed, ...(reason === undefined ? {} : { reason }) });
   }
 
   private async claimMany(claims: Claim[]): Promise<boolean[]> {
@@ -104,7 +106,8 @@ export class TaskConsumer {
   }
 
   private async giveBackMany(items: GiveBack[]): Promise<void[]> {
-    const args = items.flatMap((item) => [item.indexKey, item.failed ? 1 : 0]);
+    // The flag of give-back-9: 0 unstarted, else the failure's reason (or 1 without one).
+    const args = items.flatMap((item) => [item.indexKey, item.failed ? item.reason?.slice(0, 300) || 1 : 0]);
     await onMaster(() => this.master.giveBack(...redeliveryKeys(this.keys), this.options.maxAttempts, Date.now(), ...args));
     return items.map(() => undefined);
   }

@@ -17,6 +17,10 @@ export interface ProcessTaskOptions {
   budget: WorkBudget;
   maxIndex: number;
   log: (message: string) => void;
+  /** Told of each computed task (with its compute time) and each failed invocation. */
+  observe?: (outcome: 'computed' | 'failed', computeSeconds?: number) => void;
+  /** Runs each step (claim, compute, store) in a span of that name. @defaultValue no spans */
+  span?: <T>(name: 'queue.claim' | 'fib.compute' | 'queue.store', step: () => Promise<T>) => Promise<T>;
   /**
    * Aborted when the process shuts down: from then on a task that has not started computing
    * goes back to the queue at once (not counted as an attempt) instead of waiting out a lease.
@@ -46,6 +50,7 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
     return 'invalid';
   }
   const { budget, consumer, leaseKeeper } = options;
+  const span = options.span ?? (<T>(_name: string, step: () => Promise<T>) => step());
   const retry = { onRetry: () => leaseKeeper.countRetry() };
   const estimateMs = budget.estimate(checked.index);
   if (options.stopping?.aborted || !budget.tryAdmit(estimateMs)) {
@@ -55,23 +60,29 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
   let claimed = false;
   let computed = false;
   try {
-    claimed = await withRetry(() => consumer.claim(checked.key, leaseKeeper.deadline()), retry);
+    claimed = await span('queue.claim', () => withRetry(() => consumer.claim(checked.key, leaseKeeper.deadline()), retry));
     if (!claimed) return 'duplicate';
     leaseKeeper.hold(checked.key);
-    const result = await budget.compute(checked.index, () => {
-      if (options.stopping?.aborted) throw new NotStartedError();
-      return computeFibonacci(checked.index);
-    });
-    await withRetry(() => consumer.complete(checked.key, result), retry);
+    const computeStarted = performance.now();
+    const result = await span('fib.compute', () =>
+      budget.compute(checked.index, () => {
+        if (options.stopping?.aborted) throw new NotStartedError();
+        return computeFibonacci(checked.index);
+      }),
+    );
+    const computeSeconds = (performance.now() - computeStarted) / 1000;
+    await span('queue.store', () => withRetry(() => consumer.complete(checked.key, result), retry));
     computed = true;
+    options.observe?.('computed', computeSeconds);
     return 'computed';
   } catch (error) {
     if (error instanceof NotStartedError) {
       await withRetry(() => consumer.giveBack(checked.key, false), retry);
       return 'given-back';
     }
+    options.observe?.('failed');
     await consumer
-      .giveBack(checked.key, true)
+      .giveBack(checked.key, true, errorMessage(error))
       .catch((giveBackError: unknown) =>
         options.log(`could not give index ${checked.key} back (${errorMessage(giveBackError)}); its lease expires instead`),
       );

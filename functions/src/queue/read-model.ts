@@ -9,7 +9,7 @@ import { fibonacciDigits, previewOf, previewThreshold } from '../fib/value-previ
 import type { QueueStats, RecentValue, ValueDetail } from '../http/api-types.js';
 import { type RedisKeys, valueKey } from '../redis/keys.js';
 import type { ReadRouter, ServedRead } from '../redis/read-router.js';
-import { indexStatus, parseCounters, parseHeartbeat, placeholderValue } from './records.js';
+import { historyField, indexStatus, parseCounters, parseHeartbeat, parseHistory, placeholderValue } from './records.js';
 
 /** One row of the recent-values listing, with its cursor. */
 export interface ValueSummary extends RecentValue {
@@ -129,14 +129,16 @@ export class ReadModel {
   valueDetail(indexKey: string): Promise<ServedRead<StoredDetail | null>> {
     const k = this.keys;
     return this.read(async (redis) => {
-      const [stored, computed, queued, leases, failed, attempts] = await Promise.all([
+      const [stored, computed, queued, leases, failed, attempts, historyJson] = await Promise.all([
         redis.getBuffer(valueKey(k, indexKey)),
         redis.getbit(k.computed, Number(indexKey)),
         redis.zscore(k.queued, indexKey),
         redis.zscore(k.leases, indexKey),
         redis.zscore(k.failed, indexKey),
         redis.hget(k.attempts, indexKey),
+        redis.hget(k.attempts, historyField(indexKey)),
       ]);
+      const history = parseHistory(historyJson);
       const header = stored === null ? null : decodeStoredHeader(stored);
       const status = indexStatus({
         done: header !== null,
@@ -156,6 +158,8 @@ export class ReadModel {
           digits: done || computed === 1 ? fibonacciDigits(index) : null,
           computedMs: header?.computedMs ?? null,
           attempts: Number(attempts ?? 0),
+          history,
+          lastError: history.findLast((attempt) => attempt.error !== undefined)?.error ?? null,
         },
         stored: done ? stored : null,
       };

@@ -1,6 +1,6 @@
 // What the queue stores in Redis, as both sides read it: record shapes, their parsers, and
 // the one rule that decides an index's status.
-import type { IndexStatus, QueueCounters } from '../http/api-types.js';
+import type { FailedAttempt, IndexStatus, QueueCounters } from '../http/api-types.js';
 
 /** What lists show for an index whose value is not known yet (the workshop's marker). */
 export const placeholderValue = 'Nothing yet!';
@@ -55,4 +55,26 @@ export function parseCounters(fields: Record<string, string>): QueueCounters {
     givenBack: count('givenBack'),
     retried: count('retried'),
   };
+}
+
+/** The attempts hash field holding an index's failure history (lua/includes/recordAttempt.lua). */
+export function historyField(indexKey: string): string {
+  return `${indexKey}:history`;
+}
+
+/** Parses a stored failure history; a corrupt or absent one reads as empty. */
+export function parseHistory(json: string | null | undefined): FailedAttempt[] {
+  if (!json) return [];
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    // cjson writes an empty array as {}.
+    if (!Array.isArray(parsed)) return [];
+    return parsed.flatMap((entry: Partial<FailedAttempt>): FailedAttempt[] =>
+      typeof entry.at === 'number' && typeof entry.outcome === 'string'
+        ? [{ at: entry.at, outcome: entry.outcome, ...(typeof entry.error === 'string' ? { error: entry.error } : {}) }]
+        : [],
+    );
+  } catch {
+    return [];
+  }
 }

@@ -39,6 +39,8 @@ export interface RedisKeys {
   rebuildProgress: string;
   /** Written by /api/health (with a TTL) to check that the master takes writes. */
   healthProbe: string;
+  /** Hash index -> W3C traceparent of the submission that queued it, while tracing is on (observability/trace-carrier.ts). */
+  traceparents: string;
   /** Prefix of the fair-use budgets: `<budgetPrefix><client>` is a hash with a TTL (idle ones expire). */
   budgetPrefix: string;
 }
@@ -60,6 +62,7 @@ export function redisKeys(tasksKey: string, prefix = ''): RedisKeys {
     events: `${prefix}fib:events`,
     replayCursor: `${prefix}fib:replayed-through`,
     budgetPrefix: `${prefix}fib:budget:`,
+    traceparents: `${prefix}fib:traceparents`,
     healthProbe: `${prefix}fib:health-probe`,
     rebuildProgress: `${prefix}fib:rebuild-progress`,
   };

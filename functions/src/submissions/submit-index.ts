@@ -3,6 +3,7 @@
 // call (group commit); each phase is bounded by its store's timeout.
 import { Batcher, BatchTimeoutError } from '../batching/batcher.js';
 import { InvalidInputError, type StoreName, SubmissionUnavailableError } from '../errors.js';
+import { inSpan } from '../observability/tracing.js';
 import type { EnqueueStatus } from '../queue/producer.js';
 import type { ValidIndex } from '../validation/index-input.js';
 import type { LogEntry, LogResult, SubmissionsStore } from './submissions-store.js';
@@ -53,11 +54,24 @@ export function createSubmitter(
   // One log statement in flight: the next batch fills while it runs. With one autocommit
   // statement a batch turns over fast, and a second in flight would only split the waiting
   // submissions into smaller batches: more statements per submission for the same work.
-  const logs = new Batcher<LogEntry, LogResult>(async (entries) => (await store()).log(entries), {
-    maxConcurrentBatches: options.concurrentLogs ?? 1,
-    maxBatchSize: 1000,
-  });
-  const enqueues = new Batcher<string, EnqueueStatus>(enqueue, { maxConcurrentBatches: 2, maxBatchSize: 1000 });
+  // Traced: the batch's span joins the trace of the submission that started the batch.
+  const logs = new Batcher<LogEntry, LogResult>(
+    (entries) =>
+      inSpan('submissions.log', { attributes: { 'db.system': 'postgresql', 'fib.batch_size': entries.length } }, async () =>
+        (await store()).log(entries),
+      ),
+    {
+      maxConcurrentBatches: options.concurrentLogs ?? 1,
+      maxBatchSize: 1000,
+    },
+  );
+  const enqueues = new Batcher<string, EnqueueStatus>(
+    (indexKeys) =>
+      inSpan('queue.enqueue', { attributes: { 'db.system': 'redis', 'fib.batch_size': indexKeys.length } }, () =>
+        enqueue(indexKeys),
+      ),
+    { maxConcurrentBatches: 2, maxBatchSize: 1000 },
+  );
   return {
     async submit(index, idempotencyKey) {
       // Opening the store (connect, and migrations on first use) is bounded by its own

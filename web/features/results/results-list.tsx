@@ -3,6 +3,7 @@
 
 import type { IndexStatus, RecentValue } from '../api/api-types';
 import { Pager } from '../paging/pager';
+import { FailureReason } from './failure-reason';
 import { ValueView } from './value-view';
 
 const statusText: Record<IndexStatus, string> = {
@@ -53,7 +54,8 @@ function ResultRow({ item, onRetry }: { item: RecentValue; onRetry: (index: numb
           The workers gave up on this index.{' '}
           <button type="button" className="link-button" onClick={() => onRetry(item.index)}>
             Try again<span className="visually-hidden"> F({item.index})</span>
-          </button>
+          </button>{' '}
+          <FailureReason index={item.index} />
         </p>
       ) : (
         <p className="result-note">

@@ -44,8 +44,9 @@ function ScalerLine({ scaler }: { scaler: ScalerState }) {
   const capped = scaler.cap < scaler.desired;
   return (
     <p className="scaler" aria-label="Local scaler">
-      Local scaler ({scaler.mode === 'fixed' ? 'fixed count' : scaler.mode === 'real-keda' ? 'real KEDA + HPA' : 'KEDA rules'}): {scaler.running} running, {scaler.desired} desired
-      (min {scaler.minReplicaCount}, max {scaler.maxReplicaCount}); cap {scaler.cap}
+      Local scaler ({scaler.mode === 'fixed' ? 'fixed count' : scaler.mode === 'real-keda' ? 'real KEDA + HPA' : 'KEDA rules'}):{' '}
+      {scaler.running} running, {scaler.desired} desired (min {scaler.minReplicaCount}, max {scaler.maxReplicaCount}); cap{' '}
+      {scaler.cap}
       {capped ? ' — capped' : ''} ({scaler.capReason})
       {scaler.reason ? <span className="check-ms"> — {scaler.reason}</span> : null}
     </p>

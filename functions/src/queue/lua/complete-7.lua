@@ -27,7 +27,7 @@ for i = 2, #ARGV, 2 do
   redis.call('ZREM', queuedKey, index)
   redis.call('ZREM', leasesKey, index)
   redis.call('ZREM', failedKey, index)
-  redis.call('HDEL', attemptsKey, index)
+  redis.call('HDEL', attemptsKey, index, index .. ':history')
   if isDone(valuePrefix, index) then
     stored[#stored + 1] = 0
   else

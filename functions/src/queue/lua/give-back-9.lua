@@ -13,7 +13,8 @@
 
     ARGV[1] max attempts
     ARGV[2] now, ms since epoch
-    ARGV pairs from 3: index, 1 when its invocation failed (0 when handed back unstarted)
+    ARGV pairs from 3: index, 0 when handed back unstarted, else its invocation failed: 1 or
+                       the error's message (kept in the index's history, recordAttempt)
 
   Output:
     { given back, failed for good }
@@ -21,24 +22,29 @@
 --- @include "isDone"
 --- @include "failIndex"
 --- @include "requeueIndex"
+--- @include "recordAttempt"
 local k = { tasks = KEYS[1], queued = KEYS[2], failed = KEYS[5], sequence = KEYS[7], events = KEYS[9] }
 local maxAttempts = tonumber(ARGV[1])
 local givenBack = 0
 local failed = 0
 for i = 3, #ARGV, 2 do
   local index = ARGV[i]
-  local invocationFailed = ARGV[i + 1] == '1'
+  local invocationFailed = ARGV[i + 1] ~= '0'
   redis.call('ZREM', KEYS[3], index)
   if invocationFailed then
     redis.call('HINCRBY', KEYS[8], 'invocationFailed', 1)
   end
+  local errorText = nil
+  if invocationFailed and ARGV[i + 1] ~= '1' then errorText = ARGV[i + 1] end
   if isDone(KEYS[6], index) then
     redis.call('ZREM', KEYS[2], index)
   elseif invocationFailed and redis.call('HINCRBY', KEYS[4], index, 1) >= maxAttempts then
     redis.call('ZREM', KEYS[2], index)
+    recordAttempt(KEYS[4], index, ARGV[2], 'failed', errorText)
     failIndex(k, index, ARGV[2])
     failed = failed + 1
   else
+    if invocationFailed then recordAttempt(KEYS[4], index, ARGV[2], 'invocation-failed', errorText) end
     requeueIndex(k, index)
     redis.call('HINCRBY', KEYS[8], 'givenBack', 1)
     givenBack = givenBack + 1

@@ -25,6 +25,7 @@
 --- @include "isDone"
 --- @include "failIndex"
 --- @include "requeueIndex"
+--- @include "recordAttempt"
 local k = { tasks = KEYS[1], queued = KEYS[2], failed = KEYS[5], sequence = KEYS[7], events = KEYS[9] }
 local now = tonumber(ARGV[1])
 local leaseMs = tonumber(ARGV[2])
@@ -62,9 +63,11 @@ for _, index in ipairs(expired) do
     redis.call('HINCRBY', KEYS[8], 'leaseExpired', 1)
     local lost = redis.call('HINCRBY', KEYS[4], index, 1)
     if lost >= maxAttempts then
+      recordAttempt(KEYS[4], index, now, 'failed', 'lease expired: the worker stopped or stalled')
       failIndex(k, index, now)
       failed = failed + 1
     else
+      recordAttempt(KEYS[4], index, now, 'lease-expired', 'lease expired: the worker stopped or stalled')
       requeueIndex(k, index)
       requeued = requeued + 1
     end
