@@ -9,6 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 import { parseAllDocuments, stringify } from 'yaml';
 
@@ -17,6 +18,12 @@ import { freePort } from '../runtime/ports.js';
 import { type ClusterCertificates, ensureCertificates } from './certificates.js';
 import type { Engines } from './engines.js';
 import { KubeApi, type KubectlResult, runKubectl } from './kube-api.js';
+
+/**
+ * The SecretProviderClass CRD (Secrets Store CSI driver v1.6.0, the copy the manifest tests
+ * validate against): the AKS overlays' Key Vault component uses it, and on AKS the add-on installs it.
+ */
+const secretProviderClassCrd = fileURLToPath(new URL('../../k8s/test/fixtures/secretproviderclasses.crd.yaml', import.meta.url));
 
 /** Options of {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -278,7 +285,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }
 
     // CRDs and KEDA's registrations ---------------------------------------------------------
-    log(`installing KEDA's CRDs (${engines.kedaCrdDir}) and the Gateway API's (${engines.gatewayApiCrdDir})`);
+    log(
+      `installing KEDA's CRDs (${engines.kedaCrdDir}), the Gateway API's (${engines.gatewayApiCrdDir}) and the Secrets Store CSI driver's SecretProviderClass (the AKS overlays' Key Vault component)`,
+    );
     await mustKubectl('installing the CRDs', [
       'apply',
       '--server-side',
@@ -287,6 +296,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       engines.kedaCrdDir,
       '-f',
       engines.gatewayApiCrdDir,
+      '-f',
+      secretProviderClassCrd,
     ]);
     await mustKubectl('waiting for the CRDs', ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
     await mustKubectl(

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareScalers, comparisonLines, type TracePoint } from '../../bench/loadtest/compare-scalers.js';
 import { enginesAvailability, ensureEngines } from '../cluster/engines.js';
 import { runKubectl } from '../cluster/kube-api.js';
+import { operatorHeaders, readOperatorToken } from '../runtime/operator-token.js';
 import { parseScaledObject } from '../runtime/scaling-rules.js';
 import { buildFunctions, root } from './support/runtime-under-test.js';
 
@@ -146,7 +147,8 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
           indices.slice(i, i + 50).map((index) =>
             fetch(`${apiUrl}/api/values`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json' },
+              // The operator credential the runtime generated: a burst like this is a load test.
+              headers: { 'content-type': 'application/json', ...operatorHeaders(readOperatorToken(join(directory, 'data'))) },
               body: JSON.stringify({ index }),
             }).then((r) => {
               expect(r.status).toBe(202);
