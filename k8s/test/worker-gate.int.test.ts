@@ -28,7 +28,7 @@ interface Gate {
 
 function runGate(port: number, auth = password): Gate {
   const child = spawn('sh', ['-c', gateScript], {
-    env: { PATH: process.env.PATH ?? '', REDIS_MASTER_HOST: '127.0.0.1', REDIS_MASTER_PORT: String(port), REDISCLI_AUTH: auth },
+    env: { PATH: process.env.PATH ?? '', GATE_REDIS_HOST: '127.0.0.1', GATE_REDIS_PORT: String(port), REDISCLI_AUTH: auth },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.push(child);

@@ -25,8 +25,8 @@ describe.each(overlays)('overlay %s', (overlay) => {
   it('PINGs redis-0 through the headless Service, with the password from the redis-auth Secret', () => {
     const env = Object.fromEntries((gate?.env ?? []).map((v) => [v.name, v]));
     const headless = named<{ spec: { serviceName: string } }>(objects, 'StatefulSet', 'redis').spec.serviceName;
-    expect(env.REDIS_MASTER_HOST?.value).toBe(`redis-0.${headless}`);
-    expect(env.REDIS_MASTER_PORT?.value).toBe('6379');
+    expect(env.GATE_REDIS_HOST?.value).toBe(`redis-0.${headless}`);
+    expect(env.GATE_REDIS_PORT?.value).toBe('6379');
     expect(env.REDISCLI_AUTH?.valueFrom?.secretKeyRef).toEqual({ name: 'redis-auth', key: 'password' });
     const script = gate?.command?.join(' ') ?? '';
     expect(script).toMatch(/timeout \d+ redis-cli .*ping/);
