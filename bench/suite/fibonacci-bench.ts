@@ -118,7 +118,8 @@ export interface EngineRow {
   unavailable?: string;
 }
 
-function timings(work: () => string, runs: number): { medianMs: number; minMs: number; cpuMs: number; value: string } {
+/** Median wall and CPU time of `runs` calls of `work` (after one warm-up), its minimum, and the last result. */
+export function timings<T>(work: () => T, runs: number): { medianMs: number; minMs: number; cpuMs: number; value: T } {
   let value = work(); // warm-up
   const times: number[] = [];
   const cpu: number[] = [];

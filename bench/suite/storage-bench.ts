@@ -9,6 +9,7 @@ import { DecimalRenderer } from '../../functions/src/fib/decimal-renderer.js';
 import { selectFibonacciEngine } from '../../functions/src/fib/fibonacci-engine.js';
 import { encodeStoredValue } from '../../functions/src/fib/stored-value.js';
 import { startRedisPair } from '../../functions/test/support/redis-pair.js';
+import { timings } from './fibonacci-bench.js';
 
 /** Bytes of information in F(n): n·log2(φ)/8. */
 export function informationBytes(n: number): number {
@@ -17,22 +18,6 @@ export function informationBytes(n: number): number {
 
 /** Redis memory per stored value may be at most this multiple of its information (issue 18). */
 export const bytesGoalRatio = 1.2;
-
-function medianCpuAndWall(work: () => unknown, runs: number): { wallMs: number; cpuMs: number } {
-  work();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let run = 0; run < runs; run += 1) {
-    const cpuBefore = process.cpuUsage();
-    const started = performance.now();
-    work();
-    wall.push(performance.now() - started);
-    const used = process.cpuUsage(cpuBefore);
-    cpu.push((used.user + used.system) / 1000);
-  }
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-  return { wallMs: median(wall), cpuMs: median(cpu) };
-}
 
 export interface WorkerCostRow {
   engine: string;
@@ -55,14 +40,14 @@ export function runWorkerCostBench(): WorkerCostRow[] {
       [100_000, 31],
       [1_000_000, engine.name === 'gmp' ? 21 : 7],
     ] as const) {
-      const stored = medianCpuAndWall(() => encodeStoredValue(engine.hex(n), { computedMs: 0, completedAt: 0 }), runs);
-      const decimal = medianCpuAndWall(() => engine.decimal(n), runs);
+      const stored = timings(() => encodeStoredValue(engine.hex(n), { computedMs: 0, completedAt: 0 }), runs);
+      const decimal = timings(() => engine.decimal(n), runs);
       rows.push({
         engine: engine.name,
         n,
-        storedMs: stored.wallMs,
+        storedMs: stored.medianMs,
         storedCpuMs: stored.cpuMs,
-        decimalMs: decimal.wallMs,
+        decimalMs: decimal.medianMs,
         decimalCpuMs: decimal.cpuMs,
       });
     }

@@ -26,8 +26,6 @@ export const corsMaxAgeSeconds = 600;
 
 const safeMethods: readonly string[] = ['GET', 'HEAD', 'OPTIONS'];
 
-const errorAnswer = jsonError;
-
 /** The host the browser addressed: the first X-Forwarded-Host, else Host, normalised with the origin's scheme. */
 function addressedHost(request: HttpRequest, scheme: string): string | undefined {
   const forwarded = request.headers.get('x-forwarded-host')?.split(',')[0]?.trim();
@@ -89,7 +87,7 @@ export function withBrowserPolicy(handler: HttpFunction, options: BrowserPolicyO
       else if (!options.methods.includes(requestedMethod.toUpperCase() as HttpMethod))
         refusal = `${requestedMethod} is not allowed here`;
       else if (unknownHeader !== undefined) refusal = `header ${unknownHeader} is not allowed`;
-      if (refusal !== undefined) return finish(errorAnswer(403, refusal, { allow: methods }));
+      if (refusal !== undefined) return finish(jsonError(403, refusal, { allow: methods }));
       return finish({
         status: 204,
         headers: {
@@ -106,10 +104,10 @@ export function withBrowserPolicy(handler: HttpFunction, options: BrowserPolicyO
       // or a form without a preflight, so both the origin and the JSON type are required.
       const crossSite = request.headers.get('sec-fetch-site') === 'cross-site';
       if ((origin !== null && !allowed) || (origin === null && crossSite)) {
-        return finish(errorAnswer(403, `writes from ${origin ?? 'another site'} are not allowed; use the app's own origin`));
+        return finish(jsonError(403, `writes from ${origin ?? 'another site'} are not allowed; use the app's own origin`));
       }
       if (!isJson(request.headers.get('content-type'))) {
-        return finish(errorAnswer(415, 'send the body as JSON with the header content-type: application/json'));
+        return finish(jsonError(415, 'send the body as JSON with the header content-type: application/json'));
       }
     }
     return finish(await handler(request, context));
