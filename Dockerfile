@@ -17,6 +17,8 @@
 # (Azure/azure-functions-nodejs-library issue #443) and no 4-node26 image was found.
 # Node 20 reached end of life on 2026-04-30. The build stages use the same Node major as
 # the runtime. Either can be overridden with --build-arg (az acr build accepts it too).
+# FUNCTIONS_IMAGE is a major tag on purpose; scripts/aks/provision.sh builds on the exact
+# digest it resolves to (docs/deploy-aks.md, "Images use Node 24").
 # NODE_IMAGE floor: 24.22.3 (k8s/test/images.test.ts; Docker has no end-of-line comments)
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 ARG FUNCTIONS_IMAGE=mcr.microsoft.com/azure-functions/node:4-node24

@@ -31,6 +31,7 @@ case "$name $*" in
   "az aks show"*networkPolicy*) echo cilium ;;
   "az aks show"*oidcIssuerProfile*) echo https://issuer.example/ ;;
   "az role assignment list"*) echo /role-assignment ;;
+  "az acr repository show"*) echo sha256:0123456789abcdef ;;
   "kubectl "*jsonpath=*addresses*) printf 20.0.0.1 ;;
   "curl "*"-X POST"*) echo '{"working":true,"index":12,"status":"done"}' ;;
   "curl "*) echo '{"index":12,"status":"done","value":"144","digits":3}' ;;
@@ -115,7 +116,8 @@ describe('scripts/aks/provision.sh', () => {
         /^\+ az identity create -g fib-test-rg -n fib-test-aks-secrets/,
         /^\+ az role assignment create .*--role Key\\ Vault\\ Secrets\\ User/,
         /^\+ az identity federated-credential create .*--subject system:serviceaccount:fib:fib-secrets --audiences api:\/\/AzureADTokenExchange/,
-        /^\+ az acr build -r fib[0-9a-f]{12} -t fib-functions:test-tag -f \S+\/Dockerfile /,
+        /^\+ az acr import -n fib[0-9a-f]{12} --source mcr\.microsoft\.com\/azure-functions\/node:4-node\d+ --image base\/azure-functions-node:4-node\d+ --force$/,
+        /^\+ az acr build -r fib[0-9a-f]{12} -t fib-functions:test-tag -f \S+\/Dockerfile --build-arg FUNCTIONS_IMAGE=fib[0-9a-f]{12}\.azurecr\.io\/base\/azure-functions-node@\\<base-digest\\> /,
         /^\+ az acr build -r fib[0-9a-f]{12} -t fib-web:test-tag -f \S+\/web\/Dockerfile /,
         /^\+ kubectl create namespace fib$/,
         /^\+ az keyvault secret set --vault-name fibkv-[0-9a-f]{12} --name redis-password --file \/dev\/stdin -o none <<< \(value not shown\)/,
@@ -134,6 +136,14 @@ describe('scripts/aks/provision.sh', () => {
         run.output,
       ).toEqual([]);
       expect(order).toEqual([...order].sort((a, b) => a - b));
+    });
+
+    it('builds the Functions image on the exact digest of the base it imported, and prints that digest', () => {
+      const base = /^ARG FUNCTIONS_IMAGE=(\S+)$/m.exec(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8'))?.[1];
+      expect(run.output).toContain(`--source ${base ?? 'missing'} `);
+      expect(run.output).toMatch(
+        new RegExp(`^# Functions base ${base ?? 'missing'} is <base-digest>; fib-functions:test-tag is built on it$`, 'm'),
+      );
     });
 
     it('checks before every create (so a re-run skips what exists)', () => {
@@ -259,6 +269,9 @@ describe('scripts/aks/provision.sh', () => {
       ).toEqual([]);
     }
     expect(calls.filter((call) => call.startsWith('az acr build'))).toHaveLength(2);
+    expect(calls.find((call) => call.startsWith('az acr build') && call.includes('fib-functions'))).toMatch(
+      /--build-arg FUNCTIONS_IMAGE=fib[0-9a-f]{12}\.azurecr\.io\/base\/azure-functions-node@sha256:0123456789abcdef /,
+    );
     expect(calls.some((call) => /^kubectl apply -k /.test(call))).toBe(true);
     expect(run.output).toMatch(/Fibonacci service: http:\/\/20\.0\.0\.1\//);
   });

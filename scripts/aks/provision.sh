@@ -317,7 +317,19 @@ wait_until 300 "Key Vault lets you list its secrets" '' az keyvault secret list 
 
 # --- 3. images -------------------------------------------------------------------------
 step "3. Images, built in ACR (no local Docker): fib-functions and fib-web at $tag"
-run az acr build -r "$registry" -t "fib-functions:$tag" -f "$repo_root/Dockerfile" "$repo_root"
+# The Functions base is published as a major tag (4-node24) that Microsoft rebuilds with
+# every host release and OS patch. Import it into the registry first and build on the exact
+# digest it resolved to: the build is reproducible, the digest is printed, and a re-run of the
+# same commit does not silently take a different host (docs/deploy-aks.md, "Images use Node 24").
+functions_base=$(sed -n 's/^ARG FUNCTIONS_IMAGE=//p' "$repo_root/Dockerfile")
+[ -n "$functions_base" ] || die "no ARG FUNCTIONS_IMAGE=... in $repo_root/Dockerfile"
+base_image="base/azure-functions-node:${functions_base##*:}"
+run az acr import -n "$registry" --source "$functions_base" --image "$base_image" --force
+base_digest=$(capture '<base-digest>' az acr repository show -n "$registry" --image "$base_image" --query digest -o tsv)
+[ -n "$base_digest" ] || die "could not read the digest of $base_image in $registry"
+echo "# Functions base $functions_base is $base_digest; fib-functions:$tag is built on it"
+run az acr build -r "$registry" -t "fib-functions:$tag" -f "$repo_root/Dockerfile" \
+  --build-arg "FUNCTIONS_IMAGE=$registry.azurecr.io/${base_image%%:*}@$base_digest" "$repo_root"
 run az acr build -r "$registry" -t "fib-web:$tag" -f "$repo_root/web/Dockerfile" "$repo_root"
 
 # --- 4. namespace and Key Vault secrets --------------------------------------------------
