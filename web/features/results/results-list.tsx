@@ -1,7 +1,9 @@
-// "Calculated values": each submitted index with its status and value, newest first, paged.
+// "Calculated values": each submitted index with its status and value, newest first, paged;
+// LiveResultsList shows the live state's results.
 'use client';
 
 import type { IndexStatus, RecentValue } from '../api/api-types';
+import { useLiveState } from '../live/live-state';
 import { Pager } from '../paging/pager';
 import { FailureReason } from './failure-reason';
 import { ValueView } from './value-view';
@@ -87,5 +89,21 @@ export function ResultsList({ items, loadError, page, hasOlder, onOlder, onNewer
       )}
       <Pager label="Calculated values pages" page={page} hasOlder={hasOlder} onOlder={onOlder} onNewer={onNewer} />
     </section>
+  );
+}
+
+/** {@link ResultsList} of the live state's results (inside a LiveStateProvider). */
+export function LiveResultsList() {
+  const { results, retryIndex } = useLiveState();
+  return (
+    <ResultsList
+      items={results.items}
+      loadError={results.loadError}
+      page={results.page}
+      hasOlder={results.hasOlder}
+      onOlder={results.older}
+      onNewer={results.newer}
+      onRetry={retryIndex}
+    />
   );
 }
