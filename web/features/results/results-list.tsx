@@ -52,13 +52,14 @@ function ResultRow({ item, onRetry }: { item: RecentValue; onRetry: (index: numb
           ) : null}
         </>
       ) : item.status === 'failed' ? (
-        <p className="result-note">
+        // A div, not a p: the failure details hold a region with a paragraph and a list.
+        <div className="result-note">
           The workers gave up on this index.{' '}
           <button type="button" className="link-button" onClick={() => onRetry(item.index)}>
             Try again<span className="visually-hidden"> F({item.index})</span>
           </button>{' '}
           <FailureReason index={item.index} />
-        </p>
+        </div>
       ) : (
         <p className="result-note">
           {item.status === 'computing'
