@@ -44,7 +44,7 @@ export function ResultAnnouncer() {
     results: { items },
     ownSubmits,
   } = useLiveState();
-  const [seen, setSeen] = useState<Watch>({ items: undefined, ownSubmits: new Map(), statuses: new Map(), text: '' });
+  const [seen, setSeen] = useState<Watch>(() => ({ items, ownSubmits, statuses: new Map(), text: '' }));
   // Follows the list while rendering (React's "storing information from previous renders"), not in an effect.
   if (seen.items !== items || seen.ownSubmits !== ownSubmits) setSeen(watch(seen, items, ownSubmits));
   return (
