@@ -4,6 +4,27 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
+/** No feature imports a route (app/ imports features, never the other way). */
+const noApp = {
+  regex: String.raw`^(@/app|(\.\./)+app)(/|$)`,
+  message: 'features/ must not import app/ (routes import features, not the other way round).',
+};
+/** Only the page (app/) uses the layout that composes the panels. */
+const noDashboard = {
+  regex: String.raw`^(@/features/|\.\./)dashboard(/|$)`,
+  message: 'Only app/ imports features/dashboard (the layout); panels and state must not.',
+};
+/** The live state is below the panels it feeds (scaling's scaler-state/-client are data, not UI). */
+const noPanels = {
+  regex: String.raw`^(@/features/|\.\./)(banner|redis|results|submissions|submit|system|scaling/(?!scaler-))`,
+  message: 'features/live (the live state) must not import the panels that subscribe to it.',
+};
+/** Transport and types are the bottom layer. */
+const noOtherFeature = {
+  regex: String.raw`^(@/features/(?!api/)|\.\./(?!api/))`,
+  message: 'features/api (transport, types) must not import other features (UI or live state).',
+};
+
 export default tseslint.config(
   { ignores: ['.next/**', 'next-env.d.ts', 'public/**'] },
   js.configs.recommended,
@@ -18,11 +39,6 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks, 'simple-import-sort': simpleImportSort },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      // eslint-plugin-react-hooks 7 added the React Compiler rules to `recommended`; all are
-      // errors here except this one, which flags three effects that copy a prop or a stream
-      // state into state (dashboard.tsx, use-live-events.ts, scaling-history.ts). Reworking
-      // them changes UI behaviour, so it is a warning until that is done on purpose.
-      'react-hooks/set-state-in-effect': 'warn',
       eqeqeq: ['error', 'always'],
       'no-duplicate-imports': ['error', { allowSeparateTypeImports: true }],
       // One error-narrowing helper (errorMessage), not copies of the same conditional.
@@ -30,13 +46,29 @@ export default tseslint.config(
         'error',
         {
           selector: "ConditionalExpression[test.operator='instanceof'][test.right.name='Error'][alternate.callee.name='String']",
-          message: 'Use errorMessage(error) (features/api/error-message.ts) instead of `x instanceof Error ? x.message : String(x)`.',
+          message:
+            'Use errorMessage(error) (features/api/error-message.ts) instead of `x instanceof Error ? x.message : String(x)`.',
         },
       ],
       'simple-import-sort/imports': 'error',
       'simple-import-sort/exports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  // Imports point down only: app/ (routes) -> the page's layout (features/dashboard) -> panels ->
+  // the live state (features/live) -> transport and types (features/api). Each block lists what
+  // its files must not import (a later block replaces an earlier one's list, so each repeats it).
+  {
+    files: ['features/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noApp, noDashboard] }] },
+  },
+  {
+    files: ['features/live/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noApp, noDashboard, noPanels] }] },
+  },
+  {
+    files: ['features/api/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noApp, noOtherFeature] }] },
   },
   {
     // The helper itself, and the plain-JS launcher scripts, which cannot import it.

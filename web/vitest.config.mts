@@ -9,7 +9,6 @@ export default defineConfig({
       '@shared/index-input': fileURLToPath(new URL('../functions/src/validation/index-input.ts', import.meta.url)),
       '@shared/api-types': fileURLToPath(new URL('../functions/src/http/api-types.ts', import.meta.url)),
       '@shared/live-types': fileURLToPath(new URL('../functions/src/live/live-types.ts', import.meta.url)),
-      '@local/scaler-state': fileURLToPath(new URL('../local/runtime/scaler-state.ts', import.meta.url)),
       '@/': fileURLToPath(new URL('./', import.meta.url)),
     },
   },

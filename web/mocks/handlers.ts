@@ -1,8 +1,8 @@
 // Default msw handlers: a healthy API with a few results; tests override them with server.use().
 import { http, HttpResponse } from 'msw';
 
-import type { Health, RecentValue, RecentValuesPage, Stats, Submission } from '../features/api/api-types';
-import type { RedisTopology, ScalerState } from '../features/live/live-types';
+import type { HealthReport, RecentValue, RecentValuesPage, RedisTopology, Stats, Submission } from '../features/api/api-types';
+import type { ScalerState } from '../features/scaling/scaler-state';
 
 /** 100000's preview as the API sends it in lists. */
 export const bigPreview = '25974069347221724166…49895374653428746875 (20899 digits)';
@@ -58,7 +58,7 @@ export const sampleScaler: ScalerState = {
   updatedAt: 1_764_050_000_000,
 };
 
-export const sampleHealth: Health = {
+export const sampleHealth: HealthReport = {
   status: 'ok',
   checks: { redisMaster: { ok: true, ms: 1 }, redisReplica: { ok: true, ms: 1 }, postgres: { ok: true, ms: 2 } },
   readsFrom: 'replica',

@@ -4,9 +4,8 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse, sse } from 'msw';
 import { describe, expect, it } from 'vitest';
 
-import type { RecentValue, Stats } from '../features/api/api-types';
+import type { RecentValue, RedisTopology, Stats } from '../features/api/api-types';
 import { Dashboard } from '../features/dashboard/dashboard';
-import type { RedisTopology } from '../features/live/live-types';
 import { sampleRecent, sampleStats } from '../mocks/handlers';
 import { server } from '../mocks/node';
 

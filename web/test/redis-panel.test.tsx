@@ -4,8 +4,8 @@ import { render, screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 
+import type { RedisTopology } from '../features/api/api-types';
 import { Dashboard } from '../features/dashboard/dashboard';
-import type { RedisTopology } from '../features/live/live-types';
 import { sampleRecent, sampleTopology } from '../mocks/handlers';
 import { server } from '../mocks/node';
 

@@ -266,8 +266,11 @@ describe('home: results', () => {
     );
     const user = userEvent.setup();
     render(<Dashboard />);
-    await user.click(within(await resultFor(77)).getByRole('button', { name: 'Why? F(77) failed' }));
+    const row = await resultFor(77);
+    await user.click(within(row).getByRole('button', { name: 'Why? F(77) failed' }));
     const reason = await screen.findByRole('region', { name: 'Why F(77) failed' });
+    // Not inside a paragraph: a <p> cannot hold a <div> or an <ol> (the browser would split it).
+    expect(row.querySelector('p div, p ol, p p')).toBeNull();
     expect(reason).toHaveTextContent('Last error: RangeError: Maximum BigInt size exceeded');
     const attempts = within(reason).getAllByRole('listitem');
     expect(attempts).toHaveLength(2);

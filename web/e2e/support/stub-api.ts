@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 
 import type { Page, Route } from 'playwright-core';
 
-import type { RecentValue, Stats } from '../../features/api/api-types';
-import type { RedisTopology, ScalerState } from '../../features/live/live-types';
+import type { RecentValue, RedisTopology, Stats } from '../../features/api/api-types';
+import type { ScalerState } from '../../features/scaling/scaler-state';
 
 export const stubRecent: RecentValue[] = [
   {

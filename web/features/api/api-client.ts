@@ -1,6 +1,14 @@
 // Browser calls to the same-origin API (/api/*), each with a timeout and typed errors.
-import { noteServedBy } from '../live/served-by';
-import type { Health, RecentValuesPage, Stats, SubmissionsPage, SubmitAnswer, ValueDetail } from './api-types';
+import type {
+  HealthReport,
+  RecentValuesPage,
+  RedisTopology,
+  Stats,
+  SubmissionsPage,
+  SubmitAnswer,
+  ValueDetail,
+} from './api-types';
+import { noteServedBy } from './served-by';
 
 /** How long the UI waits for any API answer before calling the API slow. */
 export const requestTimeoutMs = 5_000;
@@ -107,9 +115,14 @@ export function fetchStats(signal?: AbortSignal): Promise<Stats> {
 }
 
 /** `GET /api/health`; a 503 still carries the checks (which part is down), so it is returned. */
-export async function fetchHealth(signal?: AbortSignal): Promise<Health> {
+export async function fetchHealth(signal?: AbortSignal): Promise<HealthReport> {
   const response = await request('/api/health', {}, signal, [503]);
-  const body = (await response.json()) as Partial<Health> & { error?: string };
+  const body = (await response.json()) as Partial<HealthReport> & { error?: string };
   if (!body.checks) throw new ApiError(body.error ?? 'the API cannot be reached', response.status);
-  return body as Health;
+  return body as HealthReport;
+}
+
+/** `GET /api/topology` (polled while the live stream is down). */
+export function fetchTopology(signal?: AbortSignal): Promise<RedisTopology> {
+  return getJson<RedisTopology>('/api/topology', signal);
 }

@@ -2,10 +2,9 @@
 // page polls only while it is not: value, stats and topology events go to the given handlers.
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 
-import type { RecentValue, Stats } from '../api/api-types';
-import type { RedisTopology } from './live-types';
+import type { RecentValue, RedisTopology, Stats } from '../api/api-types';
 
 /**
  * Where the stream stands: `connecting` (first attempt), `live` (open and events arriving),
@@ -43,6 +42,17 @@ export interface LiveEventsState {
   healthy: boolean;
 }
 
+const unchanging = () => () => undefined;
+
+/** Whether this browser has EventSource (taken as yes on the server, so hydration matches). */
+function useEventSourceSupport(): boolean {
+  return useSyncExternalStore(
+    unchanging,
+    () => typeof EventSource !== 'undefined',
+    () => true,
+  );
+}
+
 function parse<T>(event: Event): T | undefined {
   try {
     return JSON.parse((event as MessageEvent<string>).data) as T;
@@ -60,16 +70,14 @@ export function useLiveEvents(options: LiveEventsOptions = {}): LiveEventsState 
   const { url = '/api/events', maxErrors = 3, staleAfterMs = 5_000, retryStreamMs = 15_000 } = options;
   const handlers = useRef(options);
   const [status, setStatus] = useState<StreamStatus>('connecting');
+  const supported = useEventSourceSupport();
 
   useEffect(() => {
     handlers.current = options;
   });
 
   useEffect(() => {
-    if (typeof EventSource === 'undefined') {
-      setStatus('polling');
-      return;
-    }
+    if (!supported) return;
     let source: EventSource | undefined;
     let lastEventId = '';
     let errors = 0;
@@ -140,7 +148,8 @@ export function useLiveEvents(options: LiveEventsOptions = {}): LiveEventsState 
       clearTimeout(retryTimer);
       close();
     };
-  }, [url, maxErrors, staleAfterMs, retryStreamMs]);
+  }, [supported, url, maxErrors, staleAfterMs, retryStreamMs]);
 
+  if (!supported) return { status: 'polling', healthy: false };
   return { status, healthy: status === 'live' };
 }

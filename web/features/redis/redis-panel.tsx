@@ -1,9 +1,11 @@
 // "Redis StatefulSet": each node's name, role, state, link, replication offset and lag, which node
-// the API reads from, and which one served this page's last read (the x-served-by header).
+// the API reads from, and which one served this page's last read (the x-served-by header);
+// LiveRedisPanel shows the live state's topology.
 'use client';
 
-import type { RedisNode, RedisTopology } from '../live/live-types';
-import type { ServedBy } from '../live/served-by';
+import type { RedisNode, RedisTopology } from '../api/api-types';
+import { type ServedBy, useServedBy } from '../api/served-by';
+import { useLiveState } from '../live/live-state';
 
 /** Props of {@link RedisPanel}. */
 export interface RedisPanelProps {
@@ -107,4 +109,11 @@ export function RedisPanel({ topology, loadError, servedBy }: RedisPanelProps) {
       </p>
     </section>
   );
+}
+
+/** {@link RedisPanel} of the live state's topology and this page's last read (inside a LiveStateProvider). */
+export function LiveRedisPanel() {
+  const { topology, topologyError } = useLiveState();
+  const servedBy = useServedBy();
+  return <RedisPanel topology={topology} loadError={topology ? undefined : topologyError} servedBy={servedBy} />;
 }

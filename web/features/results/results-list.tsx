@@ -1,7 +1,9 @@
-// "Calculated values": each submitted index with its status and value, newest first, paged.
+// "Calculated values": each submitted index with its status and value, newest first, paged;
+// LiveResultsList shows the live state's results.
 'use client';
 
 import type { IndexStatus, RecentValue } from '../api/api-types';
+import { useLiveState } from '../live/live-state';
 import { Pager } from '../paging/pager';
 import { FailureReason } from './failure-reason';
 import { ValueView } from './value-view';
@@ -50,13 +52,14 @@ function ResultRow({ item, onRetry }: { item: RecentValue; onRetry: (index: numb
           ) : null}
         </>
       ) : item.status === 'failed' ? (
-        <p className="result-note">
+        // A div, not a p: the failure details hold a region with a paragraph and a list.
+        <div className="result-note">
           The workers gave up on this index.{' '}
           <button type="button" className="link-button" onClick={() => onRetry(item.index)}>
             Try again<span className="visually-hidden"> F({item.index})</span>
           </button>{' '}
           <FailureReason index={item.index} />
-        </p>
+        </div>
       ) : (
         <p className="result-note">
           {item.status === 'computing'
@@ -87,5 +90,21 @@ export function ResultsList({ items, loadError, page, hasOlder, onOlder, onNewer
       )}
       <Pager label="Calculated values pages" page={page} hasOlder={hasOlder} onOlder={onOlder} onNewer={onNewer} />
     </section>
+  );
+}
+
+/** {@link ResultsList} of the live state's results (inside a LiveStateProvider). */
+export function LiveResultsList() {
+  const { results, retryIndex } = useLiveState();
+  return (
+    <ResultsList
+      items={results.items}
+      loadError={results.loadError}
+      page={results.page}
+      hasOlder={results.hasOlder}
+      onOlder={results.older}
+      onNewer={results.newer}
+      onRetry={retryIndex}
+    />
   );
 }

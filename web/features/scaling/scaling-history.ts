@@ -2,10 +2,10 @@
 // minutes, with completions per second from the change in `done` and the local scaler's state.
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 
 import type { Stats } from '../api/api-types';
-import type { ScalerState } from '../live/live-types';
+import type { ScalerState } from './scaler-state';
 
 /** How much history the chart shows. */
 export const scalingWindowMs = 5 * 60_000;
@@ -57,11 +57,12 @@ export function addSample(
 
 /** Collects samples as new stats arrive; `scaler` is attached to each as it stands then. */
 export function useScalingHistory(stats: Stats | undefined, scaler: ScalerState | null | undefined): readonly ScalingSample[] {
-  const [samples, setSamples] = useState<readonly ScalingSample[]>([]);
-  useEffect(() => {
-    if (stats) setSamples((previous) => addSample(previous, stats, scaler));
-    // Only a new stats figure makes a sample; a new scaler answer joins the next one.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [stats]);
-  return samples;
+  const [history, setHistory] = useState<{ stats: Stats | undefined; samples: readonly ScalingSample[] }>({
+    stats: undefined,
+    samples: [],
+  });
+  // Only a new stats figure makes a sample; a new scaler answer joins the next one. Taken while
+  // rendering (React's "storing information from previous renders"), not in an effect.
+  if (stats && stats !== history.stats) setHistory({ stats, samples: addSample(history.samples, stats, scaler) });
+  return history.samples;
 }

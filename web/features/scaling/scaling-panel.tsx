@@ -1,9 +1,11 @@
 // "Scaling": queue length, pending, workers (and locally the scaler's desired count and cap) and
-// completions per second over the last few minutes, as charts with a text summary and a table.
+// completions per second over the last few minutes, as charts with a text summary and a table;
+// LiveScalingPanel collects the samples from the live state's figures.
 'use client';
 
+import { useLiveState } from '../live/live-state';
 import { formatFigure, LineChart } from './line-chart';
-import { type ScalingSample, scalingWindowMs } from './scaling-history';
+import { type ScalingSample, scalingWindowMs, useScalingHistory } from './scaling-history';
 
 /** Props of {@link ScalingPanel}. */
 export interface ScalingPanelProps {
@@ -139,4 +141,10 @@ export function ScalingPanel({ samples, windowMs: maxWindowMs = scalingWindowMs 
       )}
     </section>
   );
+}
+
+/** {@link ScalingPanel} of samples taken from the live state's figures (inside a LiveStateProvider). */
+export function LiveScalingPanel() {
+  const { stats, scaler } = useLiveState();
+  return <ScalingPanel samples={useScalingHistory(stats, scaler)} />;
 }

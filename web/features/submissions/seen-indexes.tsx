@@ -1,7 +1,9 @@
-// "Indexes I have seen": the submissions log from Postgres (/api/values/all), newest first, paged.
+// "Indexes I have seen": the submissions log from Postgres (/api/values/all), newest first, paged;
+// LiveSeenIndexes shows the live state's log.
 'use client';
 
 import type { Submission } from '../api/api-types';
+import { useLiveState } from '../live/live-state';
 import { Pager } from '../paging/pager';
 
 /** Props of {@link SeenIndexes}. */
@@ -51,5 +53,20 @@ export function SeenIndexes({ items, loadError, page, hasOlder, onOlder, onNewer
       )}
       <Pager label="Indexes I have seen pages" page={page} hasOlder={hasOlder} onOlder={onOlder} onNewer={onNewer} />
     </section>
+  );
+}
+
+/** {@link SeenIndexes} of the live state's submissions log (inside a LiveStateProvider). */
+export function LiveSeenIndexes() {
+  const { submissions } = useLiveState();
+  return (
+    <SeenIndexes
+      items={submissions.items}
+      loadError={submissions.loadError}
+      page={submissions.page}
+      hasOlder={submissions.hasOlder}
+      onOlder={submissions.older}
+      onNewer={submissions.newer}
+    />
   );
 }

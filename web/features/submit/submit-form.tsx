@@ -1,4 +1,5 @@
-// The "Enter your index" form: inline validation shared with the API, its refusals shown in place.
+// The "Enter your index" form: inline validation shared with the API, its refusals shown in place;
+// LiveSubmitForm reports accepted indices to the live state.
 'use client';
 
 import { checkIndex } from '@shared/index-input';
@@ -7,6 +8,7 @@ import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, submitIndex } from '../api/api-client';
 import type { SubmitAnswer } from '../api/api-types';
 import { errorMessage } from '../api/error-message';
+import { useLiveState } from '../live/live-state';
 import { formMessages } from './form-messages';
 
 /** Props of {@link SubmitForm}. */
@@ -107,4 +109,10 @@ export function SubmitForm({ maxIndex, onSubmitted }: SubmitFormProps) {
       ) : null}
     </form>
   );
+}
+
+/** {@link SubmitForm} with the live state's limit, telling it what the API accepted (inside a LiveStateProvider). */
+export function LiveSubmitForm() {
+  const { stats, submitted } = useLiveState();
+  return <SubmitForm maxIndex={stats?.maxIndex} onSubmitted={submitted} />;
 }

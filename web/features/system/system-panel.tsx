@@ -1,10 +1,12 @@
 // The system panel: queue, pending, done, failed and active workers (/api/stats), the local
-// runtime's scaler (/local/scaler) when npm start runs one, how the page gets updates, and health.
+// runtime's scaler (/local/scaler) when npm start runs one, how the page gets updates, and health;
+// LiveSystemPanel shows the live state's.
 'use client';
 
-import type { Health, Stats } from '../api/api-types';
-import type { ScalerState } from '../live/live-types';
+import type { HealthReport, Stats } from '../api/api-types';
+import { useLiveState } from '../live/live-state';
 import type { StreamStatus } from '../live/use-live-events';
+import type { ScalerState } from '../scaling/scaler-state';
 
 const checkNames: Record<string, string> = {
   redisMaster: 'Redis master',
@@ -22,7 +24,7 @@ const streamText: Record<StreamStatus, string> = {
 /** Props of {@link SystemPanel}. */
 export interface SystemPanelProps {
   stats: Stats | undefined;
-  health: Health | undefined;
+  health: HealthReport | undefined;
   /** The API does not answer: the last health report is not shown as if it were current. */
   apiDown?: boolean;
   /** The local runtime's scaler; null or undefined where none runs (AKS). */
@@ -88,4 +90,10 @@ export function SystemPanel({ stats, health, apiDown = false, scaler, stream }: 
       ) : null}
     </section>
   );
+}
+
+/** {@link SystemPanel} of the live state (inside a LiveStateProvider). */
+export function LiveSystemPanel() {
+  const { stats, health, apiDown, scaler, stream } = useLiveState();
+  return <SystemPanel stats={stats} health={health} apiDown={apiDown !== undefined} scaler={scaler} stream={stream} />;
 }

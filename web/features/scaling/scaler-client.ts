@@ -1,12 +1,6 @@
-// Browser reads of the live view besides the stream: the Redis topology (polled while the stream
-// is down) and the local runtime's scaler state (only where `npm start` runs one).
+// Browser read of the local runtime's scaler state (only where `npm start` runs one).
 import { ApiError, getJson } from '../api/api-client';
-import type { RedisTopology, ScalerState } from './live-types';
-
-/** `GET /api/topology`. */
-export function fetchTopology(signal?: AbortSignal): Promise<RedisTopology> {
-  return getJson<RedisTopology>('/api/topology', signal);
-}
+import type { ScalerState } from './scaler-state';
 
 /**
  * `GET /local/scaler` (the web app's route to the local runtime); null when there is none

@@ -1,5 +1,5 @@
-// Which Redis node served this page's last read: the API's `x-served-by` answer header, kept
-// here (one value per page) for the StatefulSet panel.
+// Which Redis node served this page's last read: the transport (api-client.ts) records the API's
+// `x-served-by` answer header here (one value per page); the StatefulSet panel reads it.
 'use client';
 
 import { useSyncExternalStore } from 'react';

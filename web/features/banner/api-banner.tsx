@@ -1,14 +1,16 @@
-// The banner shown while the API is down, slow or degraded, with a Retry button.
+// The banner shown while the API is down, slow or degraded, with a Retry button; LiveApiBanner
+// shows the live state's.
 'use client';
 
-import type { ApiError } from './api-client';
-import type { Health } from './api-types';
+import type { ApiError } from '../api/api-client';
+import type { HealthReport } from '../api/api-types';
+import { useLiveState } from '../live/live-state';
 
 /** Props of {@link ApiBanner}. */
 export interface ApiBannerProps {
   /** The first "unavailable" error of the live reads, if any. */
   error: ApiError | undefined;
-  health: Health | undefined;
+  health: HealthReport | undefined;
   onRetry: () => void;
 }
 
@@ -42,4 +44,10 @@ export function ApiBanner({ error, health, onRetry }: ApiBannerProps) {
     );
   }
   return null;
+}
+
+/** {@link ApiBanner} of the live state (inside a LiveStateProvider). */
+export function LiveApiBanner() {
+  const { apiDown, health, retryAll } = useLiveState();
+  return <ApiBanner error={apiDown} health={health} onRetry={retryAll} />;
 }
