@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { type FibEngineSetting, fibEngineSetting } from './fib/fibonacci-engine.js';
 import type { RedisEndpoint } from './redis/connection-string.js';
-import { databaseUrl, readSettings, redisConnection, wholeNumber } from './settings-schema.js';
+import { databaseUrl, operatorToken, readSettings, redisConnection, wholeNumber } from './settings-schema.js';
 
 /**
  * Every setting the functions read, by its environment name. The same names are used in
@@ -18,7 +18,7 @@ export const settingsSchema = z.object({
   REDIS_REPLICA: redisConnection.optional(),
   /** Postgres URL; when unset, node-postgres reads the PG* variables. */
   DATABASE_URL: databaseUrl.optional(),
-  /** Largest index accepted; F(1,000,000) with its decimal string takes ~55 ms here. @defaultValue 1000000 */
+  /** Largest index accepted (what F(n) costs near it: the README's measured table). @defaultValue 1000000 */
   MAX_INDEX: wholeNumber(1, 50_000_000).default(1_000_000),
   /** Name of the Redis list the worker triggers on. @defaultValue tasks */
   TASKS_KEY: z.string().min(1).default('tasks'),
@@ -90,7 +90,7 @@ export const settingsSchema = z.object({
    * test and benchmarks send it). A secret: from a Kubernetes Secret, never a committed file.
    * @defaultValue unset (nobody is exempt)
    */
-  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OPERATOR_TOKEN: operatorToken.optional(),
   /**
    * Port of this process's Prometheus endpoint (`GET /metrics`), which the Gateway does not
    * route; 0 serves none. On AKS every pod uses 9464 (its own address); locally the api gets

@@ -24,6 +24,15 @@ export const redisConnectionText = z.string().superRefine((text, ctx) => {
 /** A Redis connection string, parsed into the endpoint ioredis needs. */
 export const redisConnection = redisConnectionText.transform((text) => parseRedisConnectionString(text));
 
+/** `1`/`true` or `0`/`false` (anything else is refused, never read as off). @defaultValue false */
+export const flag = z
+  .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+  .transform((value) => value === '1' || value === 'true')
+  .default(false);
+
+/** The operator credential (`Authorization: Bearer <token>`); a secret, never logged. */
+export const operatorToken = z.string().min(16, 'must be at least 16 characters');
+
 /** A Postgres URL (`postgres://user:password@host:5432/db`). */
 export const databaseUrl = z.url({ error: 'must be a postgres:// URL' });
 

@@ -5,7 +5,14 @@ import { resolve } from 'node:path';
 
 import { z } from 'zod';
 
-import { databaseUrl, readSettings, redisConnectionText, wholeNumber } from '../../functions/src/settings-schema.js';
+import {
+  databaseUrl,
+  flag,
+  operatorToken,
+  readSettings,
+  redisConnectionText,
+  wholeNumber,
+} from '../../functions/src/settings-schema.js';
 
 const port = (fallback: number) =>
   z
@@ -14,11 +21,6 @@ const port = (fallback: number) =>
     .transform(Number)
     .pipe(z.number().int().min(0).max(65535))
     .default(fallback);
-
-const flag = z
-  .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
-  .transform((value) => value === '1' || value === 'true')
-  .default(false);
 
 /** Every setting of the local runtime, by its environment name. Empty strings count as unset. */
 export const runtimeSettingsSchema = z.object({
@@ -65,6 +67,11 @@ export const runtimeSettingsSchema = z.object({
   REDIS_REPLICA: redisConnectionText.optional(),
   /** An external Postgres; then no PGlite is started here. */
   DATABASE_URL: databaseUrl.optional(),
+  /**
+   * The operator credential the functions accept and the load test and `npm run chaos` present
+   * (the functions' own rule). @defaultValue a token generated once per data directory
+   */
+  OPERATOR_TOKEN: operatorToken.optional(),
 });
 
 /** The validated settings, with the data directory resolved and the worker cap derived. */
@@ -87,6 +94,7 @@ export interface RuntimeSettings {
   useLocalHost: boolean;
   externalRedis: { master: string; replica: string } | undefined;
   externalDatabaseUrl: string | undefined;
+  operatorToken: string | undefined;
 }
 
 /** Thrown with one line per bad setting, each naming the variable. */
@@ -140,6 +148,7 @@ export function loadRuntimeSettings(
     useLocalHost: s.USE_LOCAL_HOST,
     externalRedis: s.REDIS_MASTER ? { master: s.REDIS_MASTER, replica: s.REDIS_REPLICA ?? s.REDIS_MASTER } : undefined,
     externalDatabaseUrl: s.DATABASE_URL,
+    operatorToken: s.OPERATOR_TOKEN,
   });
 }
 

@@ -13,7 +13,8 @@ import { createFunctionApp } from '../../functions/src/function-app.js';
 import { withBrowserPolicy } from '../../functions/src/http/browser-policy.js';
 import type { HttpRegistration } from '../../functions/src/registration-types.js';
 import { buildRegistrations } from '../../functions/src/registrations.js';
-import { hostBodyLimit, type HttpLimits, startHttpServer } from '../host/http-server.js';
+import { hostBodyLimit } from '../host/host-settings.js';
+import { type HttpLimits, startHttpServer } from '../host/http-server.js';
 
 const calls: string[] = [];
 

@@ -18,6 +18,9 @@ describe('runtime settings', () => {
     );
     expect(() => loadRuntimeSettings({ LOCAL_MAX_WORKERS: '0' }, '/repo', 2)).toThrow(/LOCAL_MAX_WORKERS/);
     expect(() => loadRuntimeSettings({ DATABASE_URL: 'not a url' }, '/repo', 2)).toThrow(/DATABASE_URL/);
+    expect(() => loadRuntimeSettings({ OPERATOR_TOKEN: 'short' }, '/repo', 2)).toThrow(
+      /OPERATOR_TOKEN: must be at least 16 characters/,
+    );
   });
 
   it('refuses an external REDIS_MASTER or REDIS_REPLICA the functions would refuse, with their message', () => {
