@@ -8,8 +8,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { loadConfig } from '../functions/src/config.js';
 import { errorMessage } from '../functions/src/errors.js';
-import { currentFibonacciEngine } from '../functions/src/fib/fibonacci-engine.js';
+import { useFibonacciEngine } from '../functions/src/fib/fibonacci-engine.js';
 import { functionsBuild } from '../local/runtime/functions-processes.js';
 import { startBenchStack } from './suite/bench-stack.js';
 import { summarizeDirectory } from './suite/cpu-profile.js';
@@ -88,10 +89,12 @@ async function main(): Promise<void> {
     }
     const engines = runEngineBench();
     results.fibonacciEngines = engines;
-    const inUse = currentFibonacciEngine().name;
+    // The engine the worker would choose from the same environment (FIB_ENGINE, read by config.ts).
+    const { fibEngine } = loadConfig();
+    const inUse = useFibonacciEngine(fibEngine).name;
     output.push(
       table(
-        `   F(n) with its decimal string per engine (ms of wall time, CPU time beside it; load ${f(loadavg()[0], 1)} on ${cpus().length} CPUs; the worker uses ${inUse}: FIB_ENGINE=${process.env.FIB_ENGINE ?? 'auto'})`,
+        `   F(n) with its decimal string per engine (ms of wall time, CPU time beside it; load ${f(loadavg()[0], 1)} on ${cpus().length} CPUs; the worker uses ${inUse}: FIB_ENGINE=${fibEngine})`,
         ['engine', 'n', 'median', 'min', 'CPU (median)', 'runs', 'goal', ''],
         engines.map((r) => {
           const goal = r.n === 1_000_000;

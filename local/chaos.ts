@@ -7,12 +7,13 @@
 // worker took to exit, and API process restarts. It prints numbers; the tests assert the
 // behaviour.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import type { RuntimeFile } from './runtime/local-runtime.js';
 import { operatorHeaders, readOperatorToken } from './runtime/operator-token.js';
+import { loadRuntimeSettings } from './runtime/settings.js';
 import type { ProcessStatus } from './runtime/status-server.js';
 
 const root = join(import.meta.dirname, '..');
@@ -88,13 +89,13 @@ async function main(): Promise<void> {
   const floodCount = Number(values['flood-count']);
   if (!(floodCount > 0)) throw new Error(`bad --flood-count\n${usage()}`);
 
-  const runtimeFile = join(resolve(root, process.env.LOCAL_DATA_DIR ?? '.local'), 'runtime.json');
+  // The stack's own settings (LOCAL_DATA_DIR, OPERATOR_TOKEN), under npm start's rules.
+  const settings = loadRuntimeSettings(process.env, root);
+  const runtimeFile = join(settings.dataDir, 'runtime.json');
   if (!existsSync(runtimeFile)) throw new Error(`no ${runtimeFile}: start the stack with npm start first`);
   const runtime = JSON.parse(readFileSync(runtimeFile, 'utf8')) as RuntimeFile;
   const api = runtime.apiUrl;
-  const operator = operatorHeaders(
-    process.env.OPERATOR_TOKEN || readOperatorToken(resolve(root, process.env.LOCAL_DATA_DIR ?? '.local')),
-  );
+  const operator = operatorHeaders(settings.operatorToken ?? readOperatorToken(settings.dataDir));
   let nextIndex = 100_000 + Math.floor(Math.random() * 700_000);
 
   const rows: Row[] = [];

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { readOperatorToken } from '../../local/runtime/operator-token.js';
+import { loadRuntimeSettings } from '../../local/runtime/settings.js';
 import { type IndexSpec, parseIndexSpec } from './indices.js';
 
 /** Everything one load test run needs. */
@@ -82,7 +83,7 @@ export function discoverLocalRuntime(
   root: string,
   env: NodeJS.ProcessEnv = process.env,
 ): { apiUrl: string; runtimeUrl?: string } | undefined {
-  const file = join(resolve(root, env.LOCAL_DATA_DIR ?? '.local'), 'runtime.json');
+  const file = join(loadRuntimeSettings(env, root).dataDir, 'runtime.json');
   if (!existsSync(file)) return undefined;
   try {
     const runtime = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -123,7 +124,9 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
   if (values.engines !== undefined && values.engines !== 'real' && values.engines !== 'emulated')
     throw new Error(`--engines must be "real" or "emulated", got "${values.engines}"`);
   const local = values.url ? undefined : discoverLocalRuntime(root, env);
-  const operatorToken = env.OPERATOR_TOKEN || readOperatorToken(resolve(root, env.LOCAL_DATA_DIR ?? '.local'));
+  // The local stack's own settings (LOCAL_DATA_DIR, OPERATOR_TOKEN), under npm start's rules.
+  const settings = loadRuntimeSettings(env, root);
+  const operatorToken = settings.operatorToken ?? readOperatorToken(settings.dataDir);
   const url = (values.url ?? local?.apiUrl ?? 'http://127.0.0.1:7071').replace(/\/+$/, '').replace(/\/api$/, '');
   new URL(url); // throws on a malformed URL
   const duration = values.duration === undefined ? undefined : positive(values.duration, 'duration', 0);

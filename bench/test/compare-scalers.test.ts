@@ -3,27 +3,11 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseScaledObject } from '../../local/runtime/scaling-rules.js';
+import { fastScaledObject } from '../../local/test/support/fast-scaled-object.js';
 import { compareScalers, replayEmulation, staircase, type TracePoint } from '../loadtest/compare-scalers.js';
 
-const fastSpec = parseScaledObject(`
-apiVersion: keda.sh/v1alpha1
-kind: ScaledObject
-metadata: { name: worker }
-spec:
-  scaleTargetRef: { name: worker }
-  minReplicaCount: 0
-  maxReplicaCount: 4
-  pollingInterval: 1
-  cooldownPeriod: 3
-  advanced:
-    horizontalPodAutoscalerConfig:
-      behavior:
-        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: Pods, value: 4, periodSeconds: 1 }] }
-        scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: Percent, value: 100, periodSeconds: 1 }] }
-  triggers:
-    - type: redis
-      metadata: { address: "127.0.0.1:6379", listName: tasks, listLength: "100", activationListLength: "0" }
-`);
+// The queue trace below has no `pending` series: the redis trigger alone.
+const fastSpec = parseScaledObject(fastScaledObject({ triggers: ['redis'] }));
 
 /** 3 s empty, 10 s with 500 queued, 10 s empty again; `replicas` filled by the caller. */
 const queue = [...Array(3).fill(0), ...Array(10).fill(500), ...Array(10).fill(0)] as number[];

@@ -4,19 +4,8 @@ import { z } from 'zod';
 
 import { ConfigError } from './errors.js';
 import { type FibEngineSetting, fibEngineSetting } from './fib/fibonacci-engine.js';
-import { ConnectionStringError, parseRedisConnectionString, type RedisEndpoint } from './redis/connection-string.js';
-
-const redisConnection = z.string().transform((text, ctx) => {
-  try {
-    return parseRedisConnectionString(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof ConnectionStringError ? error.message : String(error) });
-    return z.NEVER;
-  }
-});
-
-const wholeNumber = (min: number, max: number) =>
-  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+import type { RedisEndpoint } from './redis/connection-string.js';
+import { databaseUrl, operatorToken, readSettings, redisConnection, wholeNumber } from './settings-schema.js';
 
 /**
  * Every setting the functions read, by its environment name. The same names are used in
@@ -28,8 +17,8 @@ export const settingsSchema = z.object({
   /** Connection string of a read replica; reads that may lag go here. @defaultValue REDIS_MASTER */
   REDIS_REPLICA: redisConnection.optional(),
   /** Postgres URL; when unset, node-postgres reads the PG* variables. */
-  DATABASE_URL: z.string().url().optional(),
-  /** Largest index accepted; F(1,000,000) with its decimal string takes ~55 ms here. @defaultValue 1000000 */
+  DATABASE_URL: databaseUrl.optional(),
+  /** Largest index accepted (what F(n) costs near it: the README's measured table). @defaultValue 1000000 */
   MAX_INDEX: wholeNumber(1, 50_000_000).default(1_000_000),
   /** Name of the Redis list the worker triggers on. @defaultValue tasks */
   TASKS_KEY: z.string().min(1).default('tasks'),
@@ -101,7 +90,7 @@ export const settingsSchema = z.object({
    * test and benchmarks send it). A secret: from a Kubernetes Secret, never a committed file.
    * @defaultValue unset (nobody is exempt)
    */
-  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OPERATOR_TOKEN: operatorToken.optional(),
   /**
    * Port of this process's Prometheus endpoint (`GET /metrics`), which the Gateway does not
    * route; 0 serves none. On AKS every pod uses 9464 (its own address); locally the api gets
@@ -165,18 +154,11 @@ export interface Config {
 
 /** Validates `env` and returns a frozen Config, or throws a ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  // Empty strings mean "unset" (local.settings.json and ConfigMaps often carry "").
-  const present = Object.fromEntries(
-    Object.keys(settingsSchema.shape)
-      .map((name) => [name, env[name]] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
+  const settings = readSettings(
+    settingsSchema,
+    env,
+    (problems) => new ConfigError(`Invalid configuration: ${problems.join('; ')}`),
   );
-  const parsed = settingsSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  const settings = parsed.data;
   return Object.freeze({
     redisMaster: settings.REDIS_MASTER,
     redisReplica: settings.REDIS_REPLICA ?? settings.REDIS_MASTER,

@@ -29,8 +29,17 @@ describe('loadConfig', () => {
     ['REDIS_MASTER', 'redis://localhost:6379'],
     ['REDIS_REPLICA', 'host:99999'],
     ['DATABASE_URL', 'not a url'],
+    ['FIB_ENGINE', 'fast'],
+    ['METRICS_PORT', '70000'],
+    ['MAX_ATTEMPTS', '3 '],
   ])('fails at start naming %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('names every bad variable in one message, so one start shows them all', () => {
+    expect(() => loadConfig({ LEASE_MS: 'soon', FIB_ENGINE: 'fast', ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(
+      /^Invalid configuration: LEASE_MS: must be a whole number; ALLOWED_ORIGINS: .*; FIB_ENGINE: /,
+    );
   });
 
   it('never puts a password in its error messages', () => {

@@ -3,15 +3,11 @@ import { createHash } from 'node:crypto';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 import { bigintFibonacciDecimal, bigintFibonacciHex } from '../src/fib/bigint-fibonacci.js';
 import { computeFibonacci } from '../src/fib/fibonacci.js';
-import {
-  currentFibonacciEngine,
-  parseFibEngineSetting,
-  selectFibonacciEngine,
-  useFibonacciEngine,
-} from '../src/fib/fibonacci-engine.js';
+import { currentFibonacciEngine, selectFibonacciEngine, useFibonacciEngine } from '../src/fib/fibonacci-engine.js';
 import { loadGmpFibonacci } from '../src/fib/gmp-fibonacci.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -83,12 +79,13 @@ describe('GMP and BigInt engines', () => {
 
 describe('FIB_ENGINE', () => {
   it('reads unset and empty as auto, accepts gmp and bigint, and names the variable for anything else', () => {
-    expect(parseFibEngineSetting(undefined)).toBe('auto');
-    expect(parseFibEngineSetting('')).toBe('auto');
-    expect(parseFibEngineSetting('gmp')).toBe('gmp');
-    expect(parseFibEngineSetting('bigint')).toBe('bigint');
-    expect(() => parseFibEngineSetting('fast')).toThrow(ConfigError);
-    expect(() => parseFibEngineSetting('GMP')).toThrow(/FIB_ENGINE must be one of auto, gmp, bigint; got "GMP"/);
+    const fibEngine = (value: string | undefined) => loadConfig({ FIB_ENGINE: value }).fibEngine;
+    expect(fibEngine(undefined)).toBe('auto');
+    expect(fibEngine('')).toBe('auto');
+    expect(fibEngine('gmp')).toBe('gmp');
+    expect(fibEngine('bigint')).toBe('bigint');
+    expect(() => fibEngine('fast')).toThrow(ConfigError);
+    expect(() => fibEngine('GMP')).toThrow(/FIB_ENGINE: .*"auto"\|"gmp"\|"bigint"/);
   });
 
   it('auto falls back to BigInt when the binding cannot load, says why once, and still computes exactly', () => {

@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { functionSelection } from '../../local/runtime/functions-processes.js';
+import { type HostProcess, startHostProcess } from '../../local/test/support/host-process.js';
 import { type Config, loadConfig } from '../src/config.js';
 import type { TaskConsumer } from '../src/queue/consumer.js';
 import { processTask } from '../src/queue/process-task.js';
 import { WorkBudget } from '../src/queue/work-budget.js';
 import { createServices, type Services } from '../src/services.js';
-import { type HostProcess, startHostProcess } from './support/host-process.js';
 import { createRedisServer, type RedisServer } from './support/redis-pair.js';
 import { eventually } from './support/stack.js';
 

@@ -4,11 +4,18 @@
 import { parseArgs } from 'node:util';
 
 import { errorMessage } from '../../functions/src/errors.js';
-import { engineCacheRoot, ensureEngines, findGo } from './engines.js';
+import { engineCacheRoot, ensureEngines, findGo, realEnginesSkipped } from './engines.js';
 
 const { values } = parseArgs({ options: { 'if-go': { type: 'boolean', default: false } } });
 const started = Date.now();
-if (values['if-go'] && process.env.REAL_ENGINES === 'skip') {
+let skipped = false;
+try {
+  skipped = realEnginesSkipped();
+} catch (error) {
+  console.error(`engines: ${errorMessage(error)}`);
+  process.exit(1);
+}
+if (values['if-go'] && skipped) {
   console.log(
     'engines: REAL_ENGINES=skip, so the real-engine tests (real kube-apiserver admission, real KEDA scaling) will NOT run.',
   );

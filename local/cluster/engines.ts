@@ -425,14 +425,24 @@ export function enginesBuilt(cacheRoot = engineCacheRoot()): boolean {
 }
 
 /**
+ * REAL_ENGINES: `skip` opts a CI that cannot afford the first build (see README) out of the
+ * real-engine tests, loudly; unset or empty runs them; any other value is refused, naming it.
+ */
+export function realEnginesSkipped(env: NodeJS.ProcessEnv = process.env): boolean {
+  const setting = env.REAL_ENGINES;
+  if (setting === undefined || setting === '') return false;
+  if (setting === 'skip') return true;
+  throw new Error(`REAL_ENGINES must be "skip" or unset, got "${setting}"`);
+}
+
+/**
  * What tests that need the engines can do here: `built` (run), `buildable` (Go is there: build
  * first, 25–45 min once), `no-go` (skip, saying so) or `skipped` (REAL_ENGINES=skip).
  */
 export async function enginesAvailability(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<'built' | 'buildable' | 'no-go' | 'skipped'> {
-  // REAL_ENGINES=skip: a CI that cannot afford the first build (see README) opts out, loudly.
-  if (env.REAL_ENGINES === 'skip') return 'skipped';
+  if (realEnginesSkipped(env)) return 'skipped';
   if (enginesBuilt()) return 'built';
   return (await findGo()) ? 'buildable' : 'no-go';
 }

@@ -26,6 +26,7 @@ import azf, { type HttpResponseInit } from '@azure/functions';
 import { errorMessage } from '../../functions/src/errors.js';
 import { headerRecord } from '../../functions/src/http/header-record.js';
 import type { HttpRegistration } from '../../functions/src/registration-types.js';
+import { hostDefaultMaxBodyBytes, type HostSettings, loadHostSettings } from './host-settings.js';
 import { LocalHttpRequest } from './local-http-request.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
@@ -52,18 +53,6 @@ export interface HttpLimits {
   idleTimeoutMs: number;
   /** How often Node checks headersTimeout/requestTimeout (its default is 30 s). @defaultValue 1000 */
   timeoutCheckIntervalMs: number;
-}
-
-/** The real host's default body limit (azure-functions-host src/WebJobs.Script/ScriptConstants.cs DefaultMaxRequestBodySize). */
-export const hostDefaultMaxBodyBytes = 104_857_600;
-
-/**
- * The body limit the real host applies for `env`: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when it parses
- * as a whole number (long.TryParse in HttpRequestBodySizeMiddleware.cs), else the 100 MB default.
- */
-export function hostBodyLimit(env: NodeJS.ProcessEnv): number {
-  const setting = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim();
-  return setting && /^\d+$/.test(setting) ? Number(setting) : hostDefaultMaxBodyBytes;
 }
 
 export const defaultHttpLimits: Readonly<HttpLimits> = Object.freeze({
@@ -173,9 +162,17 @@ function sendHostError(response: ServerResponse, status: number): void {
 /** Starts the HTTP server; resolves once it listens (on 127.0.0.1 unless `host` says otherwise). */
 export async function startHttpServer(
   registrations: readonly HttpRegistration[],
-  options: { port: number; host?: string; log: (line: LogLine) => void; limits?: Partial<HttpLimits> },
+  options: {
+    port: number;
+    host?: string;
+    log: (line: LogLine) => void;
+    limits?: Partial<HttpLimits>;
+    /** @defaultValue read from process.env ({@link loadHostSettings}) */
+    settings?: HostSettings;
+  },
 ): Promise<Server> {
-  const limits: HttpLimits = { ...defaultHttpLimits, maxBodyBytes: hostBodyLimit(process.env), ...options.limits };
+  const settings = options.settings ?? loadHostSettings(process.env);
+  const limits: HttpLimits = { ...defaultHttpLimits, maxBodyBytes: settings.maxBodyBytes, ...options.limits };
   // First match wins, in function-name order (WebJobsRouter.cs); values/current is served by
   // current-values only because that name sorts before value-by-index (a test guards it).
   const routes = registrations
@@ -260,7 +257,11 @@ export async function startHttpServer(
       const value = request.headers[name];
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
-    headers['x-forwarded-for'] = forwardedFor(headers['x-forwarded-for'], request.socket.remoteAddress);
+    headers['x-forwarded-for'] = forwardedFor(
+      headers['x-forwarded-for'],
+      request.socket.remoteAddress,
+      settings.trustForwardedHeaders,
+    );
     if (!addressed) return sendHostError(response, 400);
     const httpRequest = new LocalHttpRequest({
       method,
@@ -297,9 +298,13 @@ export async function startHttpServer(
  * (ConfigureWebHostDefaults, used by src/WebJobs.Script.WebHost/Program.cs) first takes the last
  * entry a proxy in front appended as that remote address (ForwardLimit 1: one trusted hop).
  */
-export function forwardedFor(incoming: string | undefined, socketAddress: string | undefined): string {
+export function forwardedFor(
+  incoming: string | undefined,
+  socketAddress: string | undefined,
+  trustForwardedHeaders: boolean,
+): string {
   const peer = socketAddress ?? '';
-  if (process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED?.toLowerCase() !== 'true') return peer;
+  if (!trustForwardedHeaders) return peer;
   const last = incoming?.split(',').pop()?.trim();
   return last || peer;
 }

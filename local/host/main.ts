@@ -26,6 +26,7 @@ import {
   startSelected,
   type TimerRegistration,
 } from '../../functions/src/registrations.js';
+import { loadHostSettings } from './host-settings.js';
 import { startHttpServer } from './http-server.js';
 import { type ListPoller, startListPoller } from './list-trigger-poller.js';
 import { consoleLog } from './logging.js';
@@ -40,10 +41,13 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       quiet: { type: 'boolean', default: false },
-      'strict-trigger': { type: 'boolean', default: process.env.LOCAL_HOST_STRICT_TRIGGER === '1' },
+      'strict-trigger': { type: 'boolean' },
     },
   });
   const log = consoleLog(args.quiet ?? false);
+  // The host's own settings and the platform's it emulates; a bad one of its own stops it here.
+  const hostSettings = loadHostSettings(process.env);
+  for (const message of hostSettings.warnings) log({ level: 'warning', source: 'host', message });
   const selected = selectedFunctionNames(process.env);
   let config: Readonly<Config> | undefined;
   try {
@@ -80,8 +84,10 @@ async function main(): Promise<void> {
   // The real host always listens; without functions (a bad setting) every request is its 404.
   // A worker process with no HTTP function and no --port is left without a listener locally,
   // so that several workers do not compete for the default port.
-  if (http.length > 0 || (!config && args.port !== undefined)) server = await startHttpServer(http, { port, host, log });
-  const strict = args['strict-trigger'] ?? false;
+  if (http.length > 0 || (!config && args.port !== undefined)) {
+    server = await startHttpServer(http, { port, host, log, settings: hostSettings });
+  }
+  const strict = args['strict-trigger'] ?? hostSettings.strictTrigger;
   const pollerClient =
     config && lists.length > 0 && !strict
       ? createRedisClient(config.redisMaster, { role: 'list-trigger', timeoutMs: config.redisTimeoutMs })

@@ -5,6 +5,15 @@ import { resolve } from 'node:path';
 
 import { z } from 'zod';
 
+import {
+  databaseUrl,
+  flag,
+  operatorToken,
+  readSettings,
+  redisConnectionText,
+  wholeNumber,
+} from '../../functions/src/settings-schema.js';
+
 const port = (fallback: number) =>
   z
     .string()
@@ -12,14 +21,6 @@ const port = (fallback: number) =>
     .transform(Number)
     .pipe(z.number().int().min(0).max(65535))
     .default(fallback);
-
-const wholeNumber = (min: number, max: number) =>
-  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
-
-const flag = z
-  .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
-  .transform((value) => value === '1' || value === 'true')
-  .default(false);
 
 /** Every setting of the local runtime, by its environment name. Empty strings count as unset. */
 export const runtimeSettingsSchema = z.object({
@@ -57,12 +58,20 @@ export const runtimeSettingsSchema = z.object({
   NO_WEB: flag,
   /** 1: run the local Functions host even when `func` is on the PATH. */
   USE_LOCAL_HOST: flag,
-  /** An external Redis master (StackExchange form); then no Redis is started here. */
-  REDIS_MASTER: z.string().min(1).optional(),
+  /**
+   * An external Redis master (StackExchange form, held to the functions' own rule: the runtime
+   * passes it on to them); then no Redis is started here.
+   */
+  REDIS_MASTER: redisConnectionText.optional(),
   /** An external Redis replica; defaults to REDIS_MASTER when that is set. */
-  REDIS_REPLICA: z.string().min(1).optional(),
+  REDIS_REPLICA: redisConnectionText.optional(),
   /** An external Postgres; then no PGlite is started here. */
-  DATABASE_URL: z.url({ error: 'must be a postgres:// URL' }).optional(),
+  DATABASE_URL: databaseUrl.optional(),
+  /**
+   * The operator credential the functions accept and the load test and `npm run chaos` present
+   * (the functions' own rule). @defaultValue a token generated once per data directory
+   */
+  OPERATOR_TOKEN: operatorToken.optional(),
 });
 
 /** The validated settings, with the data directory resolved and the worker cap derived. */
@@ -85,6 +94,7 @@ export interface RuntimeSettings {
   useLocalHost: boolean;
   externalRedis: { master: string; replica: string } | undefined;
   externalDatabaseUrl: string | undefined;
+  operatorToken: string | undefined;
 }
 
 /** Thrown with one line per bad setting, each naming the variable. */
@@ -112,17 +122,12 @@ export function loadRuntimeSettings(
   root: string,
   cores: number = availableParallelism(),
 ): Readonly<RuntimeSettings> {
-  const present = Object.fromEntries(
-    Object.keys(runtimeSettingsSchema.shape)
-      .map((name) => [name, env[name]] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
+  const s = readSettings(
+    runtimeSettingsSchema,
+    env,
+    (problems) =>
+      new RuntimeSettingsError(`Invalid setting(s) for npm start:\n${problems.map((line) => `  ${line}`).join('\n')}`),
   );
-  const parsed = runtimeSettingsSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new RuntimeSettingsError(`Invalid setting(s) for npm start:\n${problems.join('\n')}`);
-  }
-  const s = parsed.data;
   const { cap, reason } = deriveWorkerCap(cores, s.LOCAL_MAX_WORKERS);
   return Object.freeze({
     apiPort: s.API_PORT,
@@ -143,6 +148,7 @@ export function loadRuntimeSettings(
     useLocalHost: s.USE_LOCAL_HOST,
     externalRedis: s.REDIS_MASTER ? { master: s.REDIS_MASTER, replica: s.REDIS_REPLICA ?? s.REDIS_MASTER } : undefined,
     externalDatabaseUrl: s.DATABASE_URL,
+    operatorToken: s.OPERATOR_TOKEN,
   });
 }
 

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 
 import { localEngineOverlay, scaleEventWriter } from '../cluster/engine-cluster.js';
+import { realEnginesSkipped } from '../cluster/engines.js';
 import { root } from './support/runtime-under-test.js';
 
 describe('the local overlay npm run cluster applies', () => {
@@ -86,5 +87,14 @@ describe('who set the worker Deployment replicas', () => {
   it('names nobody when no event since the last change matches (e.g. the Deployment default of 1)', () => {
     expect(scaleEventWriter(events, 4, Date.parse(at(10)))).toBeUndefined();
     expect(scaleEventWriter(events, 7, 0)).toBeUndefined();
+  });
+});
+
+describe('REAL_ENGINES', () => {
+  it('skips the real-engine tests only for "skip", runs them when unset, and refuses anything else by name', () => {
+    expect(realEnginesSkipped({ REAL_ENGINES: 'skip' })).toBe(true);
+    expect(realEnginesSkipped({})).toBe(false);
+    expect(realEnginesSkipped({ REAL_ENGINES: '' })).toBe(false);
+    expect(() => realEnginesSkipped({ REAL_ENGINES: 'no' })).toThrow('REAL_ENGINES must be "skip" or unset, got "no"');
   });
 });

@@ -11,30 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { operatorHeaders, readOperatorToken } from '../runtime/operator-token.js';
+import { fastScaledObject } from './support/fast-scaled-object.js';
 import { buildFunctions, root } from './support/runtime-under-test.js';
-
-// Same shape as keda/scaledobject.yaml with short periods, so a run takes seconds.
-const fastScaledObject = `
-apiVersion: keda.sh/v1alpha1
-kind: ScaledObject
-metadata: { name: worker }
-spec:
-  scaleTargetRef: { name: worker }
-  minReplicaCount: 0
-  maxReplicaCount: 4
-  pollingInterval: 1
-  cooldownPeriod: 3
-  advanced:
-    horizontalPodAutoscalerConfig:
-      behavior:
-        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: Pods, value: 4, periodSeconds: 1 }] }
-        scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: Percent, value: 100, periodSeconds: 1 }] }
-  triggers:
-    - type: redis
-      metadata: { address: "127.0.0.1:6379", listName: tasks, listLength: "100", activationListLength: "0" }
-    - type: metrics-api
-      metadata: { url: "http://api.fib.svc.cluster.local/api/stats", valueLocation: pending, format: json, targetValue: "100", activationTargetValue: "0" }
-`;
 
 describe('npm start runs workers under the local KEDA scaler', () => {
   const directory = mkdtempSync(join(tmpdir(), 'fib-start-'));
@@ -44,7 +22,7 @@ describe('npm start runs workers under the local KEDA scaler', () => {
   let runtimeUrl = '';
 
   beforeAll(async () => {
-    writeFileSync(join(directory, 'scaledobject.yaml'), fastScaledObject);
+    writeFileSync(join(directory, 'scaledobject.yaml'), fastScaledObject());
     buildFunctions();
     start = spawn(process.execPath, ['--import', 'tsx', join(root, 'local', 'runtime', 'main.ts'), '--skip-build'], {
       cwd: root,

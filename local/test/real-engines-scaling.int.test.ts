@@ -16,30 +16,11 @@ import { enginesAvailability, ensureEngines } from '../cluster/engines.js';
 import { runKubectl } from '../cluster/kube-api.js';
 import { operatorHeaders, readOperatorToken } from '../runtime/operator-token.js';
 import { parseScaledObject } from '../runtime/scaling-rules.js';
+import { fastScaledObject } from './support/fast-scaled-object.js';
 import { buildFunctions, root } from './support/runtime-under-test.js';
 
-// The emulated scaler's end-to-end test uses the same object (local-scaler.int.test.ts): the shape
-// of keda/scaledobject.yaml with short periods, so a run takes a minute, not ten.
-const fastScaledObject = `
-apiVersion: keda.sh/v1alpha1
-kind: ScaledObject
-metadata: { name: worker }
-spec:
-  scaleTargetRef: { name: worker }
-  minReplicaCount: 0
-  maxReplicaCount: 4
-  pollingInterval: 1
-  cooldownPeriod: 3
-  advanced:
-    horizontalPodAutoscalerConfig:
-      behavior:
-        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: Pods, value: 4, periodSeconds: 1 }] }
-        scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: Percent, value: 100, periodSeconds: 1 }] }
-  triggers:
-    - type: redis
-      metadata: { address: "127.0.0.1:6379", listName: tasks, listLength: "100", activationListLength: "0" }
-      authenticationRef: { name: redis-auth }
-`;
+// The redis trigger only: the comparison below replays the recorded queue length, nothing else.
+const scaledObject = fastScaledObject({ triggers: ['redis'] });
 
 const availability = await enginesAvailability();
 if (availability === 'no-go' || availability === 'skipped') {
@@ -62,7 +43,7 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
 
     beforeAll(async () => {
       kubectl = (await ensureEngines({ log: (message) => console.log(`[engines] ${message}`) })).kubectl;
-      writeFileSync(join(directory, 'scaledobject.yaml'), fastScaledObject);
+      writeFileSync(join(directory, 'scaledobject.yaml'), scaledObject);
       buildFunctions();
       cluster = spawn(
         process.execPath,
@@ -201,7 +182,7 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
         spec: { scaleTargetRef: { name: 'worker' }, minReplicas: 1, maxReplicas: 4, metrics: [{ type: 'External' }] },
       });
 
-      const comparison = compareScalers(parseScaledObject(fastScaledObject), trace, 1);
+      const comparison = compareScalers(parseScaledObject(scaledObject), trace, 1);
       console.log(['emulation vs real engines on this run:', ...comparisonLines(comparison)].join('\n  '));
       expect(comparison.milestones.real.peak).toBeGreaterThan(1);
       expect(comparison.milestones.emulated.peak).toBe(comparison.milestones.real.peak);

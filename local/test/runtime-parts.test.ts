@@ -4,6 +4,8 @@ import { createServer, type Server } from 'node:http';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { loadConfig } from '../../functions/src/config.js';
+import { errorMessage } from '../../functions/src/errors.js';
 import type { Registration } from '../../functions/src/registrations.js';
 import { functionSelection, splitFunctions, workerLivenessProbe } from '../runtime/functions-processes.js';
 import { freePort } from '../runtime/ports.js';
@@ -16,6 +18,25 @@ describe('runtime settings', () => {
     );
     expect(() => loadRuntimeSettings({ LOCAL_MAX_WORKERS: '0' }, '/repo', 2)).toThrow(/LOCAL_MAX_WORKERS/);
     expect(() => loadRuntimeSettings({ DATABASE_URL: 'not a url' }, '/repo', 2)).toThrow(/DATABASE_URL/);
+    expect(() => loadRuntimeSettings({ OPERATOR_TOKEN: 'short' }, '/repo', 2)).toThrow(
+      /OPERATOR_TOKEN: must be at least 16 characters/,
+    );
+  });
+
+  it('refuses an external REDIS_MASTER or REDIS_REPLICA the functions would refuse, with their message', () => {
+    for (const [name, value] of [
+      ['REDIS_MASTER', 'redis://localhost:6379'],
+      ['REDIS_REPLICA', 'replica:99999'],
+    ] as const) {
+      let functionsMessage = '';
+      try {
+        loadConfig({ [name]: value });
+      } catch (error) {
+        functionsMessage = errorMessage(error).replace('Invalid configuration: ', '');
+      }
+      expect(functionsMessage).toMatch(new RegExp(`^${name}: `));
+      expect(() => loadRuntimeSettings({ REDIS_MASTER: 'redis-0:6379', [name]: value }, '/repo', 2)).toThrow(functionsMessage);
+    }
   });
 
   it('fills the defaults, resolves the data directory and treats "" as unset', () => {

@@ -7,77 +7,9 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 
-/**
- * The server's limits. A client that sends its headers slower than `headersTimeoutMs`, or its
- * whole request slower than `requestTimeoutMs`, gets 408 and is disconnected within one
- * `connectionsCheckingIntervalMs` after that; a socket with no traffic either way for
- * `idleTimeoutMs` is closed (an event stream's 15 s heartbeats keep it open). Idle keep-alive
- * connections close after Node's keepAliveTimeout (5 s; Next's KEEP_ALIVE_TIMEOUT overrides).
- */
-export const defaultServerLimits = Object.freeze({
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  idleTimeoutMs: 60_000,
-  connectionsCheckingIntervalMs: 1_000,
-  maxHeaderBytes: 16 * 1024,
-});
+import { defaultServerLimits, readServerLimits } from './web-settings.mjs';
 
-/** @typedef {{ headersTimeoutMs: number, requestTimeoutMs: number, idleTimeoutMs: number, connectionsCheckingIntervalMs: number, maxHeaderBytes: number }} ServerLimits */
-
-const limitVariables = /** @type {const} */ ({
-  headersTimeoutMs: 'WEB_HEADERS_TIMEOUT_MS',
-  requestTimeoutMs: 'WEB_REQUEST_TIMEOUT_MS',
-  idleTimeoutMs: 'WEB_IDLE_TIMEOUT_MS',
-});
-
-/**
- * Reads WEB_HEADERS_TIMEOUT_MS, WEB_REQUEST_TIMEOUT_MS and WEB_IDLE_TIMEOUT_MS over the defaults.
- * @param {Record<string, string | undefined>} env
- * @returns {ServerLimits}
- */
-export function readServerLimits(env) {
-  /** @type {ServerLimits} */
-  const limits = { ...defaultServerLimits };
-  for (const [key, name] of Object.entries(limitVariables)) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0)
-      throw new Error(`${name} must be a whole number of milliseconds above 0, got "${raw}"`);
-    limits[/** @type {keyof typeof limitVariables} */ (key)] = value;
-  }
-  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    throw new Error(
-      `WEB_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed WEB_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
-    );
-  }
-  return limits;
-}
-
-/**
- * Checks the /api proxy's settings (API_URL, API_TIMEOUT_MS, API_MAX_BODY_BYTES) at start, so a
- * bad one stops the server with a message naming it instead of being ignored per request.
- * @param {Record<string, string | undefined>} env
- */
-export function checkProxySettings(env) {
-  for (const name of ['API_TIMEOUT_MS', 'API_MAX_BODY_BYTES']) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a whole number above 0, got "${raw}"`);
-  }
-  const url = env.API_URL;
-  if (url !== undefined && url !== '') {
-    let parsed;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || !/^https?:$/.test(parsed.protocol))
-      throw new Error(`API_URL must be an http(s) URL like http://api, got "${url}"`);
-  }
-}
+/** @typedef {import('./web-settings.mjs').ServerLimits} ServerLimits */
 
 /** Methods Next routes (next/dist/server/web/http.js HTTP_METHODS); any other gets 405 here. */
 export const routedMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH']);

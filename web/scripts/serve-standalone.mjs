@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { checkProxySettings, installServerLimits, readServerLimits } from './harden-http-server.mjs';
+import { installServerLimits } from './harden-http-server.mjs';
+import { readWebSettings } from './web-settings.mjs';
 
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 // In the image this script sits beside server.js (web/scripts/ inside the standalone tree, static
@@ -33,14 +34,15 @@ const host = process.env.HOSTNAME;
 process.env.HOSTNAME = host && (isIP(host) !== 0 || host === 'localhost') ? host : '0.0.0.0';
 process.env.PORT ??= '3000';
 
-let limits;
+// Every web setting is checked before the server starts: a bad one stops it here with a message
+// naming the variable, rather than surfacing at the first request.
+let settings;
 try {
-  limits = readServerLimits(process.env);
-  checkProxySettings(process.env);
+  settings = readWebSettings(process.env);
 } catch (error) {
   console.error(`[web] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-installServerLimits(limits);
+installServerLimits(settings.serverLimits);
 
 await import(server);

@@ -6,11 +6,13 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer } from 'node:net';
 
 import { delay, http, HttpResponse, passthrough } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { defaultMaxBodyBytes, forwardToApi, methodNotAllowed } from '../features/api-proxy/forward-to-api';
+import { forwardToApi, methodNotAllowed } from '../features/api-proxy/forward-to-api';
 import { forwardedFromConnectionKey } from '../features/api-proxy/proxy-headers';
+import { misconfiguredMessage } from '../features/settings/route-settings';
 import { server } from '../mocks/node';
+import { defaultApiMaxBodyBytes } from '../scripts/web-settings.mjs';
 
 /** A port that was free a moment ago and has nothing listening now. */
 function closedPort(): Promise<number> {
@@ -99,6 +101,19 @@ describe('api proxy', () => {
     expect(await second.json()).toEqual({ from: 'b' });
   });
 
+  it('api proxy: a bad API_TIMEOUT_MS is never ignored: 500 JSON without internals, the log names the variable, nothing forwarded', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // msw answers unhandled requests with an error (setup file): a forwarded request would fail the test.
+    process.env.API_URL = 'http://api-unused.test';
+    process.env.API_TIMEOUT_MS = '1.5';
+    const answer = await forwardToApi(new Request('http://localhost:3000/api/stats'));
+    expect(answer.status).toBe(500);
+    const body = (await answer.json()) as { error: string };
+    expect(body).toEqual({ error: misconfiguredMessage });
+    expect(body.error).not.toContain('1.5');
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('API_TIMEOUT_MS: must be a whole number above 0, got "1.5"'));
+  });
+
   it('api proxy: answers 503 {"error": "API unreachable"} when the API is down', async () => {
     server.use(http.all('http://api-down.test/api/*', () => HttpResponse.error()));
     process.env.API_URL = 'http://api-down.test';
@@ -162,9 +177,9 @@ describe('api proxy: bounded request bodies', () => {
     );
     expect(answer.status).toBe(413);
     expect(answer.headers.get('connection')).toBe('close');
-    expect(await answer.json()).toEqual({ error: `request body is larger than ${defaultMaxBodyBytes} bytes` });
+    expect(await answer.json()).toEqual({ error: `request body is larger than ${defaultApiMaxBodyBytes} bytes` });
     // What was pulled: the limit plus the stream's read-ahead, nowhere near 50 MB.
-    expect(counter.pulled).toBeLessThan(defaultMaxBodyBytes + 4 * 64 * 1024);
+    expect(counter.pulled).toBeLessThan(defaultApiMaxBodyBytes + 4 * 64 * 1024);
     expect(forwarded).toBe(0);
   });
 

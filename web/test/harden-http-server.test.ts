@@ -14,29 +14,19 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { forwardedFromConnectionKey as proxyKey } from '../features/api-proxy/proxy-headers';
+import { defaultServerLimits, type ServerLimits } from '../scripts/web-settings.mjs';
 
-interface ServerLimits {
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  idleTimeoutMs: number;
-  connectionsCheckingIntervalMs: number;
-  maxHeaderBytes: number;
-}
 /**
- * The launcher module is plain JS (it runs in the image without a TypeScript loader) and web's
- * tsconfig does not read JS, so it is imported through a non-literal specifier with the part of its
- * API these tests use written out; a mismatch fails the tests at run time.
+ * The launcher module is plain JS (it runs in the image without a TypeScript loader) and patches
+ * Node's http module, so it is imported through a non-literal specifier (out of the type-checked
+ * program) with the part of its API these tests use written out; a mismatch fails the tests at run time.
  */
 interface HardenModule {
   createHardenedServer: (listener: RequestListener, limits?: ServerLimits) => Server;
-  defaultServerLimits: Readonly<ServerLimits>;
   forwardedFromConnectionKey: symbol;
-  readServerLimits: (env: Record<string, string | undefined>) => ServerLimits;
-  checkProxySettings: (env: Record<string, string | undefined>) => void;
 }
 const launcherModule = new URL('../scripts/harden-http-server.mjs', import.meta.url).href;
-const { checkProxySettings, createHardenedServer, defaultServerLimits, forwardedFromConnectionKey, readServerLimits } =
-  (await import(launcherModule)) as HardenModule;
+const { createHardenedServer, forwardedFromConnectionKey } = (await import(launcherModule)) as HardenModule;
 
 /** Small limits so the tests run in seconds; the bounds below are stated in terms of these. */
 const limits = {
@@ -225,27 +215,6 @@ describe('web server methods and forwarding headers', () => {
 });
 
 describe('web server settings', () => {
-  it('web server: reads WEB_*_TIMEOUT_MS over the defaults and names a bad one', () => {
-    expect(readServerLimits({})).toEqual(defaultServerLimits);
-    expect(
-      readServerLimits({ WEB_HEADERS_TIMEOUT_MS: '2000', WEB_REQUEST_TIMEOUT_MS: '5000', WEB_IDLE_TIMEOUT_MS: '7000' }),
-    ).toMatchObject({
-      headersTimeoutMs: 2000,
-      requestTimeoutMs: 5000,
-      idleTimeoutMs: 7000,
-    });
-    expect(() => readServerLimits({ WEB_REQUEST_TIMEOUT_MS: 'soon' })).toThrow(/WEB_REQUEST_TIMEOUT_MS/);
-    // The /api proxy's settings are checked at start too, never ignored per request.
-    expect(() => checkProxySettings({ API_TIMEOUT_MS: '10s' })).toThrow(/API_TIMEOUT_MS/);
-    expect(() => checkProxySettings({ API_MAX_BODY_BYTES: '-1' })).toThrow(/API_MAX_BODY_BYTES/);
-    expect(() => checkProxySettings({ API_URL: 'api:7071' })).toThrow(/API_URL/);
-    expect(() => checkProxySettings({ API_TIMEOUT_MS: '5000', API_URL: 'http://api' })).not.toThrow();
-    expect(() => readServerLimits({ WEB_IDLE_TIMEOUT_MS: '-1' })).toThrow(/WEB_IDLE_TIMEOUT_MS/);
-    expect(() => readServerLimits({ WEB_HEADERS_TIMEOUT_MS: '9000', WEB_REQUEST_TIMEOUT_MS: '5000' })).toThrow(
-      /WEB_HEADERS_TIMEOUT_MS \(9000\) must not exceed WEB_REQUEST_TIMEOUT_MS/,
-    );
-  });
-
   it('web server: the proxy trusts X-Forwarded-* under the same key the launcher sets', () => {
     expect(forwardedFromConnectionKey).toBe(proxyKey);
   });
@@ -283,7 +252,7 @@ describe('launcher (serve-standalone.mjs)', () => {
   function imageLayout(): { root: string; launcher: string } {
     const root = mkdtempSync(join(tmpdir(), 'web-launcher-'));
     mkdirSync(join(root, 'web', 'scripts'), { recursive: true });
-    for (const file of ['serve-standalone.mjs', 'harden-http-server.mjs']) {
+    for (const file of ['serve-standalone.mjs', 'harden-http-server.mjs', 'web-settings.mjs']) {
       copyFileSync(fileURLToPath(new URL(`../scripts/${file}`, import.meta.url)), join(root, 'web', 'scripts', file));
     }
     // Stands in for Next's server.js: creates its server the way start-server.js does and reports it.
@@ -322,6 +291,20 @@ describe('launcher (serve-standalone.mjs)', () => {
     try {
       const run = promisify(execFile)(process.execPath, [launcher], { env: { ...process.env, WEB_HEADERS_TIMEOUT_MS: '10s' } });
       await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('WEB_HEADERS_TIMEOUT_MS') as unknown });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("launcher: refuses to start on a bad /api proxy setting, naming it, before Next's server runs", async () => {
+    const { root, launcher } = imageLayout();
+    try {
+      const run = promisify(execFile)(process.execPath, [launcher], { env: { ...process.env, API_TIMEOUT_MS: '10s' } });
+      await expect(run).rejects.toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: expect.stringContaining('API_TIMEOUT_MS: must be a whole number above 0, got "10s"') as unknown,
+      });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -2,9 +2,10 @@
 // GET /local/scaler: forwards to LOCAL_RUNTIME_URL/scaler; 404 JSON when unset; 503/504 when the
 // runtime is down or slow.
 import { delay, http, HttpResponse } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { getScalerState, scalerTimeoutMs } from '../features/scaling/scaler-route';
+import { misconfiguredMessage } from '../features/settings/route-settings';
 import { sampleScaler } from '../mocks/handlers';
 import { server } from '../mocks/node';
 
@@ -17,6 +18,15 @@ describe('local scaler route', () => {
     const response = await getScalerState();
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: expect.stringContaining('LOCAL_RUNTIME_URL') as string });
+  });
+
+  it('local scaler route: a LOCAL_RUNTIME_URL that is not an http(s) URL gets 500 JSON, the log naming the variable', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    process.env.LOCAL_RUNTIME_URL = 'runtime.test:4100';
+    const response = await getScalerState();
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: misconfiguredMessage });
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('LOCAL_RUNTIME_URL: must be an http(s) URL'));
   });
 
   it('local scaler route: forwards to LOCAL_RUNTIME_URL/scaler read at request time', async () => {

@@ -1,4 +1,5 @@
-// Which arithmetic computes F(n): GMP (native, fast) or BigInt (always there), from FIB_ENGINE.
+// Which arithmetic computes F(n): GMP (native, fast) or BigInt (always there), as the FIB_ENGINE
+// setting (validated by config.ts, the only reader of the environment) asks.
 import { z } from 'zod';
 
 import { ConfigError } from '../errors.js';
@@ -12,16 +13,6 @@ import { loadGmpFibonacci, type RequireModule } from './gmp-fibonacci.js';
  */
 export const fibEngineSetting = z.enum(['auto', 'gmp', 'bigint']);
 export type FibEngineSetting = z.infer<typeof fibEngineSetting>;
-
-/** Reads FIB_ENGINE (unset or empty is `auto`); a bad value throws a ConfigError naming it. */
-export function parseFibEngineSetting(value: string | undefined): FibEngineSetting {
-  if (value === undefined || value === '') return 'auto';
-  const parsed = fibEngineSetting.safeParse(value);
-  if (!parsed.success) {
-    throw new ConfigError(`FIB_ENGINE must be one of ${fibEngineSetting.options.join(', ')}; got "${value}"`);
-  }
-  return parsed.data;
-}
 
 /** The arithmetic in use. */
 export interface FibonacciEngine {
@@ -65,8 +56,8 @@ export function useFibonacciEngine(setting: FibEngineSetting, options: SelectEng
   return current;
 }
 
-/** The engine in use; on first use without {@link useFibonacciEngine}, from FIB_ENGINE. */
+/** The engine in use; on first use without {@link useFibonacciEngine}, the default (`auto`). */
 export function currentFibonacciEngine(): FibonacciEngine {
-  current ??= selectFibonacciEngine(parseFibEngineSetting(process.env.FIB_ENGINE));
+  current ??= selectFibonacciEngine('auto');
   return current;
 }

@@ -1,27 +1,13 @@
 // Local stand-in for the ingress: forwards same-origin /api/* to API_URL, read per request
-// (not at build time): an allow-list of request headers, a body limit enforced while reading,
-// a timeout until the API answers, and server-sent events passed through unbuffered.
+// (not at build time; web/scripts/web-settings.mjs holds the settings' rules): an allow-list of
+// request headers, a body limit enforced while reading, a timeout until the API answers, and
+// server-sent events passed through unbuffered.
 // On AKS the Gateway sends /api to the api service, so this route never runs there.
+import { misconfiguredMessage, readSettings } from '@/features/settings/route-settings';
+import { readProxySettings, WebSettingsError } from '@/scripts/web-settings.mjs';
+
 import { readBoundedBody } from './bounded-body';
 import { forwardedRequestHeaders, responseHeadersFromApi } from './proxy-headers';
-
-/** Where the API listens when API_URL is not set (`func start`'s default port). */
-export const defaultApiUrl = 'http://127.0.0.1:7071';
-
-/**
- * How long to wait for the API's answer before answering 504 (for an event stream: until its
- * headers; the stream itself then lasts as long as the client stays); API_TIMEOUT_MS overrides.
- * @defaultValue 10000
- */
-export const defaultTimeoutMs = 10_000;
-
-/**
- * Largest request body forwarded, in bytes; a larger one gets 413 before it is read whole.
- * The API's own limit for POST /api/values is 10 000 bytes, so its 413 message still reaches
- * bodies between the two; API_MAX_BODY_BYTES overrides.
- * @defaultValue 65536
- */
-export const defaultMaxBodyBytes = 64 * 1024;
 
 /** Methods the proxy forwards; any other gets 405 with this list in `Allow`. */
 export const forwardedMethods = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
@@ -29,11 +15,6 @@ export const allowHeader = forwardedMethods.join(', ');
 
 function jsonError(status: number, error: string, headers: Record<string, string> = {}): Response {
   return Response.json({ error }, { status, headers: { 'cache-control': 'no-store', ...headers } });
-}
-
-function positiveSetting(name: string, fallback: number): number {
-  const configured = Number(process.env[name]);
-  return Number.isFinite(configured) && configured > 0 ? configured : fallback;
 }
 
 /** 405 for a method the proxy does not forward (Next routes TRACE etc. never reach here: see web/scripts). */
@@ -53,11 +34,11 @@ function isEventStream(answer: Response): boolean {
 export async function forwardToApi(request: Request): Promise<Response> {
   if (!(forwardedMethods as readonly string[]).includes(request.method)) return methodNotAllowed(request);
 
-  const apiUrl = (process.env.API_URL ?? defaultApiUrl).replace(/\/+$/, '');
+  const settings = readSettings(readProxySettings);
+  if (settings instanceof WebSettingsError) return jsonError(500, misconfiguredMessage);
+  const { apiUrl, apiTimeoutMs: timeoutMs, apiMaxBodyBytes: maxBodyBytes } = settings;
   const incoming = new URL(request.url);
   const target = `${apiUrl}${incoming.pathname}${incoming.search}`;
-  const timeoutMs = positiveSetting('API_TIMEOUT_MS', defaultTimeoutMs);
-  const maxBodyBytes = positiveSetting('API_MAX_BODY_BYTES', defaultMaxBodyBytes);
   const timedOut = () => jsonError(504, `API did not answer within ${timeoutMs / 1000} s`);
 
   let body: Uint8Array<ArrayBuffer> | undefined;

@@ -1,5 +1,7 @@
 // GET /local/scaler: the local runtime's scaler state, read from LOCAL_RUNTIME_URL/scaler per
 // request with a short timeout; 404 JSON where no local runtime runs (on AKS).
+import { misconfiguredMessage, readSettings } from '@/features/settings/route-settings';
+import { readLocalRuntimeUrl, WebSettingsError } from '@/scripts/web-settings.mjs';
 
 /**
  * How long to wait for the local runtime's status server (it answers from memory).
@@ -13,12 +15,13 @@ function jsonError(status: number, error: string): Response {
 
 /** Answers `/local/scaler`; never throws. */
 export async function getScalerState(): Promise<Response> {
-  const runtimeUrl = process.env.LOCAL_RUNTIME_URL?.trim();
+  const runtimeUrl = readSettings(readLocalRuntimeUrl);
+  if (runtimeUrl instanceof WebSettingsError) return jsonError(500, misconfiguredMessage);
   if (!runtimeUrl) return jsonError(404, 'no local runtime here (LOCAL_RUNTIME_URL is not set)');
   let status: number;
   let body: string;
   try {
-    const answer = await fetch(`${runtimeUrl.replace(/\/+$/, '')}/scaler`, {
+    const answer = await fetch(`${runtimeUrl}/scaler`, {
       cache: 'no-store',
       redirect: 'manual',
       signal: AbortSignal.timeout(scalerTimeoutMs),

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-import { freePort } from '../../../local/runtime/ports.js';
+import { freePort } from '../../runtime/ports.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 

@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startStrictListListener } from '../../local/host/strict-list-listener.js';
-import { functionSelection } from '../../local/runtime/functions-processes.js';
-import type { RedisListRegistration } from '../src/registration-types.js';
+import type { RedisListRegistration } from '../../functions/src/registration-types.js';
+import { createRedisServer, type RedisServer } from '../../functions/test/support/redis-pair.js';
+import { eventually } from '../../functions/test/support/stack.js';
+import { startStrictListListener } from '../host/strict-list-listener.js';
+import { functionSelection } from '../runtime/functions-processes.js';
 import { type HostProcess, startHostProcess } from './support/host-process.js';
-import { createRedisServer, type RedisServer } from './support/redis-pair.js';
-import { eventually } from './support/stack.js';
 
 describe('worker liveness through a Redis outage', () => {
   let redis: RedisServer;

@@ -8,12 +8,13 @@ import { connect } from 'node:net';
 import type { HttpRequest } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { hostBodyLimit, type HttpLimits, startHttpServer } from '../../local/host/http-server.js';
-import { loadConfig } from '../src/config.js';
-import { createFunctionApp } from '../src/function-app.js';
-import { withBrowserPolicy } from '../src/http/browser-policy.js';
-import type { HttpRegistration } from '../src/registration-types.js';
-import { buildRegistrations } from '../src/registrations.js';
+import { loadConfig } from '../../functions/src/config.js';
+import { createFunctionApp } from '../../functions/src/function-app.js';
+import { withBrowserPolicy } from '../../functions/src/http/browser-policy.js';
+import type { HttpRegistration } from '../../functions/src/registration-types.js';
+import { buildRegistrations } from '../../functions/src/registrations.js';
+import { hostBodyLimit } from '../host/host-settings.js';
+import { type HttpLimits, startHttpServer } from '../host/http-server.js';
 
 const calls: string[] = [];
 

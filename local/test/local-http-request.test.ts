@@ -2,7 +2,7 @@
 import azf from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 
-import { LocalHttpRequest, ParsedHeaders } from '../../local/host/local-http-request.js';
+import { LocalHttpRequest, ParsedHeaders } from '../host/local-http-request.js';
 
 const init = {
   method: 'POST',
