@@ -27,6 +27,13 @@ describe('indexStatus', () => {
     expect(indexStatus(none)).toBeUndefined();
   });
 
+  it('reads an index Redis does not know but the submissions log holds as queued (the log replay queues it again)', () => {
+    expect(indexStatus({ ...none, logged: true })).toBe('queued');
+    expect(indexStatus({ ...none, logged: false })).toBeUndefined();
+    expect(indexStatus({ ...none, computed: true, logged: true })).toBe('dropped');
+    expect(indexStatus({ ...none, done: true, logged: true })).toBe('done');
+  });
+
   it('tells a value Redis dropped (computed once, not stored) from one never computed', () => {
     expect(indexStatus({ ...none, computed: true })).toBe('dropped');
     expect(indexStatus({ ...none, computed: true, queued: true })).toBe('recomputing');
