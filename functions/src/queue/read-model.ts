@@ -123,12 +123,14 @@ export class ReadModel {
       redis.zmscore(k.leases, ...indexKeys),
       redis.zmscore(k.failed, ...indexKeys),
     ]);
-    return indexKeys.map((_, i) => {
+    return indexKeys.map((key, i) => {
       const reply = headerReplies?.[i];
       if (reply?.[0]) throw reply[0];
       const header = reply?.[1] instanceof Buffer && reply[1].length > 0 ? decodeStoredHeader(reply[1]) : null;
       return {
+        index: Number(key),
         header,
+        done: header !== null,
         computed: computed[i] === true,
         failed: present(failed[i]),
         leased: present(leases[i]),
@@ -145,11 +147,7 @@ export class ReadModel {
   async summaries(redis: Redis, indexKeys: readonly string[]): Promise<RecentValue[]> {
     if (indexKeys.length === 0) return [];
     const facts = await this.rowFacts(redis, indexKeys);
-    return indexKeys.map((key, i): RecentValue => {
-      const fact = facts[i] as (typeof facts)[number];
-      const status = indexStatus({ ...fact, done: fact.header !== null, logged: true });
-      return valueRow(Number(key), status, fact);
-    });
+    return facts.map((fact) => valueRow(fact.index, indexStatus({ ...fact, logged: true }), fact));
   }
 
   /**
