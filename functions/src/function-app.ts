@@ -7,9 +7,8 @@ import type { HttpRequest } from '@azure/functions';
 
 import type { Config } from './config.js';
 import { clientIdentity } from './fair-use/client-identity.js';
-import { defaultStreamOptions, type EventStreamOptions } from './functions/events.js';
 import { EventHub, type EventHubOptions } from './live/event-hub.js';
-import { TopologyWatch } from './live/redis-topology.js';
+import { defaultStreamOptions, type EventStreamOptions } from './live/event-stream-options.js';
 import { StallDetector, workerStallBoundMs } from './live/stall-detector.js';
 import { StreamSlots } from './live/stream-slots.js';
 import { WorkerInvocations } from './live/worker-invocations.js';
@@ -32,8 +31,6 @@ export interface FunctionApp {
   readonly clientIdentity: ClientIdentity;
   /** The fib-worker invocations this process received. */
   readonly workerInvocations: WorkerInvocations;
-  /** Redis topology snapshots, with since when each node has been down (for /api/topology and the live view). */
-  readonly topology: TopologyWatch;
   /** The worker-liveness verdicts' memory of the queue head. */
   readonly stallDetector: StallDetector;
   /** Aborted as shutdown begins: the worker starts no new task and gives back what it has not started. */
@@ -71,18 +68,16 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
   const stopping = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
   const eventStreams = Object.freeze({ ...defaultStreamOptions, ...options.eventStreams });
-  const topology = new TopologyWatch();
   const streamSlots = new StreamSlots({ maxStreams: config.maxEventStreams, perClient: eventStreams.maxStreamsPerClient });
   return {
     config,
     services,
     get events() {
-      events ??= new EventHub(services, options.eventHub, topology);
+      events ??= new EventHub(services, options.eventHub);
       return events;
     },
     eventStreams,
     streamSlots,
-    topology,
     clientIdentity: options.clientIdentity ?? clientIdentity,
     workerInvocations: new WorkerInvocations(),
     get stallDetector() {

@@ -15,7 +15,7 @@ import { Reaper } from './queue/reaper.js';
 import { WorkBudget } from './queue/work-budget.js';
 import { createRedisClient } from './redis/client.js';
 import { type RedisKeys, redisKeys } from './redis/keys.js';
-import { nodeName, ReadRouter } from './redis/read-router.js';
+import { ReadRouter, redisNodeNames, sameEndpoint } from './redis/read-router.js';
 import type { SubmissionsStore } from './submissions/submissions-store.js';
 import { createSubmitter } from './submissions/submit-index.js';
 import type { ValidIndex } from './validation/index-input.js';
@@ -28,7 +28,10 @@ export interface Services {
   readonly master: Redis;
   /** The replica's own client (the master's when REDIS_REPLICA is the master); for INFO. Reads go through `reads`. */
   readonly replica: Redis;
-  /** Routes reads that may lag to the replica, or the master while the replica is down; says which node served. */
+  /**
+   * Routes reads that may lag to the replica, or the master while the replica is down; says which
+   * node served. Owns the nodes' state (names, read target, since when each is down).
+   */
   readonly reads: ReadRouter;
   /** Values, statuses and figures, read through `reads`. */
   readonly readModel: ReadModel;
@@ -42,7 +45,7 @@ export interface Services {
   readonly leaseKeeper: LeaseKeeper;
   /** This worker process's admission and pacing of computes. */
   readonly workBudget: WorkBudget;
-  /** Since when each part has been down, for /api/health. */
+  /** Since when Postgres has been down, for /api/health (the Redis nodes' is `reads`'). */
   readonly outages: Outages;
   /** Per-client budgets (Redis master), shared by every api replica. */
   readonly fairUse: FairUse;
@@ -65,17 +68,17 @@ function lazy<T>(create: () => T): { (): T; created: boolean } {
 export function createServices(config: Readonly<Config>, log: (message: string) => void = console.warn): Services {
   const keys = redisKeys(config.tasksKey, config.keyPrefix);
   const master = lazy(() => createRedisClient(config.redisMaster, { role: 'master', timeoutMs: config.redisTimeoutMs, log }));
-  const sameEndpoint =
-    config.redisReplica.host === config.redisMaster.host && config.redisReplica.port === config.redisMaster.port;
+  const single = sameEndpoint(config.redisMaster, config.redisReplica);
+  const names = redisNodeNames(config.redisMaster, config.redisReplica);
   const replicaClient = lazy(() =>
     createRedisClient(config.redisReplica, { role: 'replica', timeoutMs: config.redisTimeoutMs, log }),
   );
-  const replica = () => (sameEndpoint ? master() : replicaClient());
+  const replica = () => (single ? master() : replicaClient());
   const reads = lazy(
     () =>
-      new ReadRouter(master, sameEndpoint ? undefined : replicaClient, {
-        masterName: nodeName(config.redisMaster, 'master'),
-        replicaName: nodeName(config.redisReplica, 'replica'),
+      new ReadRouter(master, single ? undefined : replicaClient, {
+        masterName: names.master,
+        replicaName: names.replica ?? names.master,
         // A tenth of the command timeout, 50 to 200 ms: well above a healthy replica's answer.
         hedgeAfterMs: Math.min(200, Math.max(50, config.redisTimeoutMs / 10)),
         log,

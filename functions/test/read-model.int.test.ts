@@ -79,4 +79,35 @@ describe('ReadModel', () => {
     const read = await model.valueDetail('31337');
     expect(read).toEqual({ value: null, servedBy: 'master' });
   });
+
+  it('reads an index Redis does not know but the submissions log holds as queued, asking the log only then', async () => {
+    const asked: number[] = [];
+    const logged = (index: number) => {
+      asked.push(index);
+      return Promise.resolve(true);
+    };
+    const unknown = (await model.valueDetail('31338', logged)).value;
+    expect(unknown?.detail).toMatchObject({ index: 31338, status: 'queued', value: null, digits: null, attempts: 0 });
+    expect(asked).toEqual([31338]);
+    await producer.enqueue(['512']);
+    await computeIndex(512);
+    expect((await model.valueDetail('512', logged)).value?.detail.status).toBe('done');
+    expect(asked).toEqual([31338]);
+  });
+
+  it('builds an event-stream row exactly as the listing builds it, and skips malformed entries', async () => {
+    await producer.enqueue(['640']);
+    await computeIndex(640);
+    const streamed = await model.streamRows(redis, [
+      ['1-0', ['index', '640', 'status', 'done']],
+      ['2-0', ['index', '641', 'status', 'queued']],
+      ['3-0', ['index', 'x', 'status', 'done']],
+      ['4-0', ['index', '642', 'status', 'gone']],
+    ]);
+    const [listed] = await model.summaries(redis, ['640']);
+    expect(streamed).toEqual([
+      { id: '1-0', row: listed },
+      { id: '2-0', row: { index: 641, status: 'queued', value: null, digits: null, truncated: false, computedMs: null } },
+    ]);
+  });
 });

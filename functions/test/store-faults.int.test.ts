@@ -4,6 +4,8 @@
 // promised is lost, and Redis is rebuilt from the Postgres log.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import type { HealthReport } from '../src/http/api-types.js';
+import type { RedisTopology } from '../src/live/live-types.js';
 import { startDatabase, type TestDatabase } from './support/database.js';
 import { freeze, redisServerPid } from './support/freeze-process.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
@@ -302,6 +304,46 @@ describe('replica down, and Redis losing its data', () => {
       'reads back on the replica',
     );
     expect((await read(stack, '/api/health')).json).toMatchObject({ status: 'ok', readsFrom: 'replica' });
+  });
+
+  it('names the same node serving reads, and the same down-since, in /api/health and /api/topology', async () => {
+    const { stack, redis } = env;
+    await redis.replica.stop(true);
+    try {
+      // Topology first: it notices the replica down on its own, before any health check or read.
+      const topology = await eventually(
+        async () => {
+          const answer = (await read(stack, '/api/topology')).json as unknown as RedisTopology;
+          return answer.nodes[1]?.up === false ? answer : undefined;
+        },
+        10_000,
+        'replica down in the topology',
+      );
+      const downSince = topology.nodes[1]?.downSince;
+      expect(downSince).toEqual(expect.any(Number));
+      await eventually(() => Promise.resolve(Date.now() > (downSince ?? 0) ? true : undefined), 1000, 'a later moment');
+      const health = (await read(stack, '/api/health')).json as unknown as HealthReport;
+      const topologyAfter = (await read(stack, '/api/topology')).json as unknown as RedisTopology;
+      expect(health.readsFrom).toBe('master');
+      expect(topologyAfter.readsFrom).toBe(health.readsFrom);
+      expect(topologyAfter.nodes.find((node) => node.servesReads)?.name).toBe(health.readsFrom);
+      expect(health.checks.redisReplica.since).toBe(downSince);
+      expect(topologyAfter.nodes[1]?.downSince).toBe(downSince);
+    } finally {
+      await redis.replica.start();
+    }
+    const back = await eventually(
+      async () => {
+        const answer = (await read(stack, '/api/topology')).json as unknown as RedisTopology;
+        return answer.readsFrom === 'replica' ? answer : undefined;
+      },
+      15_000,
+      'reads back on the replica in the topology',
+    );
+    expect(back.nodes[1]?.downSince).toBeNull();
+    const health = (await read(stack, '/api/health')).json as unknown as HealthReport;
+    expect(health.readsFrom).toBe(back.readsFrom);
+    expect(health.checks.redisReplica.since).toBeUndefined();
   });
 
   it('answers reads within the bound when the replica freezes, from the master', async () => {

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { Redis } from 'ioredis';
 
+import { withDeadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { jsonError } from '../http/responses.js';
 import { defineQueueCommands } from '../queue/scripts.js';
@@ -80,15 +81,11 @@ export class FairUse {
     if (this.isOperator(request)) return { ok: true };
     const key = `${this.keys.budgetPrefix}${clientIdentity(request)}`;
     const timeoutMs = this.options.timeoutMs ?? 250;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      });
-      const [taken, retryAfterMs] = await Promise.race([
+      const [taken, retryAfterMs] = await withDeadline(
         onMaster(() => this.master.takeBudget(key, cost, this.options.burst, this.options.ratePerSecond)),
-        deadline,
-      ]);
+        timeoutMs,
+      );
       return taken === 1 ? { ok: true } : { ok: false, retryAfterMs };
     } catch (error) {
       const now = Date.now();
@@ -97,8 +94,6 @@ export class FairUse {
         this.options.log?.(`fair use: budget check skipped (${errorMessage(error)})`);
       }
       return { ok: true };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

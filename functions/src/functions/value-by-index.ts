@@ -49,7 +49,7 @@ function streamedDetail(detail: ValueDetail, decimal: string): ReadableStream<Ui
  * If-None-Match gets 304 without touching Redis). Rendering a large value's decimal string
  * costs the reader's fair-use budget (fullReadCost). A value Redis dropped under its memory
  * cap is queued again (`recomputing`). Postgres is the record: an index Redis does not know (it
- * lost its data) but the log holds is `queued`, since the log replay queues it again.
+ * lost its data) but the log holds is `queued` (the read model's status rule).
  */
 export async function valueByIndex(
   request: HttpRequest,
@@ -61,7 +61,9 @@ export async function valueByIndex(
   if (!checked.ok) throw new InvalidInputError(checked.error, checked.status);
   const tag = valueTag(checked.key);
   if (matchesTag(request, tag)) return { status: 304, headers: { etag: tag, 'cache-control': immutable } };
-  const { value: found, servedBy } = await services.readModel.valueDetail(checked.key);
+  const { value: found, servedBy } = await services.readModel.valueDetail(checked.key, async (index) =>
+    (await services.submissions()).isLogged(index),
+  );
   const headers = { 'x-served-by': servedBy };
   if (found?.stored) {
     const cost = fullReadCost(checked.index);
@@ -85,17 +87,6 @@ export async function valueByIndex(
     return json(200, { ...found.detail, status: 'recomputing' } satisfies ValueDetail, headers);
   }
   if (found) return json(200, found.detail, headers);
-  if (await (await services.submissions()).isLogged(checked.index)) {
-    const queued: ValueDetail = {
-      index: checked.index,
-      status: 'queued',
-      value: null,
-      digits: null,
-      computedMs: null,
-      attempts: 0,
-    };
-    return json(200, queued, headers);
-  }
   return json(404, { error: `index ${checked.key} has not been submitted` }, headers);
 }
 

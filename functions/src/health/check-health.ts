@@ -1,68 +1,92 @@
 // Checks each dependency with its own timeout and reports which part is down and since when.
-import type { HealthCheck, HealthReport, RedisMemory } from '../http/api-types.js';
-import { readMemory } from '../redis/memory.js';
-import type { Services } from '../services.js';
-import type { HealthPart } from './outages.js';
+import type { Redis } from 'ioredis';
 
+import type { Config } from '../config.js';
+import { withDeadline } from '../deadline.js';
+import type { HealthCheck, HealthReport, RedisMemory } from '../http/api-types.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { readMemory } from '../redis/memory.js';
+import type { ReadRouter, RedisRole } from '../redis/read-router.js';
+import type { SubmissionsStore } from '../submissions/submissions-store.js';
+import type { Outages } from './outages.js';
+
+/** What {@link checkHealth} checks, and who keeps since when each part is down. */
+export interface HealthSources {
+  readonly config: Pick<Config, 'redisTimeoutMs' | 'databaseTimeoutMs'>;
+  readonly keys: Pick<RedisKeys, 'healthProbe'>;
+  /** The Redis master: the probe write and its memory. */
+  readonly master: Redis;
+  /** The Redis nodes' state: the replica probe, which node serves reads, since when a node is down. */
+  readonly reads: Pick<ReadRouter, 'probe' | 'observe' | 'downSince' | 'readsFrom' | 'nodes'>;
+  /** Since when Postgres is down (the Redis nodes' is the router's). */
+  readonly outages: Pick<Outages, 'observe'>;
+  submissions(): Promise<Pick<SubmissionsStore, 'ping'>>;
+}
+
+/** Runs one check within `timeoutMs`; `record` notes its outcome and returns since when the part is down. */
 async function timed(
-  services: Services,
-  part: HealthPart,
   call: () => Promise<boolean | void>,
   timeoutMs: number,
+  record: (ok: boolean, cause: unknown) => number | null | undefined,
 ): Promise<HealthCheck> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   let ok = false;
   let cause: unknown;
   try {
-    const answer = await Promise.race([
-      call(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    ok = answer !== false;
+    ok = (await withDeadline(call(), timeoutMs)) !== false;
     if (!ok) cause = 'not serving reads';
   } catch (error) {
     cause = error;
-  } finally {
-    clearTimeout(timer);
   }
-  const since = services.outages.observe(part, ok, cause);
+  const since = record(ok, cause);
   const check: HealthCheck = { ok, ms: Math.round(performance.now() - started) };
-  if (since !== undefined) check.since = since;
+  if (since !== undefined && since !== null) check.since = since;
   return check;
 }
 
 /**
  * Writes a probe key on the Redis master (and reads its memory), pings Postgres and probes the replica (answers, and its link to the
  * master is up), in parallel. `ok` needs all three; a replica down alone leaves writes and
- * reads working (reads come from the master), so the handler answers 200 for it.
+ * reads working (reads come from the master), so the handler answers 200 for it. Each Redis
+ * check's outcome goes to the read router, which owns the nodes' state: `readsFrom` and the
+ * nodes' `since` are the router's, as /api/topology shows them.
  */
-export async function checkHealth(services: Services): Promise<HealthReport> {
-  const { redisTimeoutMs, databaseTimeoutMs } = services.config;
+export async function checkHealth(sources: HealthSources): Promise<HealthReport> {
+  const { config, reads } = sources;
+  const { redisTimeoutMs, databaseTimeoutMs } = config;
+  // With REDIS_REPLICA naming the master itself, the replica check is a check of the master.
+  const readNode: RedisRole = reads.nodes.some((node) => node.role === 'replica') ? 'replica' : 'master';
+  const recordNode =
+    (role: RedisRole, whenOk: 'ok' | 'answered') =>
+    (ok: boolean, cause: unknown): number | null => {
+      reads.observe(role, ok ? whenOk : 'failed', cause);
+      return reads.downSince(role);
+    };
   let memory: RedisMemory | undefined;
   const [redisMaster, redisReplica, postgres] = await Promise.all([
     // A write, not a PING: a master out of memory with nothing left to evict answers PING but
     // refuses every submission (OOM). The probe key has a TTL, like the values it stands for.
     timed(
-      services,
-      'redisMaster',
       async () => {
-        await services.master.set(services.keys.healthProbe, String(Date.now()), 'PX', 60_000);
-        memory = await readMemory(services.master);
+        await sources.master.set(sources.keys.healthProbe, String(Date.now()), 'PX', 60_000);
+        memory = await readMemory(sources.master);
       },
       redisTimeoutMs,
+      recordNode('master', 'ok'),
     ),
-    timed(services, 'redisReplica', () => services.reads.probe(), redisTimeoutMs),
+    timed(() => reads.probe(), redisTimeoutMs, recordNode(readNode, readNode === 'replica' ? 'ok' : 'answered')),
     // Connecting (and migrating, on first use) plus one query.
-    timed(services, 'postgres', async () => (await services.submissions()).ping(), databaseTimeoutMs * 2),
+    timed(
+      async () => (await sources.submissions()).ping(),
+      databaseTimeoutMs * 2,
+      (ok, cause) => sources.outages.observe('postgres', ok, cause),
+    ),
   ]);
   const ok = redisMaster.ok && redisReplica.ok && postgres.ok;
   const report: HealthReport = {
     status: ok ? 'ok' : 'degraded',
     checks: { redisMaster, redisReplica, postgres },
-    readsFrom: services.reads.readsFrom,
+    readsFrom: reads.readsFrom,
   };
   if (memory) report.memory = memory;
   return report;

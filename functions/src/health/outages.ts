@@ -1,8 +1,10 @@
-// Remembers since when each part has been down in this process, so /api/health can say
-// "down since" without a driver message or an address (those go to the log, once per outage).
+// Remembers since when a store has been down in this process, so /api/health can say "down
+// since" without a driver message or an address (those go to the log, once per outage). The
+// Redis nodes' state is the read router's (redis/read-router.ts); this keeps Postgres's.
 import { errorMessage } from '../errors.js';
 
-export type HealthPart = 'redisMaster' | 'redisReplica' | 'postgres';
+/** A store whose outages this tracks (the Redis nodes are the read router's). */
+export type HealthPart = 'postgres';
 
 export class Outages {
   private readonly since = new Map<HealthPart, number>();

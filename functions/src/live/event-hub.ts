@@ -3,13 +3,15 @@
 // running only while someone listens. Clients never cost a Redis connection of their own.
 import type { Redis } from 'ioredis';
 
-import { readStats } from '../functions/stats.js';
-import type { IndexStatus, RecentValue, Stats } from '../http/api-types.js';
+import type { Config } from '../config.js';
+import type { RecentValue, Stats } from '../http/api-types.js';
 import { compareStreamIds } from '../http/server-sent-events.js';
+import type { EventStreamEntries, ReadModel } from '../queue/read-model.js';
 import { createRedisClient } from '../redis/client.js';
-import type { Services } from '../services.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { readStats, type StatsSources } from '../stats/read-stats.js';
 import type { RedisTopology } from './live-types.js';
-import { TopologyWatch } from './redis-topology.js';
+import { readTopology, type TopologySources } from './redis-topology.js';
 
 /** What a stream sends. `value` events carry their Redis stream id. */
 export type LiveEvent =
@@ -29,9 +31,12 @@ export interface EventHubOptions {
 
 const defaultOptions: EventHubOptions = { statsIntervalMs: 1000, topologyIntervalMs: 2000, blockMs: 1000 };
 
-const statuses: readonly string[] = ['queued', 'computing', 'done', 'failed'];
-
-type StreamEntries = [id: string, fields: string[]][];
+/** What the feeds read from: the events stream (master), the read model's rows, the stats and the topology. */
+export interface EventHubSources extends StatsSources, TopologySources {
+  readonly config: Pick<Config, 'redisMaster' | 'redisTimeoutMs' | 'maxIndex'>;
+  readonly keys: Pick<RedisKeys, 'events'>;
+  readonly readModel: Pick<ReadModel, 'stats' | 'streamRows'>;
+}
 
 /** Fans the feeds out to subscribers; starts them on the first subscriber, stops after the last. */
 export class EventHub {
@@ -44,12 +49,11 @@ export class EventHub {
   private position: string | undefined;
 
   constructor(
-    private readonly services: Services,
+    private readonly sources: EventHubSources,
     options: Partial<EventHubOptions> = {},
-    private readonly topology: TopologyWatch = new TopologyWatch(),
   ) {
     this.options = { ...defaultOptions, ...options };
-    this.key = services.keys.events;
+    this.key = sources.keys.events;
   }
 
   /** Open subscriptions (one per stream). */
@@ -84,8 +88,8 @@ export class EventHub {
 
   /** `value` events after `id` (exclusive), oldest first, at most `limit`: a resumed stream's backlog. */
   async valuesAfter(id: string, limit: number): Promise<LiveEvent[]> {
-    const entries = (await this.services.master.xrange(this.key, `(${id}`, '+', 'COUNT', limit)) as StreamEntries;
-    return this.toValueEvents(entries, this.services.master);
+    const entries = (await this.sources.master.xrange(this.key, `(${id}`, '+', 'COUNT', limit)) as EventStreamEntries;
+    return this.toValueEvents(entries, this.sources.master);
   }
 
   /** Stops the feeds and closes the reader (process shutdown). */
@@ -106,10 +110,10 @@ export class EventHub {
 
   private start(): void {
     const stop = new AbortController();
-    const { services, options } = this;
-    const reader = createRedisClient(services.config.redisMaster, {
+    const { sources, options } = this;
+    const reader = createRedisClient(sources.config.redisMaster, {
       role: 'events reader',
-      timeoutMs: services.config.redisTimeoutMs + options.blockMs,
+      timeoutMs: sources.config.redisTimeoutMs + options.blockMs,
       log: () => undefined,
     });
     const every = (ms: number, sample: () => Promise<void>) =>
@@ -127,14 +131,14 @@ export class EventHub {
         reader.disconnect();
       }),
       every(options.statsIntervalMs, async () => {
-        const { value: figures } = await readStats(services, Date.now());
+        const { value: figures } = await readStats(sources, Date.now());
         const event: LiveEvent = { event: 'stats', data: figures };
         if (stop.signal.aborted) return;
         this.latestStats = event;
         this.emit(event);
       }),
       every(options.topologyIntervalMs, async () => {
-        const event: LiveEvent = { event: 'topology', data: await this.topology.read(services) };
+        const event: LiveEvent = { event: 'topology', data: await readTopology(sources) };
         if (stop.signal.aborted) return;
         this.latestTopology = event;
         this.emit(event);
@@ -149,7 +153,7 @@ export class EventHub {
       try {
         // Start after the newest entry at the time we start (not '$' in every call: that would skip entries between calls).
         if (lastId === undefined) {
-          const newest = (await reader.xrevrange(this.key, '+', '-', 'COUNT', 1)) as StreamEntries;
+          const newest = (await reader.xrevrange(this.key, '+', '-', 'COUNT', 1)) as EventStreamEntries;
           lastId = newest[0]?.[0] ?? '0-0';
           this.position = lastId;
           markPositioned();
@@ -167,34 +171,10 @@ export class EventHub {
     }
   }
 
-  /** Turns stream entries into `value` events; done ones get their row (read model) in one round trip. */
-  private async toValueEvents(entries: StreamEntries, client: Redis): Promise<LiveEvent[]> {
-    const parsed = entries.flatMap(([id, fields]) => {
-      const record: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
-      const index = Number(record.index);
-      const status = record.status ?? '';
-      if (!Number.isSafeInteger(index) || !statuses.includes(status)) return [];
-      return [{ id, index, status: status as IndexStatus }];
-    });
-    const doneKeys = [...new Set(parsed.filter((p) => p.status === 'done').map((p) => String(p.index)))];
-    const rows = await this.services.readModel.summaries(client, doneKeys);
-    const byKey = new Map(doneKeys.map((key, i) => [key, rows[i]]));
-    return parsed.map(({ id, index, status }): LiveEvent => {
-      const row = status === 'done' ? byKey.get(String(index)) : undefined;
-      return {
-        event: 'value',
-        id,
-        data: {
-          index,
-          status,
-          value: row?.value ?? null,
-          digits: row?.digits ?? null,
-          truncated: row?.truncated ?? false,
-          computedMs: row?.computedMs ?? null,
-        },
-      };
-    });
+  /** Turns stream entries into `value` events, their rows built by the read model. */
+  private async toValueEvents(entries: EventStreamEntries, client: Redis): Promise<LiveEvent[]> {
+    const rows = await this.sources.readModel.streamRows(client, entries);
+    return rows.map(({ id, row }): LiveEvent => ({ event: 'value', id, data: row }));
   }
 }
 

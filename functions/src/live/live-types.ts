@@ -31,7 +31,10 @@ export interface RedisNode {
   lagBytes: number | null;
   /** Whether reads that may lag go to this node now. */
   servesReads: boolean;
-  /** When this process first saw the node down (ms since epoch), null while up. */
+  /**
+   * Since when this process has seen the node down (ms since epoch), null while up: the master
+   * not answering, the replica not serving reads (the read router's state, as /api/health's `since`).
+   */
   downSince: number | null;
 }
 

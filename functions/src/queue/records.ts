@@ -22,9 +22,19 @@ export interface IndexRecord {
   leased: boolean;
   /** In `queued`. */
   queued: boolean;
+  /**
+   * In the Postgres submissions log (the record). Redis may have lost its data; the log replay
+   * queues every logged index again. Undefined when the log was not asked.
+   */
+  logged?: boolean;
 }
 
-/** The status of an index, or undefined when Redis does not know it. */
+/**
+ * The status of an index, or undefined when neither Redis nor the log knows it. An index Redis
+ * does not know but the log holds is `queued`: the log replay queues it again.
+ */
+export function indexStatus(record: IndexRecord & { logged: true }): IndexStatus;
+export function indexStatus(record: IndexRecord): IndexStatus | undefined;
 export function indexStatus(record: IndexRecord): IndexStatus | undefined {
   if (record.done) return 'done';
   if (record.failed) return 'failed';
@@ -33,7 +43,7 @@ export function indexStatus(record: IndexRecord): IndexStatus | undefined {
     return record.leased ? 'computing' : 'queued';
   }
   if (record.computed) return 'dropped';
-  return undefined;
+  return record.logged ? 'queued' : undefined;
 }
 
 /** Parses a stored heartbeat; a corrupt entry reads as long dead. */

@@ -1,9 +1,10 @@
-// Routes reads that may lag: to the replica while it is up and linked to the master, else to
-// the master, and back to the replica once a probe finds it healthy again. Writes never come
-// here: they always go to the master client.
+// Owns the Redis nodes' state: their names, which node serves reads, and since when each node
+// is down. Routes reads that may lag: to the replica while it is up and linked to the master,
+// else to the master, and back to the replica once a probe finds it healthy again. Writes never
+// come here: they always go to the master client.
 import { isIP } from 'node:net';
 
-import type { Redis } from 'ioredis';
+import { type Redis, ReplyError } from 'ioredis';
 
 import { DependencyUnavailableError, errorMessage } from '../errors.js';
 import type { RedisEndpoint } from './connection-string.js';
@@ -14,13 +15,31 @@ export interface ServedRead<T> {
   servedBy: string;
 }
 
+/** A Redis node's role in the pair. */
+export type RedisRole = 'master' | 'replica';
+
 /**
  * A node's name, as the API reports it: the first DNS label of a host name
  * (redis-0.redis-headless.fib.svc → redis-0), else the role ("master", "replica").
  */
-export function nodeName(endpoint: RedisEndpoint, role: 'master' | 'replica'): string {
+export function nodeName(endpoint: RedisEndpoint, role: RedisRole): string {
   if (isIP(endpoint.host) !== 0 || endpoint.host === 'localhost') return role;
   return endpoint.host.split('.')[0] || role;
+}
+
+/** Whether two settings name the same server (REDIS_REPLICA may be the master itself). */
+export function sameEndpoint(a: RedisEndpoint, b: RedisEndpoint): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+/**
+ * The names of the master and the replica (undefined when REDIS_REPLICA is the master itself);
+ * two hosts with the same first label are named by their roles, so the names always differ.
+ */
+export function redisNodeNames(master: RedisEndpoint, replica: RedisEndpoint): { master: string; replica?: string } {
+  if (sameEndpoint(master, replica)) return { master: nodeName(master, 'master') };
+  const names = { master: nodeName(master, 'master'), replica: nodeName(replica, 'replica') };
+  return names.master === names.replica ? { master: 'master', replica: 'replica' } : names;
 }
 
 /** Options for {@link ReadRouter}. */
@@ -43,9 +62,11 @@ function replicaIsServing(info: string): boolean {
   return /^role:slave\r?$/m.test(info) && /^master_link_status:up\r?$/m.test(info);
 }
 
-/** Chooses the node for each read; one per process. */
+/** Chooses the node for each read and keeps each node's state; one per process. */
 export class ReadRouter {
   private replicaDownAt: number | null = null;
+  /** Since when the master has not answered, or refused a health check's write (then `refused`). */
+  private masterDown: { since: number; refused: boolean } | null = null;
   private probing = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -61,9 +82,40 @@ export class ReadRouter {
     return this.replica && this.replicaDownAt === null ? this.options.replicaName : this.options.masterName;
   }
 
-  /** Since when the replica has not been serving reads (ms since epoch), or null. */
-  get replicaDownSince(): number | null {
+  /** The nodes' names, master first (one when REDIS_REPLICA is the master itself). */
+  get nodes(): readonly { name: string; role: RedisRole }[] {
+    const master = { name: this.options.masterName, role: 'master' as const };
+    return this.replica ? [master, { name: this.options.replicaName, role: 'replica' }] : [master];
+  }
+
+  /**
+   * Since when a node is down (ms since epoch), or null: the master since it last failed to
+   * answer (or refused a health check's write), the replica since it stopped serving reads.
+   */
+  downSince(role: RedisRole): number | null {
+    if (role === 'master') return this.masterDown?.since ?? null;
     return this.replica ? this.replicaDownAt : null;
+  }
+
+  /**
+   * Records what a check of a node found (/api/health, the topology's INFO). For the master,
+   * `ok` false starts its outage (logged once); `answered` (INFO answered) ends an outage in
+   * which it did not answer, but not one in which it refused a write (out of memory): only a
+   * write that succeeds (`ok` true) ends that. For the replica, `ok` says it serves reads.
+   */
+  observe(role: RedisRole, outcome: 'ok' | 'answered' | 'failed', cause?: unknown): void {
+    if (role === 'replica') {
+      if (outcome !== 'answered') this.markReplica(outcome === 'ok', cause);
+      return;
+    }
+    if (outcome === 'failed') {
+      if (this.masterDown) return;
+      this.masterDown = { since: Date.now(), refused: cause instanceof ReplyError };
+      this.options.log?.(`redis master is down: ${errorMessage(cause)}`);
+    } else if (this.masterDown && (outcome === 'ok' || !this.masterDown.refused)) {
+      this.masterDown = null;
+      this.options.log?.('redis master is back');
+    }
   }
 
   /**
@@ -123,14 +175,27 @@ export class ReadRouter {
     if (this.probing) return this.replicaDownAt === null;
     this.probing = true;
     try {
-      const serving = replicaIsServing(await this.replica().info('replication'));
-      this.markReplica(serving, serving ? undefined : 'link to the master is not up');
-      return serving;
-    } catch (error) {
-      this.markReplica(false, error);
-      return false;
+      const info = await this.replicaInfo();
+      return info !== undefined && replicaIsServing(info);
     } finally {
       this.probing = false;
+    }
+  }
+
+  /**
+   * The replica's `INFO replication` now, or undefined when it does not answer (or is the
+   * master itself); marks the replica serving or not from it, as a probe does.
+   */
+  async replicaInfo(): Promise<string | undefined> {
+    if (!this.replica) return undefined;
+    try {
+      const info = await this.replica().info('replication');
+      const serving = replicaIsServing(info);
+      this.markReplica(serving, serving ? undefined : 'link to the master is not up');
+      return info;
+    } catch (error) {
+      this.markReplica(false, error);
+      return undefined;
     }
   }
 
