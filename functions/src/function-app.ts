@@ -12,6 +12,7 @@ import { defaultStreamOptions, type EventStreamOptions } from './live/event-stre
 import { StallDetector, workerStallBoundMs } from './live/stall-detector.js';
 import { StreamSlots } from './live/stream-slots.js';
 import { WorkerInvocations } from './live/worker-invocations.js';
+import { AppMetrics } from './observability/metrics.js';
 import { createServices, type Services } from './services.js';
 
 /** Where a function runs: the `api` Deployment (HTTP + timer) or the `worker` one (list trigger). */
@@ -33,6 +34,8 @@ export interface FunctionApp {
   readonly workerInvocations: WorkerInvocations;
   /** The worker-liveness verdicts' memory of the queue head. */
   readonly stallDetector: StallDetector;
+  /** What this app records for Prometheus (served on METRICS_PORT by observability/expose-metrics.ts). */
+  readonly metrics: AppMetrics;
   /** Aborted as shutdown begins: the worker starts no new task and gives back what it has not started. */
   readonly stopping: AbortSignal;
   /** Runs one invocation's work, which close() waits for (bounded) before closing the clients it uses. */
@@ -57,6 +60,8 @@ export interface FunctionAppOptions {
   eventStreams?: Partial<EventStreamOptions>;
   /** @defaultValue clientIdentity from fair-use/client-identity.ts, as the submission budgets use */
   clientIdentity?: ClientIdentity;
+  /** @defaultValue new AppMetrics(): a registry of this app's own, with prom-client's Node defaults */
+  metrics?: AppMetrics;
 }
 
 /** Builds the app for one validated configuration. Nothing connects until first used. */
@@ -64,6 +69,7 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
   const services = options.services ?? createServices(config, options.log);
   let events: EventHub | undefined;
   let stallDetector: StallDetector | undefined;
+  let metrics = options.metrics;
   let closing: Promise<void> | undefined;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
@@ -83,6 +89,11 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
     get stallDetector() {
       stallDetector ??= new StallDetector(workerStallBoundMs(config));
       return stallDetector;
+    },
+    // Built on first use: an app that records nothing starts no default-metrics collectors.
+    get metrics() {
+      metrics ??= new AppMetrics();
+      return metrics;
     },
     stopping: stopping.signal,
     track(work) {

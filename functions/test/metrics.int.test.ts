@@ -10,6 +10,9 @@ import { startPrometheus, type TestPrometheus } from './support/prometheus.js';
 import { freePort, type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
 
+/** `fib_submissions_total{outcome="202"}` in a Prometheus text exposition (0 when absent). */
+const submissions202 = (text: string) => Number(/^fib_submissions_total\{outcome="202"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+
 const small = Array.from({ length: 20 }, (_, i) => i + 1);
 /** Costs the whole fair-use burst (101 units), so a visitor's second one is refused. */
 const large = 1_000_000;
@@ -101,4 +104,18 @@ describe('metrics scraped by Prometheus', () => {
     answers['max(fib_compute_duration_seconds_sum)'] = slowest[0]?.value;
     expect(slowest[0]?.value).toBeGreaterThan(0);
   }, 240_000);
+
+  it("counts per app: a second app in this process records only its own submissions, not the first one's", async () => {
+    const second = await startStack({ redis, database, env: { METRICS_PORT: String(await freePort()) } });
+    try {
+      expect(second.app.metrics).not.toBe(stack.app.metrics);
+      expect((await second.post('/api/values', JSON.stringify({ index: 7 }), second.operator)).status).toBe(202);
+      expect(submissions202(await second.app.metrics.text())).toBe(1);
+      // The first app's figure (and what Prometheus scrapes from it) is unchanged by the second's submission.
+      expect(submissions202(await stack.app.metrics.text())).toBe(21);
+      await settlesAt('sum by (outcome) (fib_submissions_total)', { '202': 21, '429': 1, '4xx': 3 });
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
 });

@@ -1,13 +1,18 @@
 // One trace from submit to stored value: with OTLP export on (the standard OTEL_* variables
 // pointing at a local OTLP/HTTP receiver), one submission yields one connected trace holding
 // the request, the log insert, the enqueue, and, continued by the worker from the trace context
-// carried through Redis, the claim, the compute and the store.
+// carried through Redis, the claim, the compute and the store. Once with the api and the worker
+// in this process, once as two local-host processes (as on AKS: an api pod and a worker pod),
+// where only Redis carries the context from one to the other.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { functionSelection, planFunctions } from '../../local/runtime/functions-processes.js';
 import { flushTracing, startTracing, stopTracing, tracingRequested } from '../src/observability/tracing.js';
 import { startDatabase, type TestDatabase } from './support/database.js';
+import { type HostProcess, startHostProcess } from './support/host-process.js';
 import { freePort, type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
 
@@ -17,7 +22,12 @@ interface ReceivedSpan {
   parentSpanId?: string;
   name: string;
   service: string;
+  /** The exporting process, from its resource (`service.instance.id`, `process.pid`). */
+  instance: string;
+  pid: number;
 }
+
+type OtlpAttribute = { key: string; value: { stringValue?: string; intValue?: number | string } };
 
 /** A tiny OTLP/HTTP (JSON) receiver: POST /v1/traces, spans kept in arrival order. */
 async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; server: Server }> {
@@ -29,14 +39,17 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; se
       if (request.url === '/v1/traces') {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           resourceSpans?: {
-            resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
-            scopeSpans?: { spans?: Omit<ReceivedSpan, 'service'>[] }[];
+            resource?: { attributes?: OtlpAttribute[] };
+            scopeSpans?: { spans?: Omit<ReceivedSpan, 'service' | 'instance' | 'pid'>[] }[];
           }[];
         };
         for (const resourceSpans of body.resourceSpans ?? []) {
-          const service = resourceSpans.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
+          const attribute = (key: string) => resourceSpans.resource?.attributes?.find((a) => a.key === key)?.value;
+          const service = attribute('service.name')?.stringValue ?? '';
+          const instance = attribute('service.instance.id')?.stringValue ?? '';
+          const pid = Number(attribute('process.pid')?.intValue ?? 0);
           for (const scope of resourceSpans.scopeSpans ?? [])
-            for (const span of scope.spans ?? []) spans.push({ ...span, service });
+            for (const span of scope.spans ?? []) spans.push({ ...span, service, instance, pid });
         }
       }
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -130,4 +143,98 @@ describe('tracing a submission from the POST to the stored value', () => {
       expect(byName(step).parentSpanId).toBe(byName('fib.task').spanId);
     expect(new Set(spans.map((span) => span.service))).toEqual(new Set(['fib-test']));
   }, 60_000);
+});
+
+describe('tracing a submission across two processes: the api and a worker, as on AKS', () => {
+  let redis: RedisPair;
+  let database: TestDatabase;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let api: HostProcess;
+  let worker: HostProcess;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
+    const prefix = `x${randomBytes(3).toString('hex')}:`;
+    const env = {
+      REDIS_MASTER: redis.master.connectionString,
+      REDIS_REPLICA: redis.replica.connectionString,
+      DATABASE_URL: database.url,
+      REDIS_KEY_PREFIX: prefix,
+      TASKS_KEY: `${prefix}tasks`,
+      REDIS_TIMEOUT_MS: '1000',
+      DATABASE_TIMEOUT_MS: '1500',
+      WORKER_POLLING_INTERVAL_MS: '20',
+      // Only the standard variables turn export on, in each process (OTLP/HTTP JSON).
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    };
+    // The api/worker split `npm start` makes, from each function's runsOn.
+    const split = planFunctions(env);
+    [api, worker] = await Promise.all([
+      startHostProcess({ ...env, ...functionSelection(split.api) }, ['--quiet']),
+      startHostProcess({ ...env, ...functionSelection(split.worker) }, ['--quiet']),
+    ]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([api?.stop(), worker?.stop()]);
+    await Promise.all([redis?.stop(), database?.stop()]);
+    receiver?.server.close();
+  });
+
+  it('yields ONE trace whose api spans and worker spans come from the two processes, the worker continuing the request', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const answer = await fetch(`${api.baseUrl}/api/values`, {
+      method: 'POST',
+      body: JSON.stringify({ index: 5432 }),
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(answer.status).toBe(202);
+    await eventually(
+      async () => ((await api.get('/api/values/5432')).json as { status: string }).status === 'done' || undefined,
+      30_000,
+      'F(5432) stored by the worker process',
+    );
+
+    const apiSpans = ['POST /api/values', 'submissions.log', 'queue.enqueue'];
+    const workerSpans = ['fib.task', 'queue.claim', 'fib.compute', 'queue.store'];
+    // Each process exports on its own schedule (100 ms batches).
+    const spans = await eventually(
+      () => {
+        const names = receiver.spans.map((span) => span.name);
+        const all = [...apiSpans, ...workerSpans].every((name) => names.includes(name));
+        return Promise.resolve(all ? [...receiver.spans] : undefined);
+      },
+      20_000,
+      `every span of the submission at the receiver (got ${receiver.spans.map((span) => span.name).join(', ')})`,
+    );
+    const ids = new Map(spans.map((span) => [span.spanId, span]));
+    console.log(
+      `trace ${traceId} across processes:\n${spans
+        .map(
+          (span) =>
+            `  [${span.service} pid ${span.pid}] ${span.name} <- ${ids.get(span.parentSpanId ?? '')?.name ?? span.parentSpanId ?? 'root'}`,
+        )
+        .join('\n')}`,
+    );
+
+    // One submission, one trace: every span the two processes sent belongs to the caller's trace.
+    expect(new Set(spans.map((span) => span.traceId))).toEqual(new Set([traceId]));
+    // From two processes: the api's spans from the api host, the worker's from the worker host.
+    const byName = (name: string) => spans.find((span) => span.name === name)!;
+    for (const name of apiSpans) expect(byName(name), name).toMatchObject({ service: 'fib-api', pid: api.pid });
+    for (const name of workerSpans) expect(byName(name), name).toMatchObject({ service: 'fib-worker', pid: worker.pid });
+    expect(api.pid).not.toBe(worker.pid);
+    expect(new Set(spans.map((span) => span.instance)).size).toBe(2);
+    // Connected: the request continues the caller, the worker's task hangs from the request
+    // (its context came through Redis), and every other span's parent is in the trace.
+    const request = byName('POST /api/values');
+    expect(request.parentSpanId).toBe('00f067aa0ba902b7');
+    expect(byName('fib.task').parentSpanId).toBe(request.spanId);
+    for (const step of ['queue.claim', 'fib.compute', 'queue.store'])
+      expect(byName(step).parentSpanId).toBe(byName('fib.task').spanId);
+    for (const span of spans.filter((candidate) => candidate !== request))
+      expect(ids.has(span.parentSpanId ?? ''), `${span.name}'s parent is in the trace`).toBe(true);
+  }, 90_000);
 });

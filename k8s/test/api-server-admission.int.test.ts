@@ -1,6 +1,7 @@
 // Every overlay admitted by a real kube-apiserver (the pinned engines, local/cluster/): each is
 // server-side applied with a server dry run (no controllers run here), so the API server's own
-// validation, the CRDs' schemas and CEL rules (KEDA, Gateway API) and KEDA's admission webhook
+// validation, the CRDs' schemas and CEL rules (KEDA, Gateway API, and the SecretProviderClass and
+// Managed Prometheus PodMonitor CRDs of the AKS overlays' components) and KEDA's admission webhook
 // (failurePolicy Fail) all look at every object; a broken object fails with the server's words.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,6 +107,19 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
           match.path.value = 'api';
         },
         message: /The HTTPRoute ".+" is invalid: [\s\S]*path: Invalid value: value must be an absolute path and start with '\/'/,
+      },
+      {
+        what: "the PodMonitor CRD's schema rejects a scrape port number above 65535",
+        overlay: 'aks',
+        change(objects) {
+          const monitor = objects.find((object) => object.kind === 'PodMonitor' && object.metadata.name === 'keda-operator') as
+            (RenderedObject & { spec: { podMetricsEndpoints: { portNumber?: number }[] } }) | undefined;
+          const [endpoint] = monitor?.spec.podMetricsEndpoints ?? [];
+          if (!endpoint) throw new Error('the aks overlay has no keda-operator PodMonitor endpoint to break');
+          endpoint.portNumber = 80_800;
+        },
+        message:
+          /The PodMonitor "keda-operator" is invalid: [\s\S]*portNumber: Invalid value: 80800: [\s\S]*less than or equal to 65535/,
       },
       {
         what: 'the API server rejects a Deployment container without an image',

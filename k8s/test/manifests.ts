@@ -2,7 +2,9 @@
 // its published schema (kubernetes-models; @kubernetes-models/keda for KEDA;
 // @kubernetes-models/gateway-api, Gateway API CRDs v1.5.1, for Gateway and HTTPRoute; the
 // Secrets Store CSI Driver's own CRD, k8s/test/fixtures/secretproviderclasses.crd.yaml, for
-// SecretProviderClass), and offers the lookups the deployment tests share.
+// SecretProviderClass; Azure Managed Prometheus's CRD, k8s/test/fixtures/
+// podmonitors.azmonitoring.crd.yaml, for PodMonitor), and offers the lookups the deployment
+// tests share.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -98,8 +100,11 @@ function crdValidator(fixture: string, version: string): (data: never) => Valida
     .find((document) => document.kind === 'CustomResourceDefinition');
   const schema = crd?.spec?.versions?.find((candidate) => candidate.name === version)?.schema.openAPIV3Schema;
   if (!schema) throw new Error(`${fixture}: no version ${version}`);
-  // strict: false lets the Kubernetes keywords (x-kubernetes-*) through unchecked.
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(rejectUnknownFields(schema) as AnySchema);
+  // strict: false lets the Kubernetes keywords (x-kubernetes-*) through unchecked. The OpenAPI
+  // integer formats only size the number (type, minimum and maximum carry the checks).
+  const validate = new Ajv({ strict: false, allErrors: true, formats: { int32: true, int64: true } }).compile(
+    rejectUnknownFields(schema) as AnySchema,
+  );
   return (data) => ({
     validate() {
       if (!validate(data)) {
@@ -133,6 +138,7 @@ const schemas: Record<string, (data: never) => Validatable> = {
   'gateway.networking.k8s.io/v1/Gateway': (data) => new Gateway(data),
   'gateway.networking.k8s.io/v1/HTTPRoute': (data) => new HTTPRoute(data),
   'secrets-store.csi.x-k8s.io/v1/SecretProviderClass': crdValidator('secretproviderclasses.crd.yaml', 'v1'),
+  'azmonitoring.coreos.com/v1/PodMonitor': crdValidator('podmonitors.azmonitoring.crd.yaml', 'v1'),
 };
 
 /** Throws (with the object's kind and name) unless the object matches its schema. */

@@ -133,6 +133,38 @@ describe.each(overlays)('overlay %s', (overlay) => {
     for (const source of [kedaAddOn, kedaHelm]) expect(allowed(source, worker, 8080)).toBe(false);
   });
 
+  // The Azure Managed Prometheus agent's collector pods (k8s/components/azure-managed-prometheus).
+  const amaMetrics: Pod = {
+    namespace: 'kube-system',
+    labels: { rsName: 'ama-metrics', 'kubernetes.azure.com/managedby': 'aks' },
+  };
+  const amaImpostor: Pod = { namespace: 'default', labels: { rsName: 'ama-metrics' } };
+  const metricsPort = 9464;
+
+  if (overlay === 'local') {
+    it('admits nothing to the metrics port (no Managed Prometheus agent locally)', () => {
+      for (const source of [amaMetrics, web, ingressController]) {
+        expect(allowed(source, api, metricsPort)).toBe(false);
+        expect(allowed(source, worker, metricsPort)).toBe(false);
+      }
+    });
+  } else {
+    it('lets the Managed Prometheus agent (kube-system, rsName ama-metrics) scrape api and worker on the metrics port only', () => {
+      expect(allowed(amaMetrics, api, metricsPort)).toBe(true);
+      expect(allowed(amaMetrics, worker, metricsPort)).toBe(true);
+      expect(allowed(amaMetrics, api, 8080)).toBe(false);
+      expect(allowed(amaMetrics, redis, 6379)).toBe(false);
+      expect(allowed(amaMetrics, postgres, 5432)).toBe(false);
+    });
+
+    it('keeps everyone else off the metrics port, whatever labels they copy', () => {
+      for (const source of [amaImpostor, web, ingressController, kedaAddOn, unlabelled]) {
+        expect(allowed(source, api, metricsPort)).toBe(false);
+        expect(allowed(source, worker, metricsPort)).toBe(false);
+      }
+    });
+  }
+
   it('allows web -> api for server-side calls but nothing -> worker', () => {
     expect(allowed(web, api, 8080)).toBe(true);
     for (const source of [api, web, redis, unlabelled]) expect(allowed(source, worker, 8080)).toBe(false);

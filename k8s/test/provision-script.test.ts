@@ -108,9 +108,10 @@ describe('scripts/aks/provision.sh', () => {
       const order = positions(run.output, [
         /^\+ az group create -n fib-test-rg/,
         /^\+ az acr create -g fib-test-rg -n fib[0-9a-f]{12} --sku Basic/,
-        /^\+ az aks create -g fib-test-rg -n fib-test-aks .*--network-dataplane cilium .*--enable-keda --enable-gateway-api --enable-app-routing-istio --enable-addons azure-keyvault-secrets-provider --enable-secret-rotation --enable-oidc-issuer --enable-workload-identity --attach-acr fib[0-9a-f]{12}/,
+        /^\+ az aks create -g fib-test-rg -n fib-test-aks .*--network-dataplane cilium .*--enable-keda --enable-gateway-api --enable-app-routing-istio --enable-addons azure-keyvault-secrets-provider --enable-secret-rotation --enable-oidc-issuer --enable-workload-identity --enable-azure-monitor-metrics --attach-acr fib[0-9a-f]{12}/,
         /^\+ az aks get-credentials -g fib-test-rg -n fib-test-aks/,
         /^\+ until the SecretProviderClass CRD is served/,
+        /^\+ until the Managed Prometheus PodMonitor CRD is served/,
         /^\+ until GatewayClass approuting-istio exists/,
         /^\+ az keyvault create -g fib-test-rg -n fibkv-[0-9a-f]{12} .*--enable-rbac-authorization true/,
         /^\+ az identity create -g fib-test-rg -n fib-test-aks-secrets/,

@@ -148,6 +148,7 @@ describe('schema validation', () => {
     { kind: 'ScaledObject', broken: 'minReplicaCount: none', field: /minReplicaCount/, fixed: 'minReplicaCount: 0' },
     { kind: 'Deployment', broken: 'replicas: two', field: /replicas/, fixed: 'replicas: 2' },
     { kind: 'SecretProviderClass', broken: 'secretObject:', field: /secretObject\b/, fixed: 'secretObjects:' },
+    { kind: 'PodMonitor', broken: 'portNumber: metrics', field: /portNumber/, fixed: 'portNumber: 9464' },
   ];
 
   it.each(breakages)('rejects the deliberately broken $kind fixture, naming the field', ({ kind, field }) => {

@@ -24,6 +24,12 @@ import { KubeApi, type KubectlResult, runKubectl } from './kube-api.js';
  * validate against): the AKS overlays' Key Vault component uses it, and on AKS the add-on installs it.
  */
 const secretProviderClassCrd = fileURLToPath(new URL('../../k8s/test/fixtures/secretproviderclasses.crd.yaml', import.meta.url));
+/**
+ * Azure Managed Prometheus's PodMonitor CRD (azmonitoring.coreos.com, the trimmed copy the manifest
+ * tests validate against): the AKS overlays' Managed Prometheus component uses it, and on AKS the
+ * ama-metrics add-on installs it.
+ */
+const podMonitorCrd = fileURLToPath(new URL('../../k8s/test/fixtures/podmonitors.azmonitoring.crd.yaml', import.meta.url));
 
 /** Options of {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -286,7 +292,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
     // CRDs and KEDA's registrations ---------------------------------------------------------
     log(
-      `installing KEDA's CRDs (${engines.kedaCrdDir}), the Gateway API's (${engines.gatewayApiCrdDir}) and the Secrets Store CSI driver's SecretProviderClass (the AKS overlays' Key Vault component)`,
+      `installing KEDA's CRDs (${engines.kedaCrdDir}), the Gateway API's (${engines.gatewayApiCrdDir}), the Secrets Store CSI driver's SecretProviderClass (the AKS overlays' Key Vault component) and Managed Prometheus's PodMonitor (their metrics component)`,
     );
     await mustKubectl('installing the CRDs', [
       'apply',
@@ -298,6 +304,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       engines.gatewayApiCrdDir,
       '-f',
       secretProviderClassCrd,
+      '-f',
+      podMonitorCrd,
     ]);
     await mustKubectl('waiting for the CRDs', ['wait', '--for=condition=Established', '--timeout=120s', 'crd', '--all']);
     await mustKubectl(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions the Fibonacci service on AKS end to end, idempotently: resource group, registry,
 # cluster (KEDA, the application routing Gateway API implementation, the Key Vault secrets
-# provider with workload identity, Cilium for NetworkPolicies, autoscaler, ACR pull), Key
+# provider with workload identity, Azure Managed Prometheus, Cilium for NetworkPolicies,
+# autoscaler, ACR pull), Key
 # Vault with the Redis and Postgres credentials, images built in ACR, the kustomize overlay,
 # rollout, then the app's URL and a smoke check (POST 12 -> F(12) = 144). Each step first
 # checks whether its result exists and skips it if so; re-running after a failure continues
@@ -227,7 +228,7 @@ exists az acr show -g "$resource_group" -n "$registry" ||
   run az acr create -g "$resource_group" -n "$registry" --sku Basic -o none
 
 # --- 2. cluster ------------------------------------------------------------------------
-step "2. AKS cluster: KEDA, the $edge edge, Key Vault secrets provider + workload identity, Cilium (enforces NetworkPolicies), autoscaler, ACR pull"
+step "2. AKS cluster: KEDA, the $edge edge, Key Vault secrets provider + workload identity, Managed Prometheus, Cilium (enforces NetworkPolicies), autoscaler, ACR pull"
 if [ "$edge" = gateway ]; then
   # learn.microsoft.com/azure/aks/app-routing-gateway-api and
   # .../app-routing-nginx-to-gateway-api-migration: the managed Gateway API CRDs plus the
@@ -247,6 +248,7 @@ else
     --enable-keda "${edge_flags[@]}" \
     --enable-addons azure-keyvault-secrets-provider --enable-secret-rotation \
     --enable-oidc-issuer --enable-workload-identity \
+    --enable-azure-monitor-metrics \
     --attach-acr "$registry" --generate-ssh-keys -o none
 fi
 run az aks get-credentials -g "$resource_group" -n "$cluster" --overwrite-existing
@@ -267,6 +269,10 @@ if [ "$cluster_existed" = 1 ]; then
   exists kubectl get csidriver secrets-store.csi.k8s.io ||
     run az aks enable-addons -g "$resource_group" -n "$cluster" --addons azure-keyvault-secrets-provider \
       --enable-secret-rotation -o none
+  # Azure Managed Prometheus (ama-metrics, with a default Azure Monitor workspace): the overlay's
+  # PodMonitors (k8s/components/azure-managed-prometheus) need the CRD the add-on installs.
+  exists kubectl get crd podmonitors.azmonitoring.coreos.com ||
+    run az aks update -g "$resource_group" -n "$cluster" --enable-azure-monitor-metrics -o none
   has_output az aks show -g "$resource_group" -n "$cluster" --query oidcIssuerProfile.issuerUrl -o tsv ||
     run az aks update -g "$resource_group" -n "$cluster" --enable-oidc-issuer --enable-workload-identity -o none
   # Idempotent: assigns AcrPull to the kubelet identity unless it has it.
@@ -280,6 +286,7 @@ fi
 
 wait_until 600 "KEDA's CRDs are served" '' kubectl get crd scaledobjects.keda.sh
 wait_until 600 "the SecretProviderClass CRD is served" '' kubectl get crd secretproviderclasses.secrets-store.csi.x-k8s.io
+wait_until 600 "the Managed Prometheus PodMonitor CRD is served" '' kubectl get crd podmonitors.azmonitoring.coreos.com
 if [ "$edge" = gateway ]; then
   wait_until 600 "GatewayClass approuting-istio exists" '' kubectl get gatewayclass approuting-istio
   run kubectl -n aks-istio-system rollout status deployment/istiod --timeout=10m

@@ -3,7 +3,6 @@ import type { InvocationContext } from '@azure/functions';
 
 import { useFibonacciEngine } from '../fib/fibonacci-engine.js';
 import type { FunctionApp } from '../function-app.js';
-import { appMetrics } from '../observability/metrics.js';
 import { takeTraceparent } from '../observability/trace-carrier.js';
 import { contextFrom, inSpan, SpanKind, tracingEnabled, withTraceId } from '../observability/tracing.js';
 import { processTask } from '../queue/process-task.js';
@@ -19,7 +18,7 @@ export async function fibWorker(entry: unknown, context: InvocationContext, app:
       budget: services.workBudget,
       maxIndex: services.config.maxIndex,
       log: (message) => context.warn(withTraceId(message)),
-      observe: (outcome, computeSeconds) => appMetrics().observeTask(outcome, computeSeconds),
+      observe: (outcome, computeSeconds) => app.metrics.observeTask(outcome, computeSeconds),
       span: (name, step) => inSpan(name, {}, step),
       stopping: app.stopping,
     });

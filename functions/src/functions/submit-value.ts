@@ -7,7 +7,6 @@ import type { FunctionApp } from '../function-app.js';
 import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
 import { readBodyText } from '../http/request-body.js';
 import { handleErrors, type HttpFunction, json } from '../http/responses.js';
-import { appMetrics } from '../observability/metrics.js';
 import { dropTraceparent, saveTraceparent } from '../observability/trace-carrier.js';
 import { activeTraceparent, contextFrom, inSpan, SpanKind, tracingEnabled, withTraceId } from '../observability/tracing.js';
 import type { Registration } from '../registration-types.js';
@@ -67,7 +66,7 @@ export async function submitValue(request: HttpRequest, context: InvocationConte
  * in a server span that continues the host's invocation trace context (under the real host, itself
  * continuing the caller's `traceparent`), else the caller's `traceparent` header.
  */
-function measured(handler: HttpFunction): HttpFunction {
+function measured(app: FunctionApp, handler: HttpFunction): HttpFunction {
   return (request, context) => {
     const parent = contextFrom({
       // The real host's invocation context already continues the caller's header; the local host has none.
@@ -78,7 +77,7 @@ function measured(handler: HttpFunction): HttpFunction {
     return inSpan('POST /api/values', { kind: SpanKind.SERVER, parent, attributes }, async (span) => {
       const started = performance.now();
       const response = await handler(request, context);
-      appMetrics().observeSubmission(response.status ?? 200, (performance.now() - started) / 1000);
+      app.metrics.observeSubmission(response.status ?? 200, (performance.now() - started) / 1000);
       span.setAttribute('http.response.status_code', response.status ?? 200);
       return response;
     });
@@ -91,5 +90,8 @@ export const registration = (app: FunctionApp): Registration => ({
   name: 'submit-value',
   methods: ['POST'],
   route: 'values',
-  handler: measured(handleErrors((request, context) => submitValue(request, context, app))),
+  handler: measured(
+    app,
+    handleErrors((request, context) => submitValue(request, context, app)),
+  ),
 });

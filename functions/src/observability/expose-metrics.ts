@@ -4,7 +4,6 @@ import type { Server } from 'node:http';
 
 import type { FunctionApp } from '../function-app.js';
 import { readStats } from '../functions/stats.js';
-import { type AppMetrics, appMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 
 /** What {@link exposeMetrics} serves. */
@@ -13,8 +12,6 @@ export interface ExposeMetricsOptions {
   api: boolean;
   /** @defaultValue 0.0.0.0 */
   host?: string;
-  /** @defaultValue the process's own ({@link appMetrics}) */
-  metrics?: AppMetrics;
   log?: (message: string) => void;
 }
 
@@ -32,12 +29,12 @@ export function servesApi(env: NodeJS.ProcessEnv = process.env): boolean {
   return selected.length === 0 || selected.includes(apiFunction);
 }
 
-/** Starts the metrics server on METRICS_PORT; undefined when it is 0 (off). */
+/** Starts the server of the app's metrics on METRICS_PORT; undefined when it is 0 (off). */
 export async function exposeMetrics(app: FunctionApp, options: ExposeMetricsOptions): Promise<Server | undefined> {
   const { services } = app;
   const port = services.config.metricsPort;
   if (port === 0) return undefined;
-  const metrics = options.metrics ?? appMetrics();
+  const { metrics } = app;
   metrics.countOpenStreams(() => app.streamSlots.size);
   if (options.api) {
     // Bounded below a scrape's own timeout: a slow Redis leaves the gauges out, not the scrape.

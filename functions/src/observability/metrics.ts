@@ -23,7 +23,10 @@ export interface QueueSnapshot {
   memory?: RedisMemory;
 }
 
-/** The metrics of one process; {@link appMetrics} is the process's own. */
+/**
+ * The metrics of one app (FunctionApp.metrics), in a registry of their own: two apps in one
+ * process (tests) count apart, and prom-client's global default registry is never used.
+ */
 export class AppMetrics {
   readonly registry = new Registry();
   private readonly submissions: Counter<'outcome'>;
@@ -164,12 +167,4 @@ export class AppMetrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
-}
-
-let shared: AppMetrics | undefined;
-
-/** The process's metrics, created on first use. */
-export function appMetrics(): AppMetrics {
-  shared ??= new AppMetrics();
-  return shared;
 }

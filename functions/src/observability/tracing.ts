@@ -1,6 +1,8 @@
 // OpenTelemetry traces: off unless the standard OTEL_* variables ask for OTLP export. The W3C
 // trace context of a POST travels with its task through Redis (./trace-carrier.ts), so one trace
 // holds the request, the log insert, the enqueue, the claim, the compute and the store.
+import { randomUUID } from 'node:crypto';
+
 import {
   type Attributes,
   type Context,
@@ -39,14 +41,20 @@ export function tracingEnabled(): boolean {
 
 /**
  * Registers the tracer provider with an OTLP/HTTP exporter configured by the OTEL_* variables
- * (endpoint, headers, timeout, batch delays), when {@link tracingRequested}. Idempotent.
+ * (endpoint, headers, timeout, batch delays), when {@link tracingRequested}. Idempotent. The
+ * resource names the service and this process (`service.instance.id`, new at each start, and
+ * `process.pid`), so the api's and the worker's spans of one trace tell their replicas apart.
  */
 export function startTracing(options: { serviceName: string; env?: NodeJS.ProcessEnv }): boolean {
   if (provider) return true;
   const env = options.env ?? process.env;
   if (!tracingRequested(env)) return false;
   provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || options.serviceName }),
+    resource: resourceFromAttributes({
+      'service.name': env.OTEL_SERVICE_NAME || options.serviceName,
+      'service.instance.id': randomUUID(),
+      'process.pid': process.pid,
+    }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
   });
   // W3C trace context and AsyncLocalStorage context, the SDK's defaults.

@@ -9,6 +9,8 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 export interface HostProcess {
   baseUrl: string;
+  /** The host's process id. */
+  pid: number;
   /** Everything the host printed so far (stdout and stderr). */
   output(): string;
   get(path: string): Promise<{ status: number; json: unknown }>;
@@ -48,6 +50,7 @@ export async function startHostProcess(env: Record<string, string>, args: string
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     baseUrl,
+    pid: child.pid ?? 0,
     output: () => output,
     async get(path) {
       const response = await fetch(`${baseUrl}${path}`);
