@@ -6,9 +6,9 @@ import { loadConfig } from './config.js';
 import { errorMessage } from './errors.js';
 import { createFunctionApp } from './function-app.js';
 import { selectedFunctionNames } from './function-selection.js';
-import { exposeMetrics, servesApi } from './observability/expose-metrics.js';
+import { exposeMetrics } from './observability/expose-metrics.js';
 import { startTracing, stopTracing } from './observability/tracing.js';
-import { startSelected } from './registrations.js';
+import { servesApi, startSelected } from './registrations.js';
 
 // @azure/functions is CommonJS; under ESM its classes come from the default export.
 const { app, trigger } = azf;
@@ -17,16 +17,20 @@ const { app, trigger } = azf;
 // @azure/functions >= 4.3 and Functions runtime >= 4.28 (learn.microsoft.com/azure/azure-functions/node-http-stream).
 app.setup({ enableHttpStream: true });
 
-// Traces: exported over OTLP only when the standard OTEL_* variables ask for it (off by default).
-startTracing({ serviceName: servesApi() ? 'fib-api' : 'fib-worker' });
-
 // A bad setting throws here: the worker reports it and the host stays up with no functions
 // (the local host reproduces that).
 const functionApp = createFunctionApp(loadConfig());
 
 // Only the functions this Deployment runs (AzureFunctionsJobHost__functions__N) are registered
 // and started, so the api never loads what only the worker needs (the native GMP binding).
-for (const registration of startSelected(functionApp, selectedFunctionNames(process.env))) {
+const registrations = startSelected(functionApp, selectedFunctionNames(process.env));
+const api = servesApi(registrations);
+
+// Traces: exported over OTLP only when the standard OTEL_* variables ask for it (off by default).
+// Spans start in invocations, which begin only after registration below.
+startTracing({ serviceName: api ? 'fib-api' : 'fib-worker' });
+
+for (const registration of registrations) {
   switch (registration.kind) {
     case 'http':
       app.http(registration.name, {
@@ -50,7 +54,7 @@ for (const registration of startSelected(functionApp, selectedFunctionNames(proc
 }
 
 // METRICS_PORT (9464 on AKS): Prometheus text on the pod's own port, which the Gateway does not route.
-const metricsServer = exposeMetrics(functionApp, { api: servesApi() }).catch((error: unknown) => {
+const metricsServer = exposeMetrics(functionApp, { api }).catch((error: unknown) => {
   console.error(`metrics: could not serve on METRICS_PORT (${errorMessage(error)})`);
   return undefined;
 });

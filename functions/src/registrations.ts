@@ -76,4 +76,12 @@ export function startSelected(app: FunctionApp, selected: readonly string[] | un
   return registrations;
 }
 
+/**
+ * Whether a process that runs these registrations is the api (it answers HTTP, keeps the
+ * submissions log in Postgres and reads the queue gauges), from their `runsOn` declarations.
+ */
+export function servesApi(registrations: readonly Registration[]): boolean {
+  return registrations.some((r) => r.runsOn === 'api');
+}
+
 export type { HttpRegistration, RedisListRegistration, Registration, TimerRegistration } from './registration-types.js';

@@ -10,9 +10,9 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { functionSelection, planFunctions } from '../../local/runtime/functions-processes.js';
+import { type HostProcess, startHostProcess } from '../../local/test/support/host-process.js';
 import { flushTracing, startTracing, stopTracing, tracingRequested } from '../src/observability/tracing.js';
 import { startDatabase, type TestDatabase } from './support/database.js';
-import { type HostProcess, startHostProcess } from './support/host-process.js';
 import { freePort, type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
 

@@ -23,6 +23,7 @@ import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
   type HttpRegistration,
   type RedisListRegistration,
+  servesApi,
   startSelected,
   type TimerRegistration,
 } from '../../functions/src/registrations.js';
@@ -32,8 +33,6 @@ import { type ListPoller, startListPoller } from './list-trigger-poller.js';
 import { consoleLog } from './logging.js';
 import { startStrictListListener } from './strict-list-listener.js';
 import { startTimer } from './timer-runner.js';
-
-const functionsUsingPostgres: readonly string[] = ['submit-value', 'all-submissions', 'health'];
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
@@ -65,10 +64,11 @@ async function main(): Promise<void> {
   const timers = registrations.filter((r): r is TimerRegistration => r.kind === 'timer');
   const services = app?.services;
   // Traces over OTLP only when the OTEL_* variables ask for it, as under the real host (index.ts).
-  startTracing({ serviceName: http.some((r) => r.name === 'submit-value') ? 'fib-api' : 'fib-worker' });
+  const api = servesApi(registrations);
+  startTracing({ serviceName: api ? 'fib-api' : 'fib-worker' });
 
-  // Only the functions that use the submissions store open Postgres (a worker never does).
-  if (services && http.some((r) => functionsUsingPostgres.includes(r.name))) {
+  // Only the api uses the submissions store (a worker never opens Postgres).
+  if (services && api) {
     // Run migrations now, as the real app does on its first request; a down Postgres is retried later.
     await services.submissions().catch((error: unknown) =>
       log({
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   // METRICS_PORT (0: none): on the interface the HTTP functions use, like the pod's port on AKS.
   const metricsServer = app
     ? await exposeMetrics(app, {
-        api: http.some((r) => r.name === 'submit-value'),
+        api,
         host,
         log: (message) => log({ level: 'warning', source: 'metrics', message }),
       })

@@ -6,10 +6,6 @@ import { handleErrors, json } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
 import { readStats } from '../stats/read-stats.js';
 
-// Temporary: observability/expose-metrics.ts still imports readStats from here; it moves to
-// '../stats/read-stats.js' with the observability work (issue 23), then this line goes.
-export { readStats } from '../stats/read-stats.js';
-
 /** Figures for the UI's system panel and the load test, plus the `maxIndex` limit. */
 export async function stats(_request: HttpRequest, _context: InvocationContext, app: FunctionApp): Promise<HttpResponseInit> {
   const { value, servedBy } = await readStats(app.services, Date.now());

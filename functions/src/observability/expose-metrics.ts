@@ -2,9 +2,17 @@
 // Redis gauges (read from Redis on scrape); every process serves what it records itself.
 import type { Server } from 'node:http';
 
-import type { FunctionApp } from '../function-app.js';
-import { readStats } from '../functions/stats.js';
+import type { Config } from '../config.js';
+import { readStats, type StatsSources } from '../stats/read-stats.js';
+import type { AppMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
+
+/** What {@link exposeMetrics} reads: the app's metrics, its open streams and, on the api, the queue figures. */
+export interface MetricsSources {
+  readonly metrics: AppMetrics;
+  readonly streamSlots: { readonly size: number };
+  readonly services: StatsSources & { readonly config: Pick<Config, 'maxIndex' | 'metricsPort' | 'redisTimeoutMs'> };
+}
 
 /** What {@link exposeMetrics} serves. */
 export interface ExposeMetricsOptions {
@@ -15,22 +23,8 @@ export interface ExposeMetricsOptions {
   log?: (message: string) => void;
 }
 
-/** The function whose presence makes a process the api (the Functions host's selection). */
-const apiFunction = 'submit-value';
-
-/**
- * Whether the Functions host runs the api here: AzureFunctionsJobHost__functions__N names
- * `submit-value`, or names nothing (every function runs).
- */
-export function servesApi(env: NodeJS.ProcessEnv = process.env): boolean {
-  const selected = Object.entries(env)
-    .filter(([name, value]) => /^AzureFunctionsJobHost__functions__\d+$/.test(name) && value)
-    .map(([, value]) => value);
-  return selected.length === 0 || selected.includes(apiFunction);
-}
-
 /** Starts the server of the app's metrics on METRICS_PORT; undefined when it is 0 (off). */
-export async function exposeMetrics(app: FunctionApp, options: ExposeMetricsOptions): Promise<Server | undefined> {
+export async function exposeMetrics(app: MetricsSources, options: ExposeMetricsOptions): Promise<Server | undefined> {
   const { services } = app;
   const port = services.config.metricsPort;
   if (port === 0) return undefined;

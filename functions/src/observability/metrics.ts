@@ -2,6 +2,7 @@
 // the queue and Redis figures the api reads from Redis when it is scraped.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+import { withDeadline } from '../deadline.js';
 import type { QueueStats, RedisMemory } from '../http/api-types.js';
 
 /** The outcome label of `fib_submissions_total`: the answer's status, 4xx grouped. */
@@ -116,12 +117,7 @@ export class AppMetrics {
       // All gauges of one scrape share a read; a scrape comes at most every few seconds.
       if (this.snapshot && now - this.snapshot.at < 500) return this.snapshot.value;
       const current = this.queueSource;
-      const value = current
-        ? Promise.race([
-            current(),
-            new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref()),
-          ]).catch(() => undefined)
-        : Promise.resolve(undefined);
+      const value = current ? withDeadline(current(), timeoutMs).catch(() => undefined) : Promise.resolve(undefined);
       this.snapshot = { at: now, value };
       return value;
     };
