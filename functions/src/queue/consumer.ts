@@ -7,7 +7,7 @@ import type { FibonacciResult } from '../fib/fibonacci.js';
 import { encodeStoredValue } from '../fib/stored-value.js';
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { defineQueueCommands, redeliveryKeys, scriptKeys } from './scripts.js';
+import { QueueScripts } from './scripts.js';
 
 interface Claim {
   indexKey: string;
@@ -64,12 +64,14 @@ export class TaskConsumer {
     maxConcurrentBatches: 1,
   });
 
+  private readonly scripts: QueueScripts;
+
   constructor(
     private readonly master: Redis,
     readonly keys: RedisKeys,
     private readonly options: TaskConsumerOptions,
   ) {
-    defineQueueCommands(master);
+    this.scripts = new QueueScripts(master, keys);
   }
 
   /** Takes the lease on a delivered index; false when its value is already known. */
@@ -88,27 +90,25 @@ export class TaskConsumer {
   }
 
   private async claimMany(claims: Claim[]): Promise<boolean[]> {
-    const k = this.keys;
-    const args = claims.flatMap((claim) => [claim.indexKey, claim.leaseDeadline]);
-    const claimed = await onMaster(() => this.master.claim(...scriptKeys.claim(k), ...args));
+    const pairs = claims.map(({ indexKey, leaseDeadline }) => [indexKey, leaseDeadline] as const);
+    const claimed = await onMaster(() => this.scripts.claim(pairs));
     return claimed.map((flag) => flag === 1);
   }
 
   private async completeMany(completions: Completion[]): Promise<boolean[]> {
-    const k = this.keys;
-    const args = completions.flatMap(({ indexKey, result, completedAt }) => [
-      indexKey,
-      encodeStoredValue(result.hex, { computedMs: result.computedMs, completedAt }),
-    ]);
+    const pairs = completions.map(
+      ({ indexKey, result, completedAt }) =>
+        [indexKey, encodeStoredValue(result.hex, { computedMs: result.computedMs, completedAt })] as const,
+    );
     const ttlMs = this.options.valueTtlMs ?? defaultValueTtlMs;
-    const stored = await onMaster(() => this.master.complete(...scriptKeys.complete(k), ttlMs, ...args));
+    const stored = await onMaster(() => this.scripts.complete(ttlMs, pairs));
     return stored.map((flag) => flag === 1);
   }
 
   private async giveBackMany(items: GiveBack[]): Promise<void[]> {
     // The flag of give-back-9: 0 unstarted, else the failure's reason (or 1 without one).
-    const args = items.flatMap((item) => [item.indexKey, item.failed ? item.reason?.slice(0, 300) || 1 : 0]);
-    await onMaster(() => this.master.giveBack(...redeliveryKeys(this.keys), this.options.maxAttempts, Date.now(), ...args));
+    const pairs = items.map((item) => [item.indexKey, item.failed ? item.reason?.slice(0, 300) || 1 : 0] as const);
+    await onMaster(() => this.scripts.giveBack(this.options.maxAttempts, Date.now(), pairs));
     return items.map(() => undefined);
   }
 

@@ -14,7 +14,10 @@
     one number per index: 1 when the caller should compute the value, 0 when it is stored
 ]]
 --- @include "isDone"
-local valuePrefix, queuedKey, leasesKey = KEYS[1], KEYS[2], KEYS[3]
+local valuePrefix = KEYS[1]
+local queuedKey = KEYS[2]
+local leasesKey = KEYS[3]
+
 local claimed = {}
 for i = 1, #ARGV, 2 do
   local index = ARGV[i]

@@ -18,8 +18,14 @@
 ]]
 --- @include "isDone"
 --- @include "addEvent"
-local valuePrefix, queuedKey, leasesKey, failedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local attemptsKey, computedKey, eventsKey = KEYS[5], KEYS[6], KEYS[7]
+local valuePrefix = KEYS[1]
+local queuedKey = KEYS[2]
+local leasesKey = KEYS[3]
+local failedKey = KEYS[4]
+local attemptsKey = KEYS[5]
+local computedKey = KEYS[6]
+local eventsKey = KEYS[7]
+
 local ttlMs = ARGV[1]
 local stored = {}
 for i = 2, #ARGV, 2 do

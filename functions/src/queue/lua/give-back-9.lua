@@ -23,30 +23,40 @@
 --- @include "failIndex"
 --- @include "requeueIndex"
 --- @include "recordAttempt"
-local k = { tasks = KEYS[1], queued = KEYS[2], failed = KEYS[5], sequence = KEYS[7], events = KEYS[9] }
+local tasksKey = KEYS[1]
+local queuedKey = KEYS[2]
+local leasesKey = KEYS[3]
+local attemptsKey = KEYS[4]
+local failedKey = KEYS[5]
+local valuePrefix = KEYS[6]
+local sequenceKey = KEYS[7]
+local countersKey = KEYS[8]
+local eventsKey = KEYS[9]
+
+local k = { tasks = tasksKey, queued = queuedKey, failed = failedKey, sequence = sequenceKey, events = eventsKey }
 local maxAttempts = tonumber(ARGV[1])
 local givenBack = 0
 local failed = 0
 for i = 3, #ARGV, 2 do
   local index = ARGV[i]
   local invocationFailed = ARGV[i + 1] ~= '0'
-  redis.call('ZREM', KEYS[3], index)
+  redis.call('ZREM', leasesKey, index)
   if invocationFailed then
-    redis.call('HINCRBY', KEYS[8], 'invocationFailed', 1)
+    redis.call('HINCRBY', countersKey, 'invocationFailed', 1)
   end
   local errorText = nil
   if invocationFailed and ARGV[i + 1] ~= '1' then errorText = ARGV[i + 1] end
-  if isDone(KEYS[6], index) then
-    redis.call('ZREM', KEYS[2], index)
-  elseif invocationFailed and redis.call('HINCRBY', KEYS[4], index, 1) >= maxAttempts then
-    redis.call('ZREM', KEYS[2], index)
-    recordAttempt(KEYS[4], index, ARGV[2], 'failed', errorText)
+  if isDone(valuePrefix, index) then
+    redis.call('ZREM', queuedKey, index)
+  elseif invocationFailed and redis.call('HINCRBY', attemptsKey, index, 1) >= maxAttempts then
+    redis.call('ZREM', queuedKey, index)
+    recordAttempt(attemptsKey, index, ARGV[2], 'failed', errorText)
     failIndex(k, index, ARGV[2])
     failed = failed + 1
   else
-    if invocationFailed then recordAttempt(KEYS[4], index, ARGV[2], 'invocation-failed', errorText) end
+    if invocationFailed then recordAttempt(attemptsKey, index, ARGV[2], 'invocation-failed', errorText) end
     requeueIndex(k, index)
-    redis.call('HINCRBY', KEYS[8], 'givenBack', 1)
+    redis.call('HINCRBY', countersKey, 'givenBack', 1)
     givenBack = givenBack + 1
   end
 end

@@ -26,18 +26,28 @@
 --- @include "failIndex"
 --- @include "requeueIndex"
 --- @include "recordAttempt"
-local k = { tasks = KEYS[1], queued = KEYS[2], failed = KEYS[5], sequence = KEYS[7], events = KEYS[9] }
+local tasksKey = KEYS[1]
+local queuedKey = KEYS[2]
+local leasesKey = KEYS[3]
+local attemptsKey = KEYS[4]
+local failedKey = KEYS[5]
+local valuePrefix = KEYS[6]
+local sequenceKey = KEYS[7]
+local countersKey = KEYS[8]
+local eventsKey = KEYS[9]
+
+local k = { tasks = tasksKey, queued = queuedKey, failed = failedKey, sequence = sequenceKey, events = eventsKey }
 local now = tonumber(ARGV[1])
 local leaseMs = tonumber(ARGV[2])
 local maxAttempts = tonumber(ARGV[3])
 local limit = tonumber(ARGV[4])
 
 local bound = nil
-local head = redis.call('LINDEX', KEYS[1], 0)
+local head = redis.call('LINDEX', tasksKey, 0)
 if not head then
   bound = '+inf'
 else
-  local headSequence = redis.call('ZSCORE', KEYS[2], head)
+  local headSequence = redis.call('ZSCORE', queuedKey, head)
   -- A head that is not in `queued` is a stale duplicate; wait until it has been popped.
   if headSequence then
     bound = '(' .. headSequence
@@ -46,28 +56,28 @@ end
 
 local found = 0
 if bound then
-  local popped = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', bound, 'LIMIT', 0, limit)
+  local popped = redis.call('ZRANGEBYSCORE', queuedKey, '-inf', bound, 'LIMIT', 0, limit)
   for _, index in ipairs(popped) do
-    redis.call('ZREM', KEYS[2], index)
-    redis.call('ZADD', KEYS[3], now + leaseMs, index)
+    redis.call('ZREM', queuedKey, index)
+    redis.call('ZADD', leasesKey, now + leaseMs, index)
     found = found + 1
   end
 end
 
 local requeued = 0
 local failed = 0
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)
+local expired = redis.call('ZRANGEBYSCORE', leasesKey, '-inf', now, 'LIMIT', 0, limit)
 for _, index in ipairs(expired) do
-  redis.call('ZREM', KEYS[3], index)
-  if not isDone(KEYS[6], index) then
-    redis.call('HINCRBY', KEYS[8], 'leaseExpired', 1)
-    local lost = redis.call('HINCRBY', KEYS[4], index, 1)
+  redis.call('ZREM', leasesKey, index)
+  if not isDone(valuePrefix, index) then
+    redis.call('HINCRBY', countersKey, 'leaseExpired', 1)
+    local lost = redis.call('HINCRBY', attemptsKey, index, 1)
     if lost >= maxAttempts then
-      recordAttempt(KEYS[4], index, now, 'failed', 'lease expired: the worker stopped or stalled')
+      recordAttempt(attemptsKey, index, now, 'failed', 'lease expired: the worker stopped or stalled')
       failIndex(k, index, now)
       failed = failed + 1
     else
-      recordAttempt(KEYS[4], index, now, 'lease-expired', 'lease expired: the worker stopped or stalled')
+      recordAttempt(attemptsKey, index, now, 'lease-expired', 'lease expired: the worker stopped or stalled')
       requeueIndex(k, index)
       requeued = requeued + 1
     end
