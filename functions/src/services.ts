@@ -12,6 +12,7 @@ import { LeaseKeeper } from './queue/lease-keeper.js';
 import { type EnqueueStatus, TaskProducer } from './queue/producer.js';
 import { ReadModel } from './queue/read-model.js';
 import { Reaper } from './queue/reaper.js';
+import { queueCommandNames } from './queue/scripts.js';
 import { WorkBudget } from './queue/work-budget.js';
 import { createRedisClient } from './redis/client.js';
 import { type RedisKeys, redisKeys } from './redis/keys.js';
@@ -64,7 +65,14 @@ function lazy<T>(create: () => T): { (): T; created: boolean } {
 /** Builds the services for one configuration. */
 export function createServices(config: Readonly<Config>, log: (message: string) => void = console.warn): Services {
   const keys = redisKeys(config.tasksKey, config.keyPrefix);
-  const master = lazy(() => createRedisClient(config.redisMaster, { role: 'master', timeoutMs: config.redisTimeoutMs, log }));
+  const master = lazy(() =>
+    createRedisClient(config.redisMaster, {
+      role: 'master',
+      timeoutMs: config.redisTimeoutMs,
+      log,
+      unpipelinedCommands: queueCommandNames,
+    }),
+  );
   const sameEndpoint =
     config.redisReplica.host === config.redisMaster.host && config.redisReplica.port === config.redisMaster.port;
   const replicaClient = lazy(() =>
