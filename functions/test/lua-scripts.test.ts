@@ -35,13 +35,13 @@ describe('Lua scripts', () => {
     for (const file of scripts) {
       expect(readFileSync(new URL(file, luaDirectory), 'utf8'), file).not.toMatch(/EXISTS/);
     }
-    expect(loadScript('claim-3.lua')).toContain("redis.call('EXISTS', valuePrefix .. index)");
+    expect(loadScript('claim-4.lua')).toContain("redis.call('EXISTS', valuePrefix .. index)");
   });
 
   it('writes a value only with a TTL, so values are the one kind of key Redis may evict (volatile-lru)', () => {
-    const complete = loadScript('complete-7.lua');
+    const complete = loadScript('complete-8.lua');
     expect(complete).toMatch(/redis\.call\('SET', valuePrefix \.\. index, ARGV\[i \+ 1\], 'PX', ttlMs\)/);
-    for (const file of scripts.filter((name) => name !== 'complete-7.lua' && name !== 'take-budget-1.lua')) {
+    for (const file of scripts.filter((name) => name !== 'complete-8.lua' && name !== 'take-budget-1.lua')) {
       expect(loadScript(file), file).not.toMatch(/'(PEXPIRE|EXPIRE|PX|EX)'/);
     }
   });

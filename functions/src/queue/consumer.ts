@@ -1,5 +1,7 @@
 // The worker side of the queue: claim delivered indices, store values, give tasks back,
 // renew leases and send heartbeats. Every call goes to the master.
+import { randomUUID } from 'node:crypto';
+
 import type { Redis } from 'ioredis';
 
 import { Batcher } from '../batching/batcher.js';
@@ -30,8 +32,13 @@ interface GiveBack {
 
 /** Options for {@link TaskConsumer}. */
 export interface TaskConsumerOptions {
-  /** Failed invocations before an index moves to `failed`. */
+  /** Attempts (expired leases and failed invocations) at which an index moves to `failed` (MAX_ATTEMPTS). */
   maxAttempts: number;
+  /**
+   * Recorded with each lease this consumer claims; only the holder of the token renews the
+   * lease or gives its task back. @defaultValue a random UUID: one owner per consumer (per worker process)
+   */
+  leaseToken?: string;
   /**
    * TTL of a stored value. It marks values as the keys Redis may evict under its memory cap
    * (volatile-lru); a value that expires or is evicted is computed again when asked for.
@@ -65,6 +72,8 @@ export class TaskConsumer {
   });
 
   private readonly scripts: QueueScripts;
+  /** Recorded as the owner of every lease this consumer takes. */
+  readonly leaseToken: string;
 
   constructor(
     private readonly master: Redis,
@@ -72,9 +81,10 @@ export class TaskConsumer {
     private readonly options: TaskConsumerOptions,
   ) {
     this.scripts = new QueueScripts(master, keys);
+    this.leaseToken = options.leaseToken ?? randomUUID();
   }
 
-  /** Takes the lease on a delivered index; false when its value is already known. */
+  /** Takes the lease on a delivered index, under this consumer's token; false when its value is already known. */
   claim(indexKey: string, leaseDeadline: number): Promise<boolean> {
     return this.claims.submit({ indexKey, leaseDeadline });
   }
@@ -84,14 +94,17 @@ export class TaskConsumer {
     return this.completions.submit({ indexKey, result, completedAt });
   }
 
-  /** Puts a task back on the list at once; a failed invocation counts as an attempt, and `reason` is kept. */
+  /**
+   * Puts a task back on the list at once; a failed invocation counts as an attempt, and `reason`
+   * is kept. A task whose lease another consumer has claimed since is left to that consumer.
+   */
   giveBack(indexKey: string, failed: boolean, reason?: string): Promise<void> {
     return this.giveBacks.submit({ indexKey, failed, ...(reason === undefined ? {} : { reason }) });
   }
 
   private async claimMany(claims: Claim[]): Promise<boolean[]> {
     const pairs = claims.map(({ indexKey, leaseDeadline }) => [indexKey, leaseDeadline] as const);
-    const claimed = await onMaster(() => this.scripts.claim(pairs));
+    const claimed = await onMaster(() => this.scripts.claim(this.leaseToken, pairs));
     return claimed.map((flag) => flag === 1);
   }
 
@@ -106,17 +119,20 @@ export class TaskConsumer {
   }
 
   private async giveBackMany(items: GiveBack[]): Promise<void[]> {
-    // The flag of give-back-9: 0 unstarted, else the failure's reason (or 1 without one).
+    // The flag of give-back-10: 0 unstarted, else the failure's reason (or 1 without one).
     const pairs = items.map((item) => [item.indexKey, item.failed ? item.reason?.slice(0, 300) || 1 : 0] as const);
-    await onMaster(() => this.scripts.giveBack(this.options.maxAttempts, Date.now(), pairs));
+    await onMaster(() => this.scripts.giveBack(this.options.maxAttempts, Date.now(), this.leaseToken, pairs));
     return items.map(() => undefined);
   }
 
-  /** Extends the leases of indices still being computed; finished ones are left alone (XX). */
-  async renewLeases(indexKeys: readonly string[], leaseDeadline: number): Promise<void> {
-    if (indexKeys.length === 0) return;
-    const members = indexKeys.flatMap((key) => [leaseDeadline, key]);
-    await onMaster(() => this.master.zadd(this.keys.leases, 'XX', ...members));
+  /**
+   * Extends the leases this consumer holds to `leaseDeadline`; finished, expired and taken-over
+   * ones are left alone. Returns, per index, whether its lease was renewed.
+   */
+  async renewLeases(indexKeys: readonly string[], leaseDeadline: number): Promise<boolean[]> {
+    if (indexKeys.length === 0) return [];
+    const renewed = await onMaster(() => this.scripts.renewLeases(this.leaseToken, leaseDeadline, indexKeys));
+    return renewed.map((flag) => flag === 1);
   }
 
   /** Records that a worker is alive, how many tasks it finished, and adds its retry count to the totals. */

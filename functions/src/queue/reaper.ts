@@ -25,7 +25,7 @@ export class Reaper {
     this.scripts = new QueueScripts(master, keys);
   }
 
-  /** One pass of lease recovery; see lua/requeue-expired-9.lua. */
+  /** One pass of lease recovery; see lua/requeue-expired-10.lua. */
   async requeueExpired(now: number, leaseMs: number, maxAttempts: number, limit: number): Promise<RequeueCounts> {
     const [found, requeued, failed] = await onMaster(() => this.scripts.requeueExpired(now, leaseMs, maxAttempts, limit));
     return { found, requeued, failed };

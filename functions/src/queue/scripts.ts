@@ -16,6 +16,7 @@ declare module 'ioredis' {
     complete(...keysThenArgs: (string | number | Buffer)[]): Result<number[], Context>;
     giveBack(...keysThenArgs: (string | number)[]): Result<[number, number], Context>;
     requeueExpired(...keysThenArgs: (string | number)[]): Result<[number, number, number], Context>;
+    renewLeases(...keysThenArgs: (string | number)[]): Result<number[], Context>;
     takeBudget(...keysThenArgs: (string | number)[]): Result<[number, number], Context>;
   }
 }
@@ -24,10 +25,11 @@ declare module 'ioredis' {
 export const scriptFiles = {
   enqueue: 'enqueue-9.lua',
   requeueLogged: 'requeue-logged-10.lua',
-  claim: 'claim-3.lua',
-  complete: 'complete-7.lua',
-  giveBack: 'give-back-9.lua',
-  requeueExpired: 'requeue-expired-9.lua',
+  claim: 'claim-4.lua',
+  complete: 'complete-8.lua',
+  giveBack: 'give-back-10.lua',
+  requeueExpired: 'requeue-expired-10.lua',
+  renewLeases: 'renew-leases-2.lua',
   takeBudget: 'take-budget-1.lua',
 } as const;
 
@@ -48,6 +50,7 @@ const redeliveryKeys = [
   'sequence',
   'counters',
   'events',
+  'leaseOwners',
 ] as const satisfies readonly ScriptKey[];
 
 /**
@@ -68,10 +71,11 @@ export const scriptKeyNames = {
     'events',
     'computed',
   ],
-  claim: ['valuePrefix', 'queued', 'leases'],
-  complete: ['valuePrefix', 'queued', 'leases', 'failed', 'attempts', 'computed', 'events'],
+  claim: ['valuePrefix', 'queued', 'leases', 'leaseOwners'],
+  complete: ['valuePrefix', 'queued', 'leases', 'failed', 'attempts', 'computed', 'events', 'leaseOwners'],
   giveBack: redeliveryKeys,
   requeueExpired: redeliveryKeys,
+  renewLeases: ['leases', 'leaseOwners'],
   takeBudget: ['budget'],
 } as const satisfies Record<ScriptCommand, readonly ScriptKey[]>;
 
@@ -144,22 +148,35 @@ export class QueueScripts {
     return this.client.requeueLogged(...this.keysOf('requeueLogged'), lastId, ...indexKeys);
   }
 
-  /** claim-3: takes the leases, each until its deadline; 1 per index to compute, 0 when its value is stored. */
-  claim(claims: readonly IndexPair<number>[]): Promise<number[]> {
-    return this.client.claim(...this.keysOf('claim'), ...claims.flat());
+  /** claim-4: takes the leases for `leaseToken`, each until its deadline; 1 per index to compute, 0 when its value is stored. */
+  claim(leaseToken: string, claims: readonly IndexPair<number>[]): Promise<number[]> {
+    return this.client.claim(...this.keysOf('claim'), leaseToken, ...claims.flat());
   }
 
-  /** complete-7: stores values (each expiring after `valueTtlMs`); 1 per value stored by this call. */
+  /** renew-leases-2: moves to `deadline` the leases `leaseToken` holds; 1 per index renewed, 0 per one it does not hold. */
+  renewLeases(leaseToken: string, deadline: number, indexKeys: readonly string[]): Promise<number[]> {
+    return this.client.renewLeases(...this.keysOf('renewLeases'), leaseToken, deadline, ...indexKeys);
+  }
+
+  /** complete-8: stores values (each expiring after `valueTtlMs`); 1 per value stored by this call. */
   complete(valueTtlMs: number, values: readonly IndexPair<Buffer>[]): Promise<number[]> {
     return this.client.complete(...this.keysOf('complete'), valueTtlMs, ...values.flat());
   }
 
-  /** give-back-9: hands tasks back; each flag is 0 (unstarted) or the failure (1, or its reason). */
-  giveBack(maxAttempts: number, now: number, tasks: readonly IndexPair<string | number>[]): Promise<[number, number]> {
-    return this.client.giveBack(...this.keysOf('giveBack'), maxAttempts, now, ...tasks.flat());
+  /**
+   * give-back-10: hands tasks back, but for those now leased under another token; each flag is
+   * 0 (unstarted) or the failure (1, or its reason).
+   */
+  giveBack(
+    maxAttempts: number,
+    now: number,
+    leaseToken: string,
+    tasks: readonly IndexPair<string | number>[],
+  ): Promise<[number, number]> {
+    return this.client.giveBack(...this.keysOf('giveBack'), maxAttempts, now, leaseToken, ...tasks.flat());
   }
 
-  /** requeue-expired-9: one pass of lease recovery; [found, requeued, failed]. */
+  /** requeue-expired-10: one pass of lease recovery; [found, requeued, failed]. */
   requeueExpired(now: number, leaseMs: number, maxAttempts: number, limit: number): Promise<[number, number, number]> {
     return this.client.requeueExpired(...this.keysOf('requeueExpired'), now, leaseMs, maxAttempts, limit);
   }
