@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskConsumer } from '../src/queue/consumer.js';
 import { TaskProducer } from '../src/queue/producer.js';
 import { Reaper } from '../src/queue/reaper.js';
+import { WorkerHeartbeat } from '../src/queue/worker-heartbeat.js';
 import type { RedisKeys } from '../src/redis/keys.js';
 import { type PrefixedRedis, startPrefixedRedis } from './support/prefixed-redis.js';
 
@@ -61,8 +62,10 @@ describe('Reaper', () => {
 
   it('forgets workers not seen for a while', async () => {
     const now = Date.now();
-    await consumer.heartbeat('old-worker', 10, 0, now - 60_000);
-    await consumer.heartbeat('live-worker', 3, 0, now);
+    const beat = (workerId: string, processed: number, at: number) =>
+      new WorkerHeartbeat(redis, keys, { processed, retried: 0 }, { workerId, intervalMs: 1000 }).beat(at);
+    await beat('old-worker', 10, now - 60_000);
+    await beat('live-worker', 3, now);
     expect(await reaper.pruneWorkers(now, 30_000)).toBe(1);
     expect(Object.keys(await redis.hgetall(keys.workers))).toEqual(['live-worker']);
   });

@@ -1,5 +1,6 @@
-// The worker side of the queue: claim delivered indices, store values, give tasks back,
-// renew leases and send heartbeats. Every call goes to the master.
+// The worker side of the queue: claim delivered indices, store values, give tasks back and
+// renew leases, and count what this process did (its heartbeat reports it). Every call goes to
+// the master.
 import { randomUUID } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
@@ -74,9 +75,11 @@ export class TaskConsumer {
   private readonly scripts: QueueScripts;
   /** Recorded as the owner of every lease this consumer takes. */
   readonly leaseToken: string;
+  private completedCount = 0;
+  private retriedCount = 0;
 
   constructor(
-    private readonly master: Redis,
+    master: Redis,
     readonly keys: RedisKeys,
     private readonly options: TaskConsumerOptions,
   ) {
@@ -89,9 +92,26 @@ export class TaskConsumer {
     return this.claims.submit({ indexKey, leaseDeadline });
   }
 
+  /** Tasks this consumer completed (the value stored, by it or by an earlier delivery). */
+  get processed(): number {
+    return this.completedCount;
+  }
+
+  /** Calls retried after a transient Redis error ({@link countRetry}). */
+  get retried(): number {
+    return this.retriedCount;
+  }
+
+  /** Counts one call retried after a transient Redis error (process-task's withRetry). */
+  countRetry(): void {
+    this.retriedCount += 1;
+  }
+
   /** Stores a value; false when another delivery stored it first. */
-  complete(indexKey: string, result: FibonacciResult, completedAt = Date.now()): Promise<boolean> {
-    return this.completions.submit({ indexKey, result, completedAt });
+  async complete(indexKey: string, result: FibonacciResult, completedAt = Date.now()): Promise<boolean> {
+    const stored = await this.completions.submit({ indexKey, result, completedAt });
+    this.completedCount += 1;
+    return stored;
   }
 
   /**
@@ -133,12 +153,5 @@ export class TaskConsumer {
     if (indexKeys.length === 0) return [];
     const renewed = await onMaster(() => this.scripts.renewLeases(this.leaseToken, leaseDeadline, indexKeys));
     return renewed.map((flag) => flag === 1);
-  }
-
-  /** Records that a worker is alive, how many tasks it finished, and adds its retry count to the totals. */
-  async heartbeat(workerId: string, processed: number, retried: number, now = Date.now()): Promise<void> {
-    const pipeline = this.master.multi().hset(this.keys.workers, workerId, JSON.stringify({ lastSeen: now, processed }));
-    if (retried > 0) pipeline.hincrby(this.keys.counters, 'retried', retried);
-    await onMaster(() => pipeline.exec());
   }
 }
