@@ -1,5 +1,6 @@
-// The reaper (the requeue timer's Redis side): requeues tasks whose worker died, gives up
-// after MAX_ATTEMPTS, and forgets long-gone workers. Every call goes to the master.
+// The reaper (the requeue timer's Redis side): requeues tasks whose worker died, gives up at
+// MAX_ATTEMPTS attempts (expired leases and failed invocations), and forgets long-gone
+// workers. Every call goes to the master.
 import type { Redis } from 'ioredis';
 
 import { onMaster } from '../redis/client.js';
