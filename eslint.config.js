@@ -65,9 +65,6 @@ export default tseslint.config(
   layer(featureFiles, [upward.composition, upward.handlers, upward.top]),
   layer(compositionFiles, [upward.handlers, upward.top]),
   layer(handlerFiles, [upward.top]),
-  // Temporary (issue 23): the queue's command names move out of redis/client.ts with the
-  // scripts module; until then this one base file may import queue/scripts.js.
-  layer(['functions/src/redis/client.ts'], [upward.composition, upward.handlers, upward.top]),
   {
     // expect.any(...) and friends are typed `any` by vitest.
     files: ['**/test/**/*.ts'],

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 import { TaskProducer } from '../../functions/src/queue/producer.js';
+import { queueCommandNames } from '../../functions/src/queue/scripts.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { redisKeys } from '../../functions/src/redis/keys.js';
@@ -98,6 +99,7 @@ export async function runLayers(stack: BenchStack, seconds = 4): Promise<LayerRo
     role: 'bench',
     timeoutMs: 10_000,
     log: () => undefined,
+    unpipelinedCommands: queueCommandNames,
   });
   const keys = redisKeys('bench:tasks', 'bench:');
   const queue = new TaskProducer(master, keys);

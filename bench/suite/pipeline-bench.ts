@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 
 import { TaskProducer } from '../../functions/src/queue/producer.js';
 import { placeholderValue } from '../../functions/src/queue/records.js';
+import { queueCommandNames } from '../../functions/src/queue/scripts.js';
 import { createRedisClient } from '../../functions/src/redis/client.js';
 import { parseRedisConnectionString } from '../../functions/src/redis/connection-string.js';
 import { redisKeys } from '../../functions/src/redis/keys.js';
@@ -139,6 +140,7 @@ export async function runDrain(stack: BenchStack, workers: number, tasks: number
     role: 'bench',
     timeoutMs: 10_000,
     log: () => undefined,
+    unpipelinedCommands: queueCommandNames,
   });
   const queue = new TaskProducer(master, keys);
   try {

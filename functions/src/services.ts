@@ -12,7 +12,9 @@ import { LeaseKeeper } from './queue/lease-keeper.js';
 import { type EnqueueStatus, TaskProducer } from './queue/producer.js';
 import { ReadModel } from './queue/read-model.js';
 import { Reaper } from './queue/reaper.js';
+import { queueCommandNames } from './queue/scripts.js';
 import { WorkBudget } from './queue/work-budget.js';
+import { WorkerHeartbeat } from './queue/worker-heartbeat.js';
 import { createRedisClient } from './redis/client.js';
 import { type RedisKeys, redisKeys } from './redis/keys.js';
 import { ReadRouter, redisNodeNames, sameEndpoint } from './redis/read-router.js';
@@ -41,8 +43,10 @@ export interface Services {
   readonly consumer: TaskConsumer;
   /** Lease recovery for the requeue timer (master). */
   readonly reaper: Reaper;
-  /** Renews the leases of this process's tasks and sends its heartbeat. */
+  /** Renews the leases of this process's tasks. */
   readonly leaseKeeper: LeaseKeeper;
+  /** This worker process's heartbeat: alive, tasks processed, retries (started by the worker function). */
+  readonly heartbeat: WorkerHeartbeat;
   /** This worker process's admission and pacing of computes. */
   readonly workBudget: WorkBudget;
   /** Since when Postgres has been down, for /api/health (the Redis nodes' is `reads`'). */
@@ -67,7 +71,14 @@ function lazy<T>(create: () => T): { (): T; created: boolean } {
 /** Builds the services for one configuration. */
 export function createServices(config: Readonly<Config>, log: (message: string) => void = console.warn): Services {
   const keys = redisKeys(config.tasksKey, config.keyPrefix);
-  const master = lazy(() => createRedisClient(config.redisMaster, { role: 'master', timeoutMs: config.redisTimeoutMs, log }));
+  const master = lazy(() =>
+    createRedisClient(config.redisMaster, {
+      role: 'master',
+      timeoutMs: config.redisTimeoutMs,
+      log,
+      unpipelinedCommands: queueCommandNames,
+    }),
+  );
   const single = sameEndpoint(config.redisMaster, config.redisReplica);
   const names = redisNodeNames(config.redisMaster, config.redisReplica);
   const replicaClient = lazy(() =>
@@ -88,8 +99,14 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
   const producer = lazy(() => new TaskProducer(master(), keys));
   const consumer = lazy(() => new TaskConsumer(master(), keys, { maxAttempts: config.maxAttempts }));
   const reaper = lazy(() => new Reaper(master(), keys));
-  const leaseKeeper = lazy(
-    () => new LeaseKeeper(consumer(), { leaseMs: config.leaseMs, workerId: `${hostname()}-${process.pid}`, log }),
+  const leaseKeeper = lazy(() => new LeaseKeeper(consumer(), { leaseMs: config.leaseMs, log }));
+  const heartbeat = lazy(
+    () =>
+      new WorkerHeartbeat(master(), keys, consumer(), {
+        workerId: `${hostname()}-${process.pid}`,
+        intervalMs: Math.floor(config.leaseMs / 3),
+        log,
+      }),
   );
   // "Well within its lease": a quarter of it, so a worker's held work finishes with three
   // quarters of the lease to spare even if the machine slows down after admission.
@@ -153,6 +170,9 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
     get leaseKeeper() {
       return leaseKeeper();
     },
+    get heartbeat() {
+      return heartbeat();
+    },
     get workBudget() {
       return workBudget();
     },
@@ -167,6 +187,7 @@ export function createServices(config: Readonly<Config>, log: (message: string) 
     submit: (index, idempotencyKey) => submitter().submit(index, idempotencyKey),
     async close() {
       if (leaseKeeper.created) leaseKeeper().stop();
+      if (heartbeat.created) heartbeat().stop();
       if (reads.created) reads().stop();
       if (decimals.created) await decimals().close();
       const closing: Promise<unknown>[] = [];

@@ -85,7 +85,7 @@ describe('faults', () => {
     await stack.runRequeue();
     expect(await stack.redis.llen(stack.config.tasksKey)).toBe(0);
     expect((await statusOf(35)).status).toBe('computing');
-    keeper.release('35', false);
+    keeper.release('35');
     await expireLeases();
     await stack.runRequeue();
     expect(await stack.redis.lrange(stack.config.tasksKey, 0, -1)).toEqual(['35']);

@@ -26,7 +26,7 @@ describe('FunctionApp.close', () => {
       .trim()
       .split('\n').length;
 
-  it('closes every Redis client, the event reader, lease renewal and open streams', async () => {
+  it('closes every Redis client, the event reader, lease renewal, the heartbeat and open streams', async () => {
     const baseline = await connections();
     const app = createFunctionApp(loadConfig({ REDIS_MASTER: `127.0.0.1:${redis.port}`, REDIS_KEY_PREFIX: 'fa:' }), {
       log: () => undefined,
@@ -34,6 +34,7 @@ describe('FunctionApp.close', () => {
     await app.services.master.ping();
     await app.services.readModel.stats(Date.now());
     app.services.leaseKeeper.start();
+    app.services.heartbeat.start();
     const ended: string[] = [];
     app.streamSlots.admit('198.51.100.1', () => ended.push('stream'));
     const unsubscribe = app.events.subscribe(() => undefined);

@@ -1,8 +1,6 @@
 // The read model alone, on one real Redis with its own key prefix (no host, no HTTP): the rows
 // of the listings and the one status rule, including values Redis dropped under its cap.
-import { randomBytes } from 'node:crypto';
-
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { fibonacci } from '../src/fib/bigint-fibonacci.js';
@@ -12,15 +10,14 @@ import { TaskConsumer } from '../src/queue/consumer.js';
 import { TaskProducer } from '../src/queue/producer.js';
 import { ReadModel } from '../src/queue/read-model.js';
 import { placeholderValue } from '../src/queue/records.js';
-import { redisKeys, valueKey } from '../src/redis/keys.js';
+import { type RedisKeys, valueKey } from '../src/redis/keys.js';
 import { ReadRouter } from '../src/redis/read-router.js';
-import { createRedisServer, type RedisServer } from './support/redis-pair.js';
+import { type PrefixedRedis, startPrefixedRedis } from './support/prefixed-redis.js';
 
 describe('ReadModel', () => {
-  let server: RedisServer;
+  let store: PrefixedRedis;
   let redis: Redis;
-  const prefix = `rm${randomBytes(3).toString('hex')}:`;
-  const keys = redisKeys(`${prefix}tasks`, prefix);
+  let keys: RedisKeys;
   let producer: TaskProducer;
   let consumer: TaskConsumer;
   let model: ReadModel;
@@ -34,10 +31,8 @@ describe('ReadModel', () => {
   }
 
   beforeAll(async () => {
-    server = await createRedisServer();
-    await server.node.start();
-    redis = new Redis({ port: server.port, maxRetriesPerRequest: 1 });
-    redis.on('error', () => undefined);
+    store = await startPrefixedRedis('rm');
+    ({ redis, keys } = store);
     producer = new TaskProducer(redis, keys);
     consumer = new TaskConsumer(redis, keys, { maxAttempts: 3 });
     router = new ReadRouter(() => redis, undefined, { masterName: 'master', replicaName: 'replica' });
@@ -46,8 +41,7 @@ describe('ReadModel', () => {
 
   afterAll(async () => {
     router?.stop();
-    redis?.disconnect();
-    await server?.dispose();
+    await store?.close();
   });
 
   it('lists a computed index as done with its preview and time, a queued one as queued without a value', async () => {

@@ -1,40 +1,35 @@
 // The reaper alone, on one real Redis with its own key prefix (no host): leases that expire are
 // requeued and counted, entries popped but never claimed get a lease, and after MAX_ATTEMPTS
 // lost deliveries an index is given up on.
-import { randomBytes } from 'node:crypto';
-
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { TaskConsumer } from '../src/queue/consumer.js';
 import { TaskProducer } from '../src/queue/producer.js';
 import { Reaper } from '../src/queue/reaper.js';
-import { redisKeys } from '../src/redis/keys.js';
-import { createRedisServer, type RedisServer } from './support/redis-pair.js';
+import { WorkerHeartbeat } from '../src/queue/worker-heartbeat.js';
+import type { RedisKeys } from '../src/redis/keys.js';
+import { type PrefixedRedis, startPrefixedRedis } from './support/prefixed-redis.js';
 
 describe('Reaper', () => {
-  let server: RedisServer;
+  let store: PrefixedRedis;
   let redis: Redis;
-  const prefix = `rp${randomBytes(3).toString('hex')}:`;
-  const keys = redisKeys(`${prefix}tasks`, prefix);
+  let keys: RedisKeys;
   let producer: TaskProducer;
   let consumer: TaskConsumer;
   let reaper: Reaper;
   const leaseMs = 1000;
 
   beforeAll(async () => {
-    server = await createRedisServer();
-    await server.node.start();
-    redis = new Redis({ port: server.port, maxRetriesPerRequest: 1 });
-    redis.on('error', () => undefined);
+    store = await startPrefixedRedis('rp');
+    ({ redis, keys } = store);
     producer = new TaskProducer(redis, keys);
     consumer = new TaskConsumer(redis, keys, { maxAttempts: 2 });
     reaper = new Reaper(redis, keys);
   }, 60_000);
 
   afterAll(async () => {
-    redis?.disconnect();
-    await server?.dispose();
+    await store?.close();
   });
 
   it('leases an entry a worker popped but never claimed, then requeues it once that lease expires', async () => {
@@ -67,8 +62,10 @@ describe('Reaper', () => {
 
   it('forgets workers not seen for a while', async () => {
     const now = Date.now();
-    await consumer.heartbeat('old-worker', 10, 0, now - 60_000);
-    await consumer.heartbeat('live-worker', 3, 0, now);
+    const beat = (workerId: string, processed: number, at: number) =>
+      new WorkerHeartbeat(redis, keys, { processed, retried: 0 }, { workerId, intervalMs: 1000 }).beat(at);
+    await beat('old-worker', 10, now - 60_000);
+    await beat('live-worker', 3, now);
     expect(await reaper.pruneWorkers(now, 30_000)).toBe(1);
     expect(Object.keys(await redis.hgetall(keys.workers))).toEqual(['live-worker']);
   });

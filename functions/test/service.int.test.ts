@@ -193,7 +193,7 @@ describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
 
   it('shows throughput counters (absent fields as 0) and opaque worker ids in /api/stats', async () => {
     await stack.redis.hset(stack.services.keys.counters, 'givenBack', '2');
-    await stack.services.leaseKeeper.renew(); // this process's heartbeat, stored under hostname-pid
+    await stack.services.heartbeat.beat(); // this process's heartbeat, stored under hostname-pid
     const { json } = await stack.get('/api/stats');
     const stats = json as { counters: Record<string, number>; workers: { heartbeats: { id: string }[] } };
     expect(stats.counters).toEqual({ leaseExpired: 0, invocationFailed: 0, givenBack: 2, retried: 0 });

@@ -65,7 +65,7 @@ describe('worker', () => {
     // Every client's commands wait 1.5 s: longer than the 1 s command timeout.
     await stack.redis.call('CLIENT', 'PAUSE', '1500', 'ALL');
     expect(await processTask(Number(entry), options())).toBe('computed');
-    await stack.services.leaseKeeper.renew();
+    await stack.services.heartbeat.beat();
     expect((await counters()).retried).toBeGreaterThan(before);
     expect(await storedDecimals(stack.redis, k(), [61])).toEqual(['2504730781961']);
   });

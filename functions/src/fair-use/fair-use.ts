@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { withDeadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { jsonError } from '../http/responses.js';
-import { defineQueueCommands } from '../queue/scripts.js';
+import { QueueScripts } from '../queue/scripts.js';
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { clientIdentity } from './client-identity.js';
@@ -58,14 +58,15 @@ function digest(text: string): Buffer {
 /** Meters requests per client against budgets in Redis. */
 export class FairUse {
   private readonly operatorDigest: Buffer | undefined;
+  private readonly scripts: QueueScripts;
   private lastFailureLog = 0;
 
   constructor(
-    private readonly master: Redis,
-    private readonly keys: RedisKeys,
+    master: Redis,
+    keys: RedisKeys,
     private readonly options: FairUseOptions,
   ) {
-    defineQueueCommands(master);
+    this.scripts = new QueueScripts(master, keys);
     this.operatorDigest = options.operatorToken ? digest(options.operatorToken) : undefined;
   }
 
@@ -79,11 +80,10 @@ export class FairUse {
   /** Takes `cost` from the requesting client's budget; operators pass free. */
   async take(request: Pick<HttpRequest, 'headers'>, cost: number): Promise<FairUseVerdict> {
     if (this.isOperator(request)) return { ok: true };
-    const key = `${this.keys.budgetPrefix}${clientIdentity(request)}`;
     const timeoutMs = this.options.timeoutMs ?? 250;
     try {
       const [taken, retryAfterMs] = await withDeadline(
-        onMaster(() => this.master.takeBudget(key, cost, this.options.burst, this.options.ratePerSecond)),
+        onMaster(() => this.scripts.takeBudget(clientIdentity(request), cost, this.options.burst, this.options.ratePerSecond)),
         timeoutMs,
       );
       return taken === 1 ? { ok: true } : { ok: false, retryAfterMs };

@@ -1,9 +1,10 @@
 // Renders stored values (fib/stored-value.ts) as the decimal strings clients read. The
-// conversion is the costly part (F(10^6): ~40-70 ms on BigInt), so large values are converted
-// on a worker thread, one at a time: the api's event loop keeps answering (and its Redis
-// commands keep their deadlines) while a read of a huge value is rendered. Results are kept
-// in a cache bounded by size, and one conversion per index is in flight at a time. A full
-// read of a large value is also charged to the reader's fair-use budget (fair-use/fair-use.ts).
+// conversion is the costly part (it grows faster than the digits; README, Measured), so large
+// values are converted on a worker thread, one at a time: the api's event loop keeps answering
+// (and its Redis commands keep their deadlines) while a read of a huge value is rendered.
+// Results are kept in a cache bounded by size, and one conversion per index is in flight at a
+// time. A full read of a large value is also charged to the reader's fair-use budget
+// (fair-use/fair-use.ts).
 import { Worker } from 'node:worker_threads';
 
 import { decodeStoredHeader, storedValueNumber } from './stored-value.js';

@@ -11,8 +11,9 @@ export interface FibonacciResult {
 
 /**
  * Computes F(n) with the engine FIB_ENGINE chose (GMP when it loads), timed. The worker stores
- * its bytes, not its decimal string: that conversion was about half a worker's CPU at large n
- * and happens only when a client reads the whole value. Synchronous, bounded by MAX_INDEX.
+ * its bytes, not its decimal string: that conversion costs more than the arithmetic at large n
+ * (README, Measured) and happens only when a client reads the whole value. Synchronous,
+ * bounded by MAX_INDEX.
  */
 export function computeFibonacci(n: number): FibonacciResult {
   const engine = currentFibonacciEngine();

@@ -11,6 +11,7 @@ import type { Registration } from '../registration-types.js';
 /** Handles one popped entry (already JSON-parsed by the Node worker: "42" arrives as 42). */
 export async function fibWorker(entry: unknown, context: InvocationContext, app: FunctionApp): Promise<void> {
   const { services } = app;
+  services.heartbeat.start();
   const run = () =>
     processTask(entry, {
       consumer: services.consumer,

@@ -1,5 +1,8 @@
-// The worker side of the queue: claim delivered indices, store values, give tasks back,
-// renew leases and send heartbeats. Every call goes to the master.
+// The worker side of the queue: claim delivered indices, store values, give tasks back and
+// renew leases, and count what this process did (its heartbeat reports it). Every call goes to
+// the master.
+import { randomUUID } from 'node:crypto';
+
 import type { Redis } from 'ioredis';
 
 import { Batcher } from '../batching/batcher.js';
@@ -7,7 +10,7 @@ import type { FibonacciResult } from '../fib/fibonacci.js';
 import { encodeStoredValue } from '../fib/stored-value.js';
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { defineQueueCommands, redeliveryKeys, scriptKeys } from './scripts.js';
+import { QueueScripts } from './scripts.js';
 
 interface Claim {
   indexKey: string;
@@ -30,8 +33,13 @@ interface GiveBack {
 
 /** Options for {@link TaskConsumer}. */
 export interface TaskConsumerOptions {
-  /** Failed invocations before an index moves to `failed`. */
+  /** Attempts (expired leases and failed invocations) at which an index moves to `failed` (MAX_ATTEMPTS). */
   maxAttempts: number;
+  /**
+   * Recorded with each lease this consumer claims; only the holder of the token renews the
+   * lease or gives its task back. @defaultValue a random UUID: one owner per consumer (per worker process)
+   */
+  leaseToken?: string;
   /**
    * TTL of a stored value. It marks values as the keys Redis may evict under its memory cap
    * (volatile-lru); a value that expires or is evicted is computed again when asked for.
@@ -64,65 +72,86 @@ export class TaskConsumer {
     maxConcurrentBatches: 1,
   });
 
+  private readonly scripts: QueueScripts;
+  /** Recorded as the owner of every lease this consumer takes. */
+  readonly leaseToken: string;
+  private completedCount = 0;
+  private retriedCount = 0;
+
   constructor(
-    private readonly master: Redis,
+    master: Redis,
     readonly keys: RedisKeys,
     private readonly options: TaskConsumerOptions,
   ) {
-    defineQueueCommands(master);
+    this.scripts = new QueueScripts(master, keys);
+    this.leaseToken = options.leaseToken ?? randomUUID();
   }
 
-  /** Takes the lease on a delivered index; false when its value is already known. */
+  /** Takes the lease on a delivered index, under this consumer's token; false when its value is already known. */
   claim(indexKey: string, leaseDeadline: number): Promise<boolean> {
     return this.claims.submit({ indexKey, leaseDeadline });
   }
 
-  /** Stores a value; false when another delivery stored it first. */
-  complete(indexKey: string, result: FibonacciResult, completedAt = Date.now()): Promise<boolean> {
-    return this.completions.submit({ indexKey, result, completedAt });
+  /** Tasks this consumer completed (the value stored, by it or by an earlier delivery). */
+  get processed(): number {
+    return this.completedCount;
   }
 
-  /** Puts a task back on the list at once; a failed invocation counts as an attempt, and `reason` is kept. */
+  /** Calls retried after a transient Redis error ({@link countRetry}). */
+  get retried(): number {
+    return this.retriedCount;
+  }
+
+  /** Counts one call retried after a transient Redis error (process-task's withRetry). */
+  countRetry(): void {
+    this.retriedCount += 1;
+  }
+
+  /** Stores a value; false when another delivery stored it first. */
+  async complete(indexKey: string, result: FibonacciResult, completedAt = Date.now()): Promise<boolean> {
+    const stored = await this.completions.submit({ indexKey, result, completedAt });
+    this.completedCount += 1;
+    return stored;
+  }
+
+  /**
+   * Puts a task back on the list at once; a failed invocation counts as an attempt, and `reason`
+   * is kept. A task whose lease another consumer has claimed since is left to that consumer.
+   */
   giveBack(indexKey: string, failed: boolean, reason?: string): Promise<void> {
     return this.giveBacks.submit({ indexKey, failed, ...(reason === undefined ? {} : { reason }) });
   }
 
   private async claimMany(claims: Claim[]): Promise<boolean[]> {
-    const k = this.keys;
-    const args = claims.flatMap((claim) => [claim.indexKey, claim.leaseDeadline]);
-    const claimed = await onMaster(() => this.master.claim(...scriptKeys.claim(k), ...args));
+    const pairs = claims.map(({ indexKey, leaseDeadline }) => [indexKey, leaseDeadline] as const);
+    const claimed = await onMaster(() => this.scripts.claim(this.leaseToken, pairs));
     return claimed.map((flag) => flag === 1);
   }
 
   private async completeMany(completions: Completion[]): Promise<boolean[]> {
-    const k = this.keys;
-    const args = completions.flatMap(({ indexKey, result, completedAt }) => [
-      indexKey,
-      encodeStoredValue(result.hex, { computedMs: result.computedMs, completedAt }),
-    ]);
+    const pairs = completions.map(
+      ({ indexKey, result, completedAt }) =>
+        [indexKey, encodeStoredValue(result.hex, { computedMs: result.computedMs, completedAt })] as const,
+    );
     const ttlMs = this.options.valueTtlMs ?? defaultValueTtlMs;
-    const stored = await onMaster(() => this.master.complete(...scriptKeys.complete(k), ttlMs, ...args));
+    const stored = await onMaster(() => this.scripts.complete(ttlMs, pairs));
     return stored.map((flag) => flag === 1);
   }
 
   private async giveBackMany(items: GiveBack[]): Promise<void[]> {
-    // The flag of give-back-9: 0 unstarted, else the failure's reason (or 1 without one).
-    const args = items.flatMap((item) => [item.indexKey, item.failed ? item.reason?.slice(0, 300) || 1 : 0]);
-    await onMaster(() => this.master.giveBack(...redeliveryKeys(this.keys), this.options.maxAttempts, Date.now(), ...args));
+    // The flag of give-back-10: 0 unstarted, else the failure's reason (or 1 without one).
+    const pairs = items.map((item) => [item.indexKey, item.failed ? item.reason?.slice(0, 300) || 1 : 0] as const);
+    await onMaster(() => this.scripts.giveBack(this.options.maxAttempts, Date.now(), this.leaseToken, pairs));
     return items.map(() => undefined);
   }
 
-  /** Extends the leases of indices still being computed; finished ones are left alone (XX). */
-  async renewLeases(indexKeys: readonly string[], leaseDeadline: number): Promise<void> {
-    if (indexKeys.length === 0) return;
-    const members = indexKeys.flatMap((key) => [leaseDeadline, key]);
-    await onMaster(() => this.master.zadd(this.keys.leases, 'XX', ...members));
-  }
-
-  /** Records that a worker is alive, how many tasks it finished, and adds its retry count to the totals. */
-  async heartbeat(workerId: string, processed: number, retried: number, now = Date.now()): Promise<void> {
-    const pipeline = this.master.multi().hset(this.keys.workers, workerId, JSON.stringify({ lastSeen: now, processed }));
-    if (retried > 0) pipeline.hincrby(this.keys.counters, 'retried', retried);
-    await onMaster(() => pipeline.exec());
+  /**
+   * Extends the leases this consumer holds to `leaseDeadline`; finished, expired and taken-over
+   * ones are left alone. Returns, per index, whether its lease was renewed.
+   */
+  async renewLeases(indexKeys: readonly string[], leaseDeadline: number): Promise<boolean[]> {
+    if (indexKeys.length === 0) return [];
+    const renewed = await onMaster(() => this.scripts.renewLeases(this.leaseToken, leaseDeadline, indexKeys));
+    return renewed.map((flag) => flag === 1);
   }
 }

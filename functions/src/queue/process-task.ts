@@ -51,14 +51,13 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
   }
   const { budget, consumer, leaseKeeper } = options;
   const span = options.span ?? (<T>(_name: string, step: () => Promise<T>) => step());
-  const retry = { onRetry: () => leaseKeeper.countRetry() };
+  const retry = { onRetry: () => consumer.countRetry() };
   const estimateMs = budget.estimate(checked.index);
   if (options.stopping?.aborted || !budget.tryAdmit(estimateMs)) {
     await withRetry(() => consumer.giveBack(checked.key, false), retry);
     return 'given-back';
   }
   let claimed = false;
-  let computed = false;
   try {
     claimed = await span('queue.claim', () => withRetry(() => consumer.claim(checked.key, leaseKeeper.deadline()), retry));
     if (!claimed) return 'duplicate';
@@ -72,7 +71,6 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
     );
     const computeSeconds = (performance.now() - computeStarted) / 1000;
     await span('queue.store', () => withRetry(() => consumer.complete(checked.key, result), retry));
-    computed = true;
     options.observe?.('computed', computeSeconds);
     return 'computed';
   } catch (error) {
@@ -89,6 +87,6 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
     throw error;
   } finally {
     budget.release(estimateMs);
-    if (claimed) leaseKeeper.release(checked.key, computed);
+    if (claimed) leaseKeeper.release(checked.key);
   }
 }

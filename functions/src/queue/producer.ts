@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { defineQueueCommands, scriptKeys } from './scripts.js';
+import { QueueScripts } from './scripts.js';
 
 /** What a submission found: the value is already known, or it is queued (now or before). */
 export type EnqueueStatus = 'done' | 'queued';
@@ -19,17 +19,18 @@ export interface RebuildProgress {
 
 /** Queues indices on the master. */
 export class TaskProducer {
+  private readonly scripts: QueueScripts;
+
   constructor(
     private readonly master: Redis,
     readonly keys: RedisKeys,
   ) {
-    defineQueueCommands(master);
+    this.scripts = new QueueScripts(master, keys);
   }
 
   /** Records submissions and queues each index not yet known or pending, atomically. */
   async enqueue(indexKeys: readonly string[]): Promise<EnqueueStatus[]> {
-    const k = this.keys;
-    const statuses = await onMaster(() => this.master.enqueue(...scriptKeys.enqueue(k), ...indexKeys));
+    const statuses = await onMaster(() => this.scripts.enqueue(indexKeys));
     return statuses as EnqueueStatus[];
   }
 
@@ -58,7 +59,6 @@ export class TaskProducer {
 
   /** Queues the logged indices Redis knows nothing about and moves the cursor to `lastId`; returns how many were queued. */
   async requeueLogged(lastId: number, indexKeys: readonly string[]): Promise<number> {
-    const k = this.keys;
-    return onMaster(() => this.master.requeueLogged(...scriptKeys.requeueLogged(k), lastId, ...indexKeys));
+    return onMaster(() => this.scripts.requeueLogged(lastId, indexKeys));
   }
 }

@@ -1,11 +1,12 @@
-// The reaper (the requeue timer's Redis side): requeues tasks whose worker died, gives up
-// after MAX_ATTEMPTS, and forgets long-gone workers. Every call goes to the master.
+// The reaper (the requeue timer's Redis side): requeues tasks whose worker died, gives up at
+// MAX_ATTEMPTS attempts (expired leases and failed invocations), and forgets long-gone
+// workers. Every call goes to the master.
 import type { Redis } from 'ioredis';
 
 import { onMaster } from '../redis/client.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { parseHeartbeat } from './records.js';
-import { defineQueueCommands, redeliveryKeys } from './scripts.js';
+import { QueueScripts } from './scripts.js';
 
 /** Counts from one pass of {@link Reaper.requeueExpired}. */
 export interface RequeueCounts {
@@ -16,18 +17,18 @@ export interface RequeueCounts {
 }
 
 export class Reaper {
+  private readonly scripts: QueueScripts;
+
   constructor(
     private readonly master: Redis,
     readonly keys: RedisKeys,
   ) {
-    defineQueueCommands(master);
+    this.scripts = new QueueScripts(master, keys);
   }
 
-  /** One pass of lease recovery; see lua/requeue-expired-9.lua. */
+  /** One pass of lease recovery; see lua/requeue-expired-10.lua. */
   async requeueExpired(now: number, leaseMs: number, maxAttempts: number, limit: number): Promise<RequeueCounts> {
-    const [found, requeued, failed] = await onMaster(() =>
-      this.master.requeueExpired(...redeliveryKeys(this.keys), now, leaseMs, maxAttempts, limit),
-    );
+    const [found, requeued, failed] = await onMaster(() => this.scripts.requeueExpired(now, leaseMs, maxAttempts, limit));
     return { found, requeued, failed };
   }
 

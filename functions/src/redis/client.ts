@@ -1,9 +1,8 @@
 // The one Redis client factory: bounded timeouts, an 'error' listener, auto-pipelining (but for
-// the queue's scripts, which carry whole batches).
+// the commands the caller names: the queue's scripts, which carry whole batches).
 import { Redis, type RedisOptions } from 'ioredis';
 
 import { DependencyUnavailableError } from '../errors.js';
-import { queueCommandNames } from '../queue/scripts.js';
 import type { RedisEndpoint } from './connection-string.js';
 
 /** Options for {@link createRedisClient}. */
@@ -14,6 +13,12 @@ export interface RedisClientOptions {
   timeoutMs: number;
   /** Where connection errors are reported. @defaultValue console.warn */
   log?: (message: string) => void;
+  /**
+   * Commands sent as they come rather than through the auto-pipeline: those whose every call
+   * already carries a batch (the queue's scripts, queue/scripts.ts `queueCommandNames`).
+   * @defaultValue none
+   */
+  unpipelinedCommands?: readonly string[];
 }
 
 /** Where and how to connect, from a parsed connection string; the timeouts and retries are the caller's. */
@@ -44,7 +49,7 @@ export function createRedisClient(endpoint: RedisEndpoint, options: RedisClientO
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     enableAutoPipelining: true,
-    autoPipeliningIgnoredCommands: [...queueCommandNames],
+    autoPipeliningIgnoredCommands: [...(options.unpipelinedCommands ?? [])],
   });
   let lastLogged = 0;
   client.on('error', (error: Error) => {

@@ -16,9 +16,15 @@ export interface RedisKeys {
   queued: string;
   /** Sorted set index → lease deadline (ms since epoch): popped and being computed. */
   leases: string;
-  /** Hash index → failed deliveries so far (expired leases and failed invocations). */
+  /**
+   * Hash index → lease token of the worker process that claimed it (queue/consumer.ts): only
+   * that worker renews the lease (lua/renew-leases-2.lua), and a task it no longer owns is not
+   * its to give back.
+   */
+  leaseOwners: string;
+  /** Hash index → attempts so far: expired leases and failed invocations (MAX_ATTEMPTS bounds them). */
   attempts: string;
-  /** Sorted set index → time it was given up on after MAX_ATTEMPTS failed deliveries. */
+  /** Sorted set index → time it was given up on, at MAX_ATTEMPTS attempts (expired leases and failed invocations). */
   failed: string;
   /** Sorted set index → sequence number of its latest submission (newest first listing; the newest 100,000). */
   recent: string;
@@ -53,6 +59,7 @@ export function redisKeys(tasksKey: string, prefix = ''): RedisKeys {
     computed: `${prefix}fib:computed`,
     queued: `${prefix}fib:queued`,
     leases: `${prefix}fib:leases`,
+    leaseOwners: `${prefix}fib:lease-owners`,
     attempts: `${prefix}fib:attempts`,
     failed: `${prefix}fib:failed`,
     recent: `${prefix}fib:recent`,

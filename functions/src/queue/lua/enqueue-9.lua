@@ -19,8 +19,17 @@
 --- @include "isPending"
 --- @include "queueIndex"
 --- @include "trimRecent"
-local valuePrefix, failedKey, recentKey, sequenceKey, attemptsKey = KEYS[1], KEYS[4], KEYS[5], KEYS[6], KEYS[8]
-local k = { queued = KEYS[2], leases = KEYS[3], tasks = KEYS[7], events = KEYS[9] }
+local valuePrefix = KEYS[1]
+local queuedKey = KEYS[2]
+local leasesKey = KEYS[3]
+local failedKey = KEYS[4]
+local recentKey = KEYS[5]
+local sequenceKey = KEYS[6]
+local tasksKey = KEYS[7]
+local attemptsKey = KEYS[8]
+local eventsKey = KEYS[9]
+
+local k = { queued = queuedKey, leases = leasesKey, tasks = tasksKey, events = eventsKey }
 local n = #ARGV
 if n == 0 then return {} end
 -- Lookups of the queue are one command for the whole call (ZMSCORE) and so are the

@@ -24,9 +24,18 @@
 --- @include "isPending"
 --- @include "queueIndex"
 --- @include "trimRecent"
-local valuePrefix, failedKey, recentKey, sequenceKey = KEYS[1], KEYS[4], KEYS[5], KEYS[6]
-local cursorKey, computedKey = KEYS[8], KEYS[10]
-local k = { queued = KEYS[2], leases = KEYS[3], tasks = KEYS[7], events = KEYS[9] }
+local valuePrefix = KEYS[1]
+local queuedKey = KEYS[2]
+local leasesKey = KEYS[3]
+local failedKey = KEYS[4]
+local recentKey = KEYS[5]
+local sequenceKey = KEYS[6]
+local tasksKey = KEYS[7]
+local replayCursorKey = KEYS[8]
+local eventsKey = KEYS[9]
+local computedKey = KEYS[10]
+
+local k = { queued = queuedKey, leases = leasesKey, tasks = tasksKey, events = eventsKey }
 local queued = 0
 for i = 2, #ARGV do
   local index = ARGV[i]
@@ -41,8 +50,8 @@ for i = 2, #ARGV do
   end
 end
 trimRecent(recentKey)
-local cursor = tonumber(redis.call('GET', cursorKey) or '0')
+local cursor = tonumber(redis.call('GET', replayCursorKey) or '0')
 if tonumber(ARGV[1]) > cursor then
-  redis.call('SET', cursorKey, ARGV[1])
+  redis.call('SET', replayCursorKey, ARGV[1])
 end
 return queued

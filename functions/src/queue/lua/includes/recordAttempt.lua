@@ -2,7 +2,7 @@
   Keeps why an index's deliveries failed: the attempts hash's field "<index>:history" holds a
   JSON array of the last 10 failed attempts, oldest first, each { at, outcome, error? }
   (outcome: 'lease-expired', 'invocation-failed'; 'failed' marks the one that gave it up).
-  Bounded per index; removed when the index's value is stored (complete-7).
+  Bounded per index; removed when the index's value is stored (complete-8).
 ]]
 local maxHistory = 10
 local function recordAttempt(attemptsKey, index, at, outcome, errorText)

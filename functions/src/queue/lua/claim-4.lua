@@ -1,29 +1,39 @@
 --[[
   Takes the leases on indices a worker has just received, unless a value is already stored
-  (a duplicate delivery), which makes the handler idempotent. Concurrent invocations in
-  one worker share one call.
+  (a duplicate delivery), which makes the handler idempotent. Each lease records the claiming
+  worker's lease token: only that worker may renew it (renew-leases-2). Concurrent invocations
+  in one worker share one call.
 
   Input:
     KEYS[1] value key prefix
     KEYS[2] queued zset
     KEYS[3] leases zset
+    KEYS[4] lease owners hash
 
-    ARGV pairs: index, lease deadline (ms since epoch)
+    ARGV[1] the claiming worker's lease token
+    ARGV pairs from 2: index, lease deadline (ms since epoch)
 
   Output:
     one number per index: 1 when the caller should compute the value, 0 when it is stored
 ]]
 --- @include "isDone"
-local valuePrefix, queuedKey, leasesKey = KEYS[1], KEYS[2], KEYS[3]
+local valuePrefix = KEYS[1]
+local queuedKey = KEYS[2]
+local leasesKey = KEYS[3]
+local leaseOwnersKey = KEYS[4]
+
+local token = ARGV[1]
 local claimed = {}
-for i = 1, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   local index = ARGV[i]
   redis.call('ZREM', queuedKey, index)
   if isDone(valuePrefix, index) then
     redis.call('ZREM', leasesKey, index)
+    redis.call('HDEL', leaseOwnersKey, index)
     claimed[#claimed + 1] = 0
   else
     redis.call('ZADD', leasesKey, ARGV[i + 1], index)
+    redis.call('HSET', leaseOwnersKey, index, token)
     claimed[#claimed + 1] = 1
   end
 end
