@@ -9,9 +9,9 @@ import { registration as currentValues } from './functions/current-values.js';
 import { registration as events } from './functions/events.js';
 import { registration as fibWorker } from './functions/fib-worker.js';
 import { registration as health } from './functions/health.js';
+import { registration as queueMaintenance } from './functions/queue-maintenance.js';
 import { registration as recentValues } from './functions/recent-values.js';
 import { registration as redisTopology } from './functions/redis-topology.js';
-import { registration as requeueExpired } from './functions/requeue-expired.js';
 import { registration as retryFailed } from './functions/retry-failed.js';
 import { registration as stats } from './functions/stats.js';
 import { registration as submitValue } from './functions/submit-value.js';
@@ -52,7 +52,7 @@ const allFunctions: readonly RegisterFunction[] = [
   health,
   stats,
   fibWorker,
-  requeueExpired,
+  queueMaintenance,
   workerLiveness,
   events,
   redisTopology,

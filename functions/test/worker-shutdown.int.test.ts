@@ -49,7 +49,7 @@ describe('worker SIGTERM under load', () => {
   });
 
   const figures = async () => (await services.readModel.stats(Date.now())).value;
-  /** What the api's requeue-expired timer does every 5 s: requeue tasks whose lease expired (counted). */
+  /** What the api's queue-maintenance timer does every 5 s: requeue tasks whose lease expired (counted). */
   const reap = () => services.reaper.requeueExpired(Date.now(), leaseMs, config.maxAttempts, 1000);
 
   it('gives back at once, unstarted and with no attempt counted, every task whose compute had not begun when shutdown began', async () => {

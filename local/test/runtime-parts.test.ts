@@ -79,10 +79,10 @@ describe('functions of the api and worker processes', () => {
       registration('submit-value', 'http', 'api'),
       registration('fib-worker', 'redisList', 'worker'),
       registration('worker-liveness', 'http', 'worker'),
-      registration('requeue-expired', 'timer', 'api'),
+      registration('queue-maintenance', 'timer', 'api'),
     ]);
     expect(split).toEqual({
-      api: ['submit-value', 'requeue-expired'],
+      api: ['submit-value', 'queue-maintenance'],
       worker: ['fib-worker', 'worker-liveness'],
       workerLiveness: true,
     });

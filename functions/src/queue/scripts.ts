@@ -39,7 +39,7 @@ export type ScriptCommand = keyof typeof scriptFiles;
 /** A key a script takes: a field of {@link RedisKeys}, or `budget` (one client's bucket, `<budgetPrefix><client>`). */
 type ScriptKey = keyof RedisKeys | 'budget';
 
-// give-back and requeue-expired decide a popped task's fate on the same keys.
+// give-back and requeue-expired (the maintenance timer's) decide a popped task's fate on the same keys.
 const redeliveryKeys = [
   'tasks',
   'queued',
