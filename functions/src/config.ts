@@ -27,8 +27,8 @@ export const settingsSchema = z.object({
   /** How long a popped task may go without completing before it is requeued. @defaultValue 30000 */
   LEASE_MS: wholeNumber(100, 3_600_000).default(30_000),
   /**
-   * Failed deliveries (expired leases and failed invocations) before an index moves to `failed`;
-   * a task handed back unstarted does not count. @defaultValue 3
+   * Attempts (expired leases and failed invocations together) at which an index moves to
+   * `failed`; a task handed back unstarted does not count. @defaultValue 3
    */
   MAX_ATTEMPTS: wholeNumber(1, 100).default(3),
   /** Entries the list trigger pops per poll (`maxBatchSize`). @defaultValue 1000 */

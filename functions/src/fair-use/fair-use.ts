@@ -42,7 +42,7 @@ export function indexCost(index: number): number {
 /**
  * What rendering a stored value's full decimal string costs (a read the api has not cached):
  * 1 unit per 100,000 of the index, so reads below F(100,000) (under 21,000 digits, well under a
- * millisecond) are free and F(10^6) (~40-70 ms on BigInt) costs 10.
+ * millisecond) are free and F(10^6), the costliest render (README, "Bounded by design"), costs 10.
  */
 export function fullReadCost(index: number): number {
   return Math.floor(index / 100_000);

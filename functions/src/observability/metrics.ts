@@ -141,7 +141,7 @@ export class AppMetrics {
     gauge('fib_indices_done', 'Indices whose value was stored at least once (the computed bitmap)', (s) => s?.stats.done);
     gauge(
       'fib_indices_failed',
-      'Indices given up on after MAX_ATTEMPTS failed deliveries (status failed)',
+      'Indices given up on after MAX_ATTEMPTS attempts, expired leases and failed invocations together (status failed)',
       (s) => s?.stats.failed,
     );
     gauge('fib_workers_active', 'Workers with a heartbeat in the last 15 s', (s) => s?.stats.workers.active);
