@@ -3,6 +3,7 @@
 // restarts a container), the other processes keep running, and every index submitted is computed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { errorMessage } from '../../functions/src/errors.js';
 import { eventually } from '../../functions/test/support/stack.js';
 import { buildFunctions, type RuntimeUnderTest, startRuntimeUnderTest } from './support/runtime-under-test.js';
 
@@ -19,6 +20,18 @@ describe('the local runtime restarts a process that dies, and the stack stays up
   afterAll(async () => {
     await stack?.stop();
   }, 60_000);
+
+  /** Rethrows a failed wait with the runtime's last lines, so a failure on CI says what the processes did. */
+  async function withRuntimeLines<T>(wait: Promise<T>): Promise<T> {
+    try {
+      return await wait;
+    } catch (error) {
+      const lines = stack.logs.slice(-60).join('\n');
+      throw new Error(`${errorMessage(error)}\n--- the runtime's last ${Math.min(60, stack.logs.length)} lines ---\n${lines}`, {
+        cause: error,
+      });
+    }
+  }
 
   const pids = () => Object.fromEntries(stack.runtime.processes().map((p) => [p.name, p.pid]));
 
@@ -37,17 +50,19 @@ describe('the local runtime restarts a process that dies, and the stack stays up
   }
 
   async function allComputed(indices: number[]): Promise<void> {
-    await eventually(
-      async () => {
-        for (const index of indices) {
-          const response = await fetch(`${stack.runtime.apiUrl}/api/values/${index}`);
-          const body = (await response.json()) as { status?: string };
-          if (body.status !== 'done') return undefined;
-        }
-        return true;
-      },
-      60_000,
-      `all of ${indices.length} indices computed`,
+    await withRuntimeLines(
+      eventually(
+        async () => {
+          for (const index of indices) {
+            const response = await fetch(`${stack.runtime.apiUrl}/api/values/${index}`);
+            const body = (await response.json()) as { status?: string };
+            if (body.status !== 'done') return undefined;
+          }
+          return true;
+        },
+        60_000,
+        `all of ${indices.length} indices computed`,
+      ),
     );
   }
 
@@ -56,10 +71,12 @@ describe('the local runtime restarts a process that dies, and the stack stays up
     const before = target.pid;
     expect(before).toBeDefined();
     await target.kill('SIGKILL');
-    await eventually(
-      () => Promise.resolve(target.isReady() && target.pid !== undefined && target.pid !== before ? true : undefined),
-      60_000,
-      `${name} running again`,
+    await withRuntimeLines(
+      eventually(
+        () => Promise.resolve(target.isReady() && target.pid !== undefined && target.pid !== before ? true : undefined),
+        60_000,
+        `${name} running again`,
+      ),
     );
     expect(target.restarts).toBeGreaterThanOrEqual(1);
     expect(stack.logs.join('\n')).toMatch(new RegExp(`\\[runtime\\] ${name} exited \\(SIGKILL\\); restarting`));
