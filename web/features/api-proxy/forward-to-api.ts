@@ -3,6 +3,7 @@
 // request headers, a body limit enforced while reading, a timeout until the API answers, and
 // server-sent events passed through unbuffered.
 // On AKS the Gateway sends /api to the api service, so this route never runs there.
+import { jsonError } from '@/features/http/json-error';
 import { misconfiguredMessage, readSettings } from '@/features/settings/route-settings';
 import { readProxySettings, WebSettingsError } from '@/scripts/web-settings.mjs';
 
@@ -12,10 +13,6 @@ import { forwardedRequestHeaders, responseHeadersFromApi } from './proxy-headers
 /** Methods the proxy forwards; any other gets 405 with this list in `Allow`. */
 export const forwardedMethods = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
 export const allowHeader = forwardedMethods.join(', ');
-
-function jsonError(status: number, error: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ error }, { status, headers: { 'cache-control': 'no-store', ...headers } });
-}
 
 /** 405 for a method the proxy does not forward (Next routes TRACE etc. never reach here: see web/scripts). */
 export function methodNotAllowed(request: Request): Response {

@@ -1,5 +1,6 @@
 // GET /local/scaler: the local runtime's scaler state, read from LOCAL_RUNTIME_URL/scaler per
 // request with a short timeout; 404 JSON where no local runtime runs (on AKS).
+import { jsonError } from '@/features/http/json-error';
 import { misconfiguredMessage, readSettings } from '@/features/settings/route-settings';
 import { readLocalRuntimeUrl, WebSettingsError } from '@/scripts/web-settings.mjs';
 
@@ -8,10 +9,6 @@ import { readLocalRuntimeUrl, WebSettingsError } from '@/scripts/web-settings.mj
  * @defaultValue 2000
  */
 export const scalerTimeoutMs = 2_000;
-
-function jsonError(status: number, error: string): Response {
-  return Response.json({ error }, { status, headers: { 'cache-control': 'no-store' } });
-}
 
 /** Answers `/local/scaler`; never throws. */
 export async function getScalerState(): Promise<Response> {
