@@ -52,6 +52,10 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
+          selector: "CallExpression[callee.name='json'] > ObjectExpression > Property[key.name='error']",
+          message: 'Use jsonError(status, message) (functions/src/http/responses.ts), the one JSON error builder.',
+        },
+        {
           selector: "ConditionalExpression[test.operator='instanceof'][test.right.name='Error'][alternate.callee.name='String']",
           message: 'Use errorMessage(error) (functions/src/errors.ts) instead of `x instanceof Error ? x.message : String(x)`.',
         },

@@ -15,7 +15,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import type { FunctionApp } from '../function-app.js';
-import { handleErrors, json } from '../http/responses.js';
+import { handleErrors, jsonError } from '../http/responses.js';
 import {
   compareStreamIds,
   eventStreamHeaders,
@@ -35,7 +35,7 @@ export const maxReplayedEvents = 1000;
 export async function events(request: HttpRequest, _context: InvocationContext, app: FunctionApp): Promise<HttpResponseInit> {
   const lastEventId = request.headers.get('last-event-id') ?? request.query.get('lastEventId');
   if (lastEventId !== null && lastEventId !== '' && !isStreamId(lastEventId)) {
-    return json(400, { error: 'Last-Event-ID must be an event id this stream sent, like 1700000000000-0' });
+    return jsonError(400, 'Last-Event-ID must be an event id this stream sent, like 1700000000000-0');
   }
   const source = app.events;
   const options = app.eventStreams;

@@ -4,7 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 
 import type { FunctionApp } from '../function-app.js';
-import { handleErrors, json } from '../http/responses.js';
+import { handleErrors, json, jsonError } from '../http/responses.js';
 import { retryFailed } from '../queue/failed-retry.js';
 import type { Registration } from '../registration-types.js';
 
@@ -32,26 +32,26 @@ export async function retryFailedIndices(
     const why = services.config.operatorToken
       ? 'retrying failed indices needs the operator credential (Authorization: Bearer <OPERATOR_TOKEN>)'
       : 'retrying failed indices needs the operator credential, and this server has no OPERATOR_TOKEN';
-    return json(401, { error: why }, { 'www-authenticate': 'Bearer' });
+    return jsonError(401, why, { 'www-authenticate': 'Bearer' });
   }
   const text = await request.text();
-  if (text.length > maxBodyBytes) return json(413, { error: `request body is larger than ${maxBodyBytes} bytes` });
+  if (text.length > maxBodyBytes) return jsonError(413, `request body is larger than ${maxBodyBytes} bytes`);
   let body: unknown = {};
   if (text.trim() !== '') {
     try {
       body = JSON.parse(text);
     } catch {
-      return json(400, { error: 'the body must be JSON like {"from":0,"to":1000} or empty' });
+      return jsonError(400, 'the body must be JSON like {"from":0,"to":1000} or empty');
     }
   }
   const parsed = retryRequest.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return json(400, { error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` });
+    return jsonError(400, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
   }
   const filter = parsed.data;
   if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
-    return json(400, { error: 'from must not be above to' });
+    return jsonError(400, 'from must not be above to');
   }
   const result = await retryFailed(services.master, services.keys, services.producer, filter);
   context.log(`retry-failed: ${result.retried} failed indices queued again, ${result.remaining} left`);

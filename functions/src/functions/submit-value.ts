@@ -6,7 +6,7 @@ import { indexCost, tooManyRequests } from '../fair-use/fair-use.js';
 import type { FunctionApp } from '../function-app.js';
 import type { SubmitAnswer, SubmitFailure } from '../http/api-types.js';
 import { readBodyText } from '../http/request-body.js';
-import { handleErrors, type HttpFunction, json } from '../http/responses.js';
+import { handleErrors, type HttpFunction, json, jsonError } from '../http/responses.js';
 import { dropTraceparent, saveTraceparent } from '../observability/trace-carrier.js';
 import { activeTraceparent, contextFrom, inSpan, SpanKind, tracingEnabled, withTraceId } from '../observability/tracing.js';
 import type { Registration } from '../registration-types.js';
@@ -26,14 +26,14 @@ export async function submitValue(request: HttpRequest, context: InvocationConte
   const { services } = app;
   const idempotencyKey = request.headers.get('idempotency-key') ?? undefined;
   if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
-    return json(400, { error: 'Idempotency-Key must be 1 to 255 printable ASCII characters' });
+    return jsonError(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters');
   }
   // Read with the cap, not whole-then-check: the host lets through up to FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.
   const read = await readBodyText(request, maxBodyBytes);
-  if (!read.ok) return json(413, { error: `request body is larger than ${maxBodyBytes} bytes` });
+  if (!read.ok) return jsonError(413, `request body is larger than ${maxBodyBytes} bytes`);
   const body = read.text;
   const checked = checkSubmissionBody(body, services.config.maxIndex);
-  if (!checked.ok) return json(checked.status, { error: checked.error });
+  if (!checked.ok) return jsonError(checked.status, checked.error);
   const budget = await services.fairUse.take(request, indexCost(checked.index));
   if (!budget.ok) return tooManyRequests(budget.retryAfterMs);
   // Tracing on: the worker continues this trace from the traceparent carried through Redis.

@@ -5,7 +5,7 @@ import { InvalidInputError } from '../errors.js';
 import { fullReadCost, indexCost, tooManyRequests } from '../fair-use/fair-use.js';
 import type { FunctionApp } from '../function-app.js';
 import type { ValueDetail } from '../http/api-types.js';
-import { handleErrors, json } from '../http/responses.js';
+import { handleErrors, json, jsonError } from '../http/responses.js';
 import type { Registration } from '../registration-types.js';
 import { checkIndex } from '../validation/index-input.js';
 
@@ -87,7 +87,7 @@ export async function valueByIndex(
     return json(200, { ...found.detail, status: 'recomputing' } satisfies ValueDetail, headers);
   }
   if (found) return json(200, found.detail, headers);
-  return json(404, { error: `index ${checked.key} has not been submitted` }, headers);
+  return jsonError(404, `index ${checked.key} has not been submitted`, headers);
 }
 
 export const registration = (app: FunctionApp): Registration => ({
