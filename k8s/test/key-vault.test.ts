@@ -2,7 +2,8 @@
 // pod or KEDA reads is synced from a Key Vault secret the SecretProviderClass fetches, every
 // pod that reads one mounts the vault through the federated service account (the mount is
 // what makes the driver sync), and no credential is in the manifests. The local overlay keeps
-// plain, hand-made Secrets.
+// plain, hand-made Secrets. The one Secret outside the vault is fib-otel (k8s/components/
+// otel-traces), read only through optional references and made by the operator when wanted.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -29,12 +30,12 @@ const aksOverlays: OverlayName[] = ['aks', 'aks-nginx'];
 /** Every (Secret, key) a container or KEDA's TriggerAuthentication reads, by the workload reading it. */
 function secretReads(overlay: OverlayName) {
   const objects = renderOverlay(overlay);
-  const reads: { reader: string; name: string; key: string }[] = [];
+  const reads: { reader: string; name: string; key: string; optional?: boolean }[] = [];
   for (const w of workloads(objects)) {
     for (const container of [...(w.pod.initContainers ?? []), ...w.pod.containers]) {
       for (const variable of container.env ?? []) {
         const ref = variable.valueFrom?.secretKeyRef;
-        if (ref) reads.push({ reader: w.name, name: ref.name ?? '', key: ref.key });
+        if (ref) reads.push({ reader: w.name, name: ref.name ?? '', key: ref.key, optional: ref.optional ?? false });
       }
     }
   }
@@ -69,7 +70,11 @@ describe.each(aksOverlays)('overlay %s: credentials from Azure Key Vault', (over
         secret.data.map((d) => [`${secret.secretName}/${d.key}`, d.objectName] as const),
       ),
     );
-    const reads = secretReads(overlay);
+    // fib-otel is the operator's, outside the vault: pods start without it (optional references only).
+    const otel = secretReads(overlay).filter((read) => read.name === 'fib-otel');
+    expect(otel.length).toBeGreaterThan(0);
+    for (const read of otel) expect(read.optional, `${read.reader} reads fib-otel/${read.key}`).toBe(true);
+    const reads = secretReads(overlay).filter((read) => read.name !== 'fib-otel');
     expect(reads.length).toBeGreaterThan(0);
     for (const { reader, name, key } of reads)
       expect(synced.get(`${name}/${key}`), `${reader} reads ${name}/${key}`).toBeDefined();

@@ -2,8 +2,9 @@
 // without running a single az/kubectl/curl/openssl command, the overlay it applies points
 // at the registry and tag it built and at the Key Vault it filled, the Key Vault secrets it
 // writes are the ones the SecretProviderClass reads (values never shown), the unsupported
-// NGINX edge is refused unless asked for, and a re-run against a cluster that has
-// everything creates nothing.
+// NGINX edge is refused unless asked for, a re-run against a cluster that has
+// everything creates nothing, and --otlp-endpoint hands its URL to the Secret the
+// otel-traces component reads on stdin only.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ const script = path.join(repoRoot, 'scripts/aks/provision.sh');
 const root = mkdtempSync(path.join(tmpdir(), 'provision-test-'));
 const fakeLog = path.join(root, 'calls.log');
 
-/** az, kubectl, curl and openssl stand-ins that log every call; FAKE_MODE decides answers. */
+/** az, kubectl, curl and openssl stand-ins that log every call; FAKE_MODE decides answers. What
+ * `kubectl create secret generic fib-otel` reads on stdin is kept in FAKE_LOG.stdin. */
 function installFakes(): string {
   const bin = path.join(root, 'bin');
   mkdirSync(bin, { recursive: true });
@@ -32,6 +34,7 @@ case "$name $*" in
   "az aks show"*oidcIssuerProfile*) echo https://issuer.example/ ;;
   "az role assignment list"*) echo /role-assignment ;;
   "az acr repository show"*) echo sha256:0123456789abcdef ;;
+  "kubectl "*"create secret generic fib-otel"*) cat > "$FAKE_LOG.stdin" ;;
   "kubectl "*jsonpath=*addresses*) printf 20.0.0.1 ;;
   "curl "*"-X POST"*) echo '{"working":true,"index":12,"status":"done"}' ;;
   "curl "*) echo '{"index":12,"status":"done","value":"144","digits":3}' ;;
@@ -62,6 +65,7 @@ function provision(args: string[], mode: 'refuse' | 'exists', extraEnv: Record<s
   const scriptTmp = path.join(root, 'tmp');
   mkdirSync(scriptTmp, { recursive: true });
   writeFileSync(fakeLog, '');
+  writeFileSync(`${fakeLog}.stdin`, '');
   const result = spawnSync('bash', [script, ...args], {
     encoding: 'utf8',
     env: {
@@ -77,7 +81,12 @@ function provision(args: string[], mode: 'refuse' | 'exists', extraEnv: Record<s
     },
     timeout: 60_000,
   });
-  return { status: result.status, output: `${result.stdout}${result.stderr}`, calls: readFileSync(fakeLog, 'utf8') };
+  return {
+    status: result.status,
+    output: `${result.stdout}${result.stderr}`,
+    calls: readFileSync(fakeLog, 'utf8'),
+    stdinOfOtelSecret: readFileSync(`${fakeLog}.stdin`, 'utf8'),
+  };
 }
 
 /** Index of the first plan line matching each pattern, in the order given. */
@@ -234,6 +243,60 @@ describe('scripts/aks/provision.sh', () => {
     expect(commands.filter((line) => /gateway-api|app-routing-istio|gatewayclass/.test(line))).toEqual([]);
     expect(run.output).toMatch(/^#\s+- \S*k8s\/overlays\/aks-nginx$/m);
     expect(run.output).toMatch(/kubectl -n app-routing-system get service nginx/);
+  });
+
+  describe('--otlp-endpoint URL (trace export)', () => {
+    const endpoint = 'https://otlp.example.net/tenant-4711/v1';
+    const secretLine =
+      /^\+ kubectl -n fib create secret generic fib-otel --from-file=otlp-endpoint=\/dev\/stdin .*<<< \(value not shown\)$/;
+
+    it('writes the Secret and key the otel-traces component reads, after the namespace and before the overlay, then restarts api and worker', () => {
+      const run = provision(['--dry-run', '--otlp-endpoint', endpoint], 'refuse');
+      expect(run.status, run.output).toBe(0);
+      expect(run.calls).toBe('');
+      const api = workloads(renderKustomization('k8s/overlays/aks')).find((w) => w.name === 'api');
+      const reference = api?.pod.containers.flatMap((c) => c.env ?? []).find((v) => v.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')
+        ?.valueFrom?.secretKeyRef;
+      expect(reference).toMatchObject({ name: 'fib-otel', key: 'otlp-endpoint' });
+      const order = positions(run.output, [
+        /^\+ kubectl create namespace fib$/,
+        secretLine,
+        /^\+ kubectl apply -k /,
+        /^\+ kubectl -n fib rollout restart deployment\/api deployment\/worker$/,
+        /^\+ kubectl -n fib rollout status deployment\/api/,
+      ]);
+      expect(
+        order.filter((index) => index < 0),
+        run.output,
+      ).toEqual([]);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      expect(run.output).not.toContain('tenant-4711');
+    });
+
+    it('passes the URL to kubectl on stdin only: not in its arguments, not in the output', () => {
+      const run = provision(['--otlp-endpoint', endpoint], 'exists');
+      expect(run.status, run.output).toBe(0);
+      expect(run.calls).toMatch(
+        /^kubectl -n fib create secret generic fib-otel --from-file=otlp-endpoint=\/dev\/stdin --dry-run=client -o yaml$/m,
+      );
+      expect(run.calls).toMatch(/^kubectl apply -f -$/m);
+      expect(run.stdinOfOtelSecret).toBe(endpoint);
+      expect(run.calls).not.toContain('tenant-4711');
+      expect(run.output).not.toContain('tenant-4711');
+    });
+
+    it('without it, touches no fib-otel Secret and restarts nothing', () => {
+      const run = provision(['--dry-run'], 'refuse');
+      expect(run.output).not.toMatch(/fib-otel|rollout restart/);
+    });
+
+    it('refuses a value that is not an http(s) URL before running anything, without showing it', () => {
+      const run = provision(['--otlp-endpoint', 'otlp.example.net:4318-secret'], 'exists');
+      expect(run.status).not.toBe(0);
+      expect(run.output).toMatch(/--otlp-endpoint must be an http:\/\/ or https:\/\/ URL/);
+      expect(run.output).not.toContain('4318-secret');
+      expect(run.calls).toBe('');
+    });
   });
 
   it('refuses an unknown edge', () => {

@@ -10,7 +10,7 @@
 # never in an argument list, a file or the output.
 #
 #   scripts/aks/provision.sh [--dry-run] [-g RG] [-n CLUSTER] [-l LOCATION] [--acr NAME]
-#                            [--key-vault NAME] [--tag TAG]
+#                            [--key-vault NAME] [--tag TAG] [--otlp-endpoint URL]
 #                            [--edge nginx --allow-unsupported-edge]
 #
 # --dry-run prints every command in order without running anything (a dry run assumes
@@ -34,6 +34,8 @@ Options (environment variables in brackets):
   --acr                [ACR]       registry name, default derived from RG and cluster name
   --key-vault          [KEY_VAULT] Key Vault name, default derived from RG and cluster name
   --tag                [TAG]       image tag, default the git commit
+  --otlp-endpoint      [OTLP_ENDPOINT] turn trace export on: writes the URL to Secret fib-otel,
+                       key otlp-endpoint (k8s/components/otel-traces), never printed
   [NODE_COUNT] 3, [NODE_VM_SIZE] Standard_D4s_v5, [MAX_NODES] 6, [SMOKE_TIMEOUT] 300 (s)
 USAGE
 }
@@ -52,6 +54,7 @@ location=${LOCATION:-westeurope}
 registry=${ACR:-}
 key_vault=${KEY_VAULT:-}
 tag=${TAG:-}
+otlp_endpoint=${OTLP_ENDPOINT:-}
 node_count=${NODE_COUNT:-3}
 node_vm_size=${NODE_VM_SIZE:-Standard_D4s_v5}
 max_nodes=${MAX_NODES:-6}
@@ -72,6 +75,7 @@ while [ $# -gt 0 ]; do
     --key-vault) key_vault=${2:?--key-vault needs a value}; shift ;;
     --allow-unsupported-edge) allow_unsupported_edge=1 ;;
     --tag) tag=${2:?--tag needs a value}; shift ;;
+    --otlp-endpoint) otlp_endpoint=${2:?--otlp-endpoint needs a URL}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -90,6 +94,11 @@ esac
 if [ "$edge" = nginx ] && [ "$allow_unsupported_edge" = 0 ]; then
   die "--edge nginx is unsupported (AKS app routing NGINX support ended 2026-11-30; ingress-nginx retired 2026-03). Use the default Gateway API edge, or add --allow-unsupported-edge to keep an old cluster running while you migrate (docs/deploy-aks.md, \"Migrating from NGINX\")"
 fi
+# The endpoint may name a tenant or carry a token: checked, never echoed.
+case "$otlp_endpoint" in
+  '' | http://?* | https://?*) ;;
+  *) die "--otlp-endpoint must be an http:// or https:// URL (the value is not shown)" ;;
+esac
 # Registry names are global and 5-50 alphanumerics: derive a stable one from the resource
 # group and cluster, so a re-run finds the registry it created.
 if [ -z "$registry" ]; then
@@ -200,6 +209,17 @@ store_secrets() {
     key=${pair%%=*}
     printf '%s' "${pair#*=}" | vault_secret_set "$store-$key"
   done
+}
+# Writes the OTLP endpoint into Secret fib-otel (key otlp-endpoint) from stdin, so the value is
+# in no argument list or output; other keys of an existing fib-otel (otlp-headers) are kept.
+otel_secret_set() {
+  printf '+ kubectl -n %s create secret generic fib-otel --from-file=otlp-endpoint=/dev/stdin --dry-run=client -o yaml | kubectl apply -f - <<< (value not shown)\n' "$namespace"
+  if [ "$dry_run" = 1 ]; then
+    cat >/dev/null
+    return 0
+  fi
+  kubectl -n "$namespace" create secret generic fib-otel --from-file=otlp-endpoint=/dev/stdin --dry-run=client -o yaml |
+    kubectl apply -f -
 }
 new_password() {
   if [ "$dry_run" = 1 ]; then printf '<generated>'; else openssl rand -hex 24; fi
@@ -362,6 +382,10 @@ if ! exists az keyvault secret show --vault-name "$key_vault" -n fib-operator-to
   # The operator credential (OPERATOR_TOKEN): the load test presents it so fair use does not meter it.
   new_password | vault_secret_set fib-operator-token
 fi
+if [ -n "$otlp_endpoint" ]; then
+  # Trace export (k8s/components/otel-traces reads it; without it traces stay off).
+  printf '%s' "$otlp_endpoint" | otel_secret_set
+fi
 
 # --- 5. manifests ----------------------------------------------------------------------
 step "5. Apply $overlay with the images from $registry.azurecr.io at $tag and Key Vault $key_vault"
@@ -406,6 +430,10 @@ patches:
 KUSTOMIZATION
 sed 's/^/#   /' "$overlay_dir/kustomization.yaml"
 run kubectl apply -k "$overlay_dir"
+if [ -n "$otlp_endpoint" ]; then
+  # Env from a Secret is read at container start: a changed endpoint reaches running pods this way.
+  run kubectl -n "$namespace" rollout restart deployment/api deployment/worker
+fi
 
 # --- 6. rollout ------------------------------------------------------------------------
 step "6. Wait for the rollout (the worker stays at 0 pods until tasks are queued)"
