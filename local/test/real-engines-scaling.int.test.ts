@@ -3,9 +3,6 @@
 // HPA drives through KEDA's metrics API server) scales it 1 -> N on the queue, and KEDA takes it
 // back to 0 after the cooldown; the local runtime's worker processes follow spec.replicas. The
 // same queue trace replayed through the emulated rules must reach the same counts.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,7 +14,7 @@ import { runKubectl } from '../cluster/kube-api.js';
 import { operatorHeaders, readOperatorToken } from '../runtime/operator-token.js';
 import { parseScaledObject } from '../runtime/scaling-rules.js';
 import { fastScaledObject } from './support/fast-scaled-object.js';
-import { buildFunctions, root } from './support/runtime-under-test.js';
+import { type RuntimeProcess, startRuntimeProcess } from './support/runtime-process.js';
 
 // The redis trigger only: the comparison below replays the recorded queue length, nothing else.
 const scaledObject = fastScaledObject({ triggers: ['redis'] });
@@ -34,61 +31,26 @@ if (availability === 'no-go' || availability === 'skipped') {
 describe.skipIf(availability === 'no-go' || availability === 'skipped')(
   'npm run cluster: workers scaled by the real KEDA operator and HPA controller',
   () => {
-    const directory = mkdtempSync(join(tmpdir(), 'fib-cluster-'));
-    let cluster: ChildProcess;
-    let output = '';
+    let runtime: RuntimeProcess;
     let apiUrl = '';
     let runtimeUrl = '';
     let kubectl = '';
 
     beforeAll(async () => {
       kubectl = (await ensureEngines({ log: (message) => console.log(`[engines] ${message}`) })).kubectl;
-      writeFileSync(join(directory, 'scaledobject.yaml'), scaledObject);
-      buildFunctions();
-      cluster = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(root, 'local', 'runtime', 'main.ts'), '--skip-build', '--engines', 'real'],
-        {
-          cwd: root,
-          env: {
-            ...process.env,
-            NO_WEB: '1',
-            LOCAL_DATA_DIR: join(directory, 'data'),
-            API_PORT: '0',
-            REDIS_MASTER_PORT: '0',
-            REDIS_REPLICA_PORT: '0',
-            PGLITE_PORT: '0',
-            RUNTIME_PORT: '0',
-            CLUSTER_API_PORT: '0',
-            LOCAL_MAX_WORKERS: '4',
-            KEDA_SCALEDOBJECT: join(directory, 'scaledobject.yaml'),
-            HPA_SYNC_PERIOD_SECONDS: '1',
-            WORKER_MAX_BATCH_SIZE: '100',
-            WORKERS: '',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      cluster.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      cluster.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      for (let i = 0; i < 3000 && !output.includes('press Ctrl-C'); i += 1) {
-        if (cluster.exitCode !== null) break;
-        await sleep(100);
-      }
-      const match = /API:\s+(http:\/\/localhost:\d+)\/api/.exec(output);
-      if (!match?.[1]) throw new Error(`npm run cluster did not become ready: ${output.slice(-4000)}`);
-      apiUrl = match[1].replace('localhost', '127.0.0.1');
-      runtimeUrl = (JSON.parse(readFileSync(join(directory, 'data', 'runtime.json'), 'utf8')) as { runtimeUrl: string })
-        .runtimeUrl;
+      runtime = await startRuntimeProcess({
+        label: 'npm run cluster',
+        scaledObject,
+        args: ['--engines', 'real'],
+        env: { CLUSTER_API_PORT: '0' },
+        readyWithinMs: 300_000,
+        stopGraceMs: 30_000,
+      });
+      ({ apiUrl, runtimeUrl } = runtime);
     }, 60 * 60_000);
 
     afterAll(async () => {
-      if (cluster && cluster.exitCode === null) {
-        const exited = new Promise((resolve) => cluster.once('exit', resolve));
-        cluster.kill('SIGTERM');
-        await Promise.race([exited, sleep(30_000)]);
-      }
-      rmSync(directory, { recursive: true, force: true });
+      await runtime?.stop();
     }, 60_000);
 
     it('goes 0 -> 1 -> N -> 0 on a burst, as the emulated rules do on the same queue', async () => {
@@ -101,7 +63,7 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
           reason: string;
         };
       expect((await state()).mode).toBe('real-keda');
-      const kubeconfig = join(directory, 'data', 'cluster', 'kubeconfig');
+      const kubeconfig = join(runtime.dataDir, 'cluster', 'kubeconfig');
       // The Deployment is created with 1 replica; KEDA takes it to 0 while the queue is empty, and
       // the runtime has read that from the API server once its reason names the Deployment.
       const settled = async () => {
@@ -129,7 +91,7 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
             fetch(`${apiUrl}/api/values`, {
               method: 'POST',
               // The operator credential the runtime generated: a burst like this is a load test.
-              headers: { 'content-type': 'application/json', ...operatorHeaders(readOperatorToken(join(directory, 'data'))) },
+              headers: { 'content-type': 'application/json', ...operatorHeaders(readOperatorToken(runtime.dataDir)) },
               body: JSON.stringify({ index }),
             }).then((r) => {
               expect(r.status).toBe(202);
@@ -151,13 +113,13 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
       expect(await state()).toMatchObject({ desired: 0, running: 0 });
       // The runtime reads spec.replicas every 250 ms, so with a 1 s HPA period it may see KEDA's 1
       // and the HPA's next count as one step; the engines' own events record each decision.
-      expect(output).toMatch(
+      expect(runtime.output()).toMatch(
         /\[scaler\] workers 0 -> [1-4] {2}\(Deployment fib\/worker spec\.replicas = [1-4] \(set by the (KEDA operator|HPA controller)\)\)/,
       );
-      expect(output).toMatch(
+      expect(runtime.output()).toMatch(
         /\[scaler\] workers [0-3] -> [2-4] {2}\(Deployment fib\/worker spec\.replicas = [2-4] \(set by the HPA controller\)\)/,
       );
-      expect(output).toMatch(
+      expect(runtime.output()).toMatch(
         /\[scaler\] workers [1-4] -> 0 {2}\(Deployment fib\/worker spec\.replicas = 0 \(set by the KEDA operator\)\)/,
       );
       const events = await runKubectl(kubectl, kubeconfig, ['get', 'events', '-n', 'fib', '-o', 'json']);
@@ -173,7 +135,7 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
       expect(reasons).toContainEqual(
         expect.stringMatching(/^KEDAScaleTargetDeactivated: Deactivated apps\/v1\.Deployment fib\/worker from 1 to 0/),
       );
-      expect(output).not.toMatch(/worker-\d+ exited/);
+      expect(runtime.output()).not.toMatch(/worker-\d+ exited/);
 
       // KEDA's HPA for the worker, as `kubectl get hpa` shows it.
       const hpa = await runKubectl(kubectl, kubeconfig, ['get', 'hpa', 'keda-hpa-worker', '-n', 'fib', '-o', 'json']);
