@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 
 import { loadConfig } from '../functions/src/config.js';
 import { errorMessage } from '../functions/src/errors.js';
-import { useFibonacciEngine } from '../functions/src/fib/fibonacci-engine.js';
+import { selectFibonacciEngine } from '../functions/src/fib/fibonacci-engine.js';
 import { functionsBuild } from '../local/runtime/functions-processes.js';
 import { startBenchStack } from './suite/bench-stack.js';
 import { summarizeDirectory } from './suite/cpu-profile.js';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     results.fibonacciEngines = engines;
     // The engine the worker would choose from the same environment (FIB_ENGINE, read by config.ts).
     const { fibEngine } = loadConfig();
-    const inUse = useFibonacciEngine(fibEngine).name;
+    const inUse = selectFibonacciEngine(fibEngine).name;
     output.push(
       table(
         `   F(n) with its decimal string per engine (ms of wall time, CPU time beside it; load ${f(loadavg()[0], 1)} on ${cpus().length} CPUs; the worker uses ${inUse}: FIB_ENGINE=${fibEngine})`,

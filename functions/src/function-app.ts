@@ -7,6 +7,7 @@ import type { HttpRequest } from '@azure/functions';
 
 import type { Config } from './config.js';
 import { clientIdentity } from './fair-use/client-identity.js';
+import { type FibonacciEngine, selectFibonacciEngine } from './fib/fibonacci-engine.js';
 import { EventHub, type EventHubOptions } from './live/event-hub.js';
 import { defaultStreamOptions, type EventStreamOptions } from './live/event-stream-options.js';
 import { StallDetector, workerStallBoundMs } from './live/stall-detector.js';
@@ -34,6 +35,12 @@ export interface FunctionApp {
   readonly workerInvocations: WorkerInvocations;
   /** The worker-liveness verdicts' memory of the queue head. */
   readonly stallDetector: StallDetector;
+  /**
+   * The arithmetic FIB_ENGINE chose, built on first use: only the worker uses it (its start step
+   * reads it, so FIB_ENGINE=gmp without a loadable binding stops the worker there), so the api
+   * never loads the native GMP binding.
+   */
+  readonly fibonacci: FibonacciEngine;
   /** What this app records for Prometheus (served on METRICS_PORT by observability/expose-metrics.ts). */
   readonly metrics: AppMetrics;
   /** Aborted as shutdown begins: the worker starts no new task and gives back what it has not started. */
@@ -60,6 +67,8 @@ export interface FunctionAppOptions {
   eventStreams?: Partial<EventStreamOptions>;
   /** @defaultValue clientIdentity from fair-use/client-identity.ts, as the submission budgets use */
   clientIdentity?: ClientIdentity;
+  /** @defaultValue selectFibonacciEngine(config.fibEngine), on first use */
+  fibonacci?: FibonacciEngine;
   /** @defaultValue new AppMetrics(): a registry of this app's own, with prom-client's Node defaults */
   metrics?: AppMetrics;
 }
@@ -70,6 +79,7 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
   let events: EventHub | undefined;
   let stallDetector: StallDetector | undefined;
   let metrics = options.metrics;
+  let fibonacci = options.fibonacci;
   let closing: Promise<void> | undefined;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
@@ -89,6 +99,10 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
     get stallDetector() {
       stallDetector ??= new StallDetector(workerStallBoundMs(config));
       return stallDetector;
+    },
+    get fibonacci() {
+      fibonacci ??= selectFibonacciEngine(config.fibEngine);
+      return fibonacci;
     },
     // Built on first use: an app that records nothing starts no default-metrics collectors.
     get metrics() {

@@ -1,13 +1,13 @@
 // The two Fibonacci engines (GMP through mpzjs, BigInt) agree, and the choice between them.
 import { createHash } from 'node:crypto';
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 import { bigintFibonacciDecimal, bigintFibonacciHex } from '../src/fib/bigint-fibonacci.js';
 import { computeFibonacci } from '../src/fib/fibonacci.js';
-import { currentFibonacciEngine, selectFibonacciEngine, useFibonacciEngine } from '../src/fib/fibonacci-engine.js';
+import { selectFibonacciEngine } from '../src/fib/fibonacci-engine.js';
 import { loadGmpFibonacci } from '../src/fib/gmp-fibonacci.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -29,10 +29,6 @@ function loadedGmp(): (n: number) => string {
   if (!gmp.ok) throw new Error(`the GMP binding should load here: ${gmp.reason}`);
   return gmp.decimal;
 }
-
-afterEach(() => {
-  useFibonacciEngine('auto');
-});
 
 describe('GMP and BigInt engines', () => {
   it('loads the prebuilt mpzjs binding on this machine, and auto picks it', () => {
@@ -90,13 +86,12 @@ describe('FIB_ENGINE', () => {
 
   it('auto falls back to BigInt when the binding cannot load, says why once, and still computes exactly', () => {
     const warn = vi.fn();
-    const engine = useFibonacciEngine('auto', { requireModule: missingLibgmp, warn });
+    const engine = selectFibonacciEngine('auto', { requireModule: missingLibgmp, warn });
     expect(engine.name).toBe('bigint');
     expect(engine.fallbackReason).toMatch(/libgmp\.so\.10/);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]?.[0]).toMatch(/FIB_ENGINE=auto: mpzjs did not load: libgmp\.so\.10.*BigInt/);
-    expect(currentFibonacciEngine()).toBe(engine);
-    expect(BigInt(`0x${computeFibonacci(100).hex}`)).toBe(354224848179261915075n);
+    expect(BigInt(`0x${computeFibonacci(engine, 100).hex}`)).toBe(354224848179261915075n);
   });
 
   it('auto falls back when the package itself is missing', () => {
@@ -110,22 +105,22 @@ describe('FIB_ENGINE', () => {
   });
 
   it('gmp refuses to start without the binding, naming FIB_ENGINE', () => {
-    expect(() => useFibonacciEngine('gmp', { requireModule: missingLibgmp })).toThrow(
+    expect(() => selectFibonacciEngine('gmp', { requireModule: missingLibgmp })).toThrow(
       /FIB_ENGINE=gmp but the GMP binding is unavailable \(mpzjs did not load: libgmp/,
     );
   });
 
   it('bigint never loads the binding', () => {
     const requireModule = vi.fn(missingLibgmp);
-    expect(useFibonacciEngine('bigint', { requireModule }).name).toBe('bigint');
+    expect(selectFibonacciEngine('bigint', { requireModule }).name).toBe('bigint');
     expect(requireModule).not.toHaveBeenCalled();
   });
 
-  it('computeFibonacci uses the engine in use, in hexadecimal (no decimal conversion), and reports its time', () => {
-    const engine = useFibonacciEngine('gmp');
+  it('computeFibonacci uses the engine it is given, in hexadecimal (no decimal conversion), and reports its time', () => {
+    const engine = selectFibonacciEngine('gmp');
     const hex = vi.spyOn(engine, 'hex');
     const decimal = vi.spyOn(engine, 'decimal');
-    const result = computeFibonacci(1000);
+    const result = computeFibonacci(engine, 1000);
     expect(hex).toHaveBeenCalledWith(1000);
     expect(decimal).not.toHaveBeenCalled();
     expect(BigInt(`0x${result.hex}`).toString()).toBe(bigintFibonacciDecimal(1000));
@@ -133,7 +128,7 @@ describe('FIB_ENGINE', () => {
   });
 
   it('GMP and BigInt give the same hexadecimal digits', () => {
-    const gmp = useFibonacciEngine('gmp');
+    const gmp = selectFibonacciEngine('gmp');
     for (const n of [0, 1, 2, 3, 10, 1000, 65_537, 250_001]) expect(gmp.hex(n), `F(${n})`).toBe(bigintFibonacciHex(n));
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { fibonacci } from '../src/fib/bigint-fibonacci.js';
 import { computeFibonacci } from '../src/fib/fibonacci.js';
+import { selectFibonacciEngine } from '../src/fib/fibonacci-engine.js';
 import { previewOf } from '../src/fib/value-preview.js';
 import { TaskConsumer } from '../src/queue/consumer.js';
 import { TaskProducer } from '../src/queue/producer.js';
@@ -27,7 +28,7 @@ describe('ReadModel', () => {
   async function computeIndex(index: number): Promise<void> {
     await redis.lrem(keys.tasks, 0, String(index));
     expect(await consumer.claim(String(index), Date.now() + 30_000)).toBe(true);
-    expect(await consumer.complete(String(index), computeFibonacci(index))).toBe(true);
+    expect(await consumer.complete(String(index), computeFibonacci(selectFibonacciEngine('auto'), index))).toBe(true);
   }
 
   beforeAll(async () => {

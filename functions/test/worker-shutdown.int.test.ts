@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionSelection } from '../../local/runtime/functions-processes.js';
 import { type HostProcess, startHostProcess } from '../../local/test/support/host-process.js';
 import { type Config, loadConfig } from '../src/config.js';
+import { selectFibonacciEngine } from '../src/fib/fibonacci-engine.js';
 import type { TaskConsumer } from '../src/queue/consumer.js';
 import { processTask } from '../src/queue/process-task.js';
 import { WorkBudget } from '../src/queue/work-budget.js';
@@ -24,6 +25,7 @@ describe('worker SIGTERM under load', () => {
   let services: Services;
   let env: Record<string, string>;
   const hosts: HostProcess[] = [];
+  const engine = selectFibonacciEngine('auto');
 
   beforeAll(async () => {
     redis = await createRedisServer();
@@ -71,6 +73,7 @@ describe('worker SIGTERM under load', () => {
           consumer,
           leaseKeeper: services.leaseKeeper,
           budget: new WorkBudget({ budgetMs: leaseMs / 4 }),
+          engine,
           maxIndex: config.maxIndex,
           log: () => undefined,
           stopping: stopping.signal,
@@ -90,6 +93,7 @@ describe('worker SIGTERM under load', () => {
         consumer: services.consumer,
         leaseKeeper: services.leaseKeeper,
         budget: new WorkBudget({ budgetMs: leaseMs / 4 }),
+        engine,
         maxIndex: config.maxIndex,
         log: () => undefined,
         stopping: stopping.signal,

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DependencyUnavailableError } from '../src/errors.js';
+import { selectFibonacciEngine } from '../src/fib/fibonacci-engine.js';
 import type { TaskConsumer } from '../src/queue/consumer.js';
 import { processTask, type ProcessTaskOptions, type TaskOutcome } from '../src/queue/process-task.js';
 import { WorkBudget } from '../src/queue/work-budget.js';
@@ -49,6 +50,7 @@ describe('worker', () => {
     consumer: stack.services.consumer,
     leaseKeeper: stack.services.leaseKeeper,
     budget: new WorkBudget({ budgetMs: leaseMs / 4 }),
+    engine: selectFibonacciEngine('auto'),
     maxIndex: stack.config.maxIndex,
     log: () => undefined,
     ...overrides,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { computeFibonacci } from '../../functions/src/fib/fibonacci.js';
+import { selectFibonacciEngine } from '../../functions/src/fib/fibonacci-engine.js';
 import { startDatabase, type TestDatabase } from '../../functions/test/support/database.js';
 import { type RedisPair, startRedisPair } from '../../functions/test/support/redis-pair.js';
 import { startStack, type TestStack } from '../../functions/test/support/stack.js';
@@ -20,6 +21,7 @@ const root = join(import.meta.dirname, '..', '..');
 const manifest = parseScaledObject(readFileSync(join(root, 'keda', 'scaledobject.yaml'), 'utf8'));
 
 describe('the worker scales on pending work (queued + leased), not only on LLEN', () => {
+  const engine = selectFibonacciEngine('auto');
   let redis: RedisPair;
   let database: TestDatabase;
   let stack: TestStack;
@@ -102,14 +104,18 @@ describe('the worker scales on pending work (queued + leased), not only on LLEN'
     expect(running.size).toBe(4);
 
     // Part of the batch stored: pending 50 -> the HPA scales in towards 1, never to 0.
-    await Promise.all(popped.slice(0, 300).map((key) => stack.services.consumer.complete(key, computeFibonacci(Number(key)))));
+    await Promise.all(
+      popped.slice(0, 300).map((key) => stack.services.consumer.complete(key, computeFibonacci(engine, Number(key)))),
+    );
     await pendingIs(50);
     for (let t = 0; t < 300; t += 15) await tick(15);
     expect(running.size).toBe(1);
     expect(scaler.snapshot().active).toBe(true);
 
     // The last leases released: inactive, and to zero once the cooldown has passed.
-    await Promise.all(popped.slice(300).map((key) => stack.services.consumer.complete(key, computeFibonacci(Number(key)))));
+    await Promise.all(
+      popped.slice(300).map((key) => stack.services.consumer.complete(key, computeFibonacci(engine, Number(key)))),
+    );
     await pendingIs(0);
     await tick(1);
     expect(running.size).toBe(1); // cooling down

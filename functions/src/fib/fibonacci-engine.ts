@@ -44,20 +44,3 @@ export function selectFibonacciEngine(setting: FibEngineSetting, options: Select
   (options.warn ?? console.warn)(`FIB_ENGINE=auto: ${gmp.reason}; computing with BigInt (about 4x slower at F(10^6))`);
   return { name: 'bigint', decimal: bigintFibonacciDecimal, hex: bigintFibonacciHex, fallbackReason: gmp.reason };
 }
-
-let current: FibonacciEngine | undefined;
-
-/**
- * Chooses the engine for {@link currentFibonacciEngine}; call it at start with the validated
- * setting so that `FIB_ENGINE=gmp` on a machine without libgmp fails there, not at the first task.
- */
-export function useFibonacciEngine(setting: FibEngineSetting, options: SelectEngineOptions = {}): FibonacciEngine {
-  current = selectFibonacciEngine(setting, options);
-  return current;
-}
-
-/** The engine in use; on first use without {@link useFibonacciEngine}, the default (`auto`). */
-export function currentFibonacciEngine(): FibonacciEngine {
-  current ??= selectFibonacciEngine('auto');
-  return current;
-}

@@ -1,5 +1,5 @@
 // Exact Fibonacci numbers as the worker stores them: F(0)=0, F(1)=1, F(10)=55, any size.
-import { currentFibonacciEngine } from './fibonacci-engine.js';
+import type { FibonacciEngine } from './fibonacci-engine.js';
 
 export { fibonacci } from './bigint-fibonacci.js';
 
@@ -10,13 +10,12 @@ export interface FibonacciResult {
 }
 
 /**
- * Computes F(n) with the engine FIB_ENGINE chose (GMP when it loads), timed. The worker stores
+ * Computes F(n) with the given engine (the app's, chosen from FIB_ENGINE at the worker's start), timed. The worker stores
  * its bytes, not its decimal string: that conversion costs more than the arithmetic at large n
  * (README, Measured) and happens only when a client reads the whole value. Synchronous,
  * bounded by MAX_INDEX.
  */
-export function computeFibonacci(n: number): FibonacciResult {
-  const engine = currentFibonacciEngine();
+export function computeFibonacci(engine: FibonacciEngine, n: number): FibonacciResult {
   const started = performance.now();
   const hex = engine.hex(n);
   return { hex, computedMs: Math.round((performance.now() - started) * 1000) / 1000 };

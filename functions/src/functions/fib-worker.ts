@@ -1,7 +1,6 @@
 // The worker: a Redis list trigger on TASKS_KEY that computes and stores one value per entry.
 import type { InvocationContext } from '@azure/functions';
 
-import { useFibonacciEngine } from '../fib/fibonacci-engine.js';
 import type { FunctionApp } from '../function-app.js';
 import { takeTraceparent } from '../observability/trace-carrier.js';
 import { contextFrom, inSpan, SpanKind, tracingEnabled, withTraceId } from '../observability/tracing.js';
@@ -17,6 +16,7 @@ export async function fibWorker(entry: unknown, context: InvocationContext, app:
       consumer: services.consumer,
       leaseKeeper: services.leaseKeeper,
       budget: services.workBudget,
+      engine: app.fibonacci,
       maxIndex: services.config.maxIndex,
       log: (message) => context.warn(withTraceId(message)),
       observe: (outcome, computeSeconds) => app.metrics.observeTask(outcome, computeSeconds),
@@ -48,7 +48,7 @@ export const registration = (app: FunctionApp): Registration => {
     runsOn: 'worker',
     // Chosen when the worker starts (only where it runs: the api never loads the native GMP
     // binding), so FIB_ENGINE=gmp without a loadable binding stops the process there, not at the first task.
-    start: () => void useFibonacciEngine(config.fibEngine),
+    start: () => void app.fibonacci,
     kind: 'redisList',
     name: 'fib-worker',
     trigger: {

@@ -1,6 +1,7 @@
 // The worker's job for one list entry: validate, admit, claim, compute, store. Idempotent.
 import { errorMessage } from '../errors.js';
 import { computeFibonacci } from '../fib/fibonacci.js';
+import type { FibonacciEngine } from '../fib/fibonacci-engine.js';
 import { checkIndex } from '../validation/index-input.js';
 import type { TaskConsumer } from './consumer.js';
 import type { LeaseKeeper } from './lease-keeper.js';
@@ -15,6 +16,8 @@ export interface ProcessTaskOptions {
   consumer: TaskConsumer;
   leaseKeeper: LeaseKeeper;
   budget: WorkBudget;
+  /** The arithmetic (the app's, chosen from FIB_ENGINE). */
+  engine: FibonacciEngine;
   maxIndex: number;
   log: (message: string) => void;
   /** Told of each computed task (with its compute time) and each failed invocation. */
@@ -66,7 +69,7 @@ export async function processTask(entry: unknown, options: ProcessTaskOptions): 
     const result = await span('fib.compute', () =>
       budget.compute(checked.index, () => {
         if (options.stopping?.aborted) throw new NotStartedError();
-        return computeFibonacci(checked.index);
+        return computeFibonacci(options.engine, checked.index);
       }),
     );
     const computeSeconds = (performance.now() - computeStarted) / 1000;
