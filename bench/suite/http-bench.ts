@@ -22,10 +22,13 @@ export interface HttpCaseOptions {
   durationSeconds?: number;
   /** Sent with every request (the operator credential, so fair use does not meter the bench). */
   headers?: Record<string, string>;
+  /** Headers of the n-th request, on top of `headers` (called once per request). */
+  headersFor?: () => Record<string, string>;
 }
 
 export async function runAutocannon(options: HttpCaseOptions): Promise<HttpRow> {
-  const body = options.body;
+  const { body, headersFor } = options;
+  const headers = { ...(body ? { 'content-type': 'application/json' } : {}), ...options.headers };
   const result = await autocannon({
     url: options.url,
     connections: options.connections ?? 50,
@@ -34,8 +37,16 @@ export async function runAutocannon(options: HttpCaseOptions): Promise<HttpRow> 
     requests: [
       {
         method: options.method ?? 'GET',
-        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...options.headers },
-        ...(body ? { setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }) } : {}),
+        headers,
+        ...(body || headersFor
+          ? {
+              setupRequest: (request: autocannon.Request) => ({
+                ...request,
+                ...(body ? { body: body() } : {}),
+                ...(headersFor ? { headers: { ...headers, ...headersFor() } } : {}),
+              }),
+            }
+          : {}),
       },
     ],
   });

@@ -63,7 +63,9 @@ export async function runEndToEnd(stack: BenchStack, ns: number[], runs: number,
     for (let k = 0; k < runs; k += 1) {
       const index = n + k <= maxIndex ? n + k : n - k;
       times.push(await submitAndWait(stack.apiUrl, index, stack.operator));
-      const detail = (await (await fetch(`${stack.apiUrl}/api/values/${index}`)).json()) as { computedMs?: number };
+      const detail = (await (await fetch(`${stack.apiUrl}/api/values/${index}`, { headers: stack.operator })).json()) as {
+        computedMs?: number;
+      };
       if (typeof detail.computedMs === 'number') computed.push(detail.computedMs);
     }
     rows.push({
