@@ -148,9 +148,11 @@ async function main(): Promise<void> {
     const graceOver = sleep(workerTerminateGraceMs, 'grace over' as const, { ref: false });
     const stopped = (async () => {
       // First the app stops taking work (its invocations in flight give back what they have not
-      // started), then the triggers stop (each waits for its batch in flight), then the app closes
-      // every client, pool and timer it opened, as index.ts's appTerminate hook does (the worker runs
-      // it on WorkerTerminate: Azure/azure-functions-nodejs-worker src/eventHandlers/terminateWorker.ts).
+      // started), then the triggers stop (each waits for its batch in flight, as the extensions'
+      // listeners do on StopAsync, e.g. TimerListener.cs in azure-webjobs-sdk-extensions), then the
+      // app closes every client, pool and timer it opened, as index.ts's appTerminate hook does (the
+      // worker runs it on WorkerTerminate: Azure/azure-functions-nodejs-worker
+      // src/eventHandlers/terminateWorker.ts, executeHooks('appTerminate') then process.exit).
       const appClosed = app?.close();
       timerJobs.forEach((job) => job.stop());
       await Promise.all(pollers.map((poller) => poller.stop()));
