@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     // src/WebJobs.Script/Workers/ProcessManagement/WorkerProcess.cs Dispose → Process.Kill). Host
     // and worker are one process here, so the whole stop gets that bound, then the process exits
     // anyway: work still running keeps its lease, which expires and is requeued.
-    const graceOver = sleep(workerTerminateGraceMs, 'grace over' as const, { ref: false });
+    const graceOver = sleep(workerTerminateGraceMs, 'grace over' as const);
     const stopped = (async () => {
       // First the app stops taking work (its invocations in flight give back what they have not
       // started), then the triggers stop (each waits for its batch in flight, as the extensions'
