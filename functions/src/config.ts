@@ -1,5 +1,6 @@
 // Reads every setting once from the environment, validates it with zod and returns a frozen
-// object; a bad setting stops the process at start with a message naming the variable.
+// object; a bad setting throws at start with a message naming the variable (index.ts throws at
+// import, so the real host stays up with no functions: see local/host/main.ts).
 import { z } from 'zod';
 
 import { ConfigError } from './errors.js';

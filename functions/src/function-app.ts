@@ -16,6 +16,24 @@ import { WorkerInvocations } from './live/worker-invocations.js';
 import { AppMetrics } from './observability/metrics.js';
 import { createServices, type Services } from './services.js';
 
+/**
+ * How long the real host lets the Node worker shut down once it sends WorkerTerminate:
+ * `WorkerConstants.WorkerTerminateGracePeriodInSeconds = 5` (Azure/azure-functions-host
+ * src/WebJobs.Script/Workers/WorkerConstants.cs). `GrpcWorkerChannel.StopWorkerProcess`
+ * (src/WebJobs.Script.Grpc/Channel/GrpcWorkerChannel.cs) sends it with that grace and waits that
+ * long for the process to exit; then `WorkerProcess.Dispose`
+ * (src/WebJobs.Script/Workers/ProcessManagement/WorkerProcess.cs) kills it. The worker runs the
+ * appTerminate hooks and exits (Azure/azure-functions-nodejs-worker
+ * src/eventHandlers/terminateWorker.ts), so the whole of index.ts's appTerminate must fit inside.
+ */
+export const workerTerminateGraceMs = 5_000;
+
+/**
+ * How long close() waits for the invocations in flight: the grace minus 2 s for what appTerminate
+ * does after it (closing Redis clients and the pg pool, the metrics server, the trace flush).
+ */
+export const inFlightWaitMs = workerTerminateGraceMs - 2_000;
+
 /** Where a function runs: the `api` Deployment (HTTP + timer) or the `worker` one (list trigger). */
 export type RunsOn = 'api' | 'worker';
 
@@ -49,8 +67,8 @@ export interface FunctionApp {
   track<T>(work: () => Promise<T>): Promise<T>;
   /**
    * Shuts down: stops taking work, waits for the invocations in flight (they give back what they
-   * have not started, so this is at most one compute), then closes every stream, reader, timer,
-   * Redis client and the pg pool. Idempotent.
+   * have not started, so this is at most one compute) for at most `inFlightWaitMs`, then closes
+   * every stream, reader, timer, Redis client and the pg pool. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -71,6 +89,11 @@ export interface FunctionAppOptions {
   fibonacci?: FibonacciEngine;
   /** @defaultValue new AppMetrics(): a registry of this app's own, with prom-client's Node defaults */
   metrics?: AppMetrics;
+  /**
+   * Longest wait of close() for the invocations in flight (tests shorten it).
+   * @defaultValue inFlightWaitMs (3000: the host's 5 s terminate grace minus a margin)
+   */
+  inFlightWaitMs?: number;
 }
 
 /** Builds the app for one validated configuration. Nothing connects until first used. */
@@ -120,9 +143,14 @@ export function createFunctionApp(config: Readonly<Config>, options: FunctionApp
     close() {
       closing ??= (async () => {
         stopping.abort();
-        // Bounded: what is held is at most LEASE_MS / 4 of compute (the work budget); the rest
-        // gives itself back at once. Past the lease, waiting would not save a lease anyway.
-        await Promise.race([Promise.all(inFlight), sleep(config.leaseMs, undefined, { ref: false })]);
+        // Bounded by the host's terminate grace (workerTerminateGraceMs), not by the lease: the
+        // real host kills the worker 5 s after WorkerTerminate. What is held is at most
+        // LEASE_MS / 4 of compute (the work budget) and the rest gives itself back at once, so a
+        // compute still running past the wait is cut off when the clients close or the process is
+        // killed: its task keeps its lease, which expires, and the queue-maintenance timer
+        // requeues it (counted as leaseExpired).
+        const wait = Math.min(options.inFlightWaitMs ?? inFlightWaitMs, config.leaseMs);
+        await Promise.race([Promise.all(inFlight), sleep(wait, undefined, { ref: false })]);
         streamSlots.endAll();
         await events?.stop();
         await services.close();

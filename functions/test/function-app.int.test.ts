@@ -47,4 +47,20 @@ describe('FunctionApp.close', () => {
     expect(app.stopping.aborted).toBe(true);
     await eventually(async () => ((await connections()) === baseline ? true : undefined), 5000, 'connections closed');
   });
+
+  it('resolves close() with an invocation that never finishes once the in-flight wait is over, and closes the clients', async () => {
+    const baseline = await connections();
+    const app = createFunctionApp(loadConfig({ REDIS_MASTER: `127.0.0.1:${redis.port}`, REDIS_KEY_PREFIX: 'fb:' }), {
+      log: () => undefined,
+      inFlightWaitMs: 50,
+    });
+    await app.services.master.ping();
+    expect(await connections()).toBeGreaterThan(baseline);
+    // Held past the wait, as a compute the host's terminate grace would cut off.
+    void app.track(() => new Promise<never>(() => undefined));
+
+    await app.close();
+    expect(app.stopping.aborted).toBe(true);
+    await eventually(async () => ((await connections()) === baseline ? true : undefined), 5000, 'connections closed');
+  });
 });

@@ -25,8 +25,10 @@ describe('registrations', () => {
   });
 
   it('gives the list trigger all five properties the host needs to build its attribute', () => {
-    // The host's AttributeCloner picks the RedisListTrigger constructor only when every one of
-    // its parameters is present; a missing one and the function is not indexed.
+    // The host's AttributeCloner (Azure/azure-webjobs-sdk
+    // src/Microsoft.Azure.WebJobs.Host/Bindings/AttributeCloner.cs) picks the RedisListTrigger
+    // constructor only when every one of its parameters is present; a missing one and the
+    // function is not indexed.
     const worker = registrations.find((r) => r.kind === 'redisList');
     const trigger = worker?.kind === 'redisList' ? worker.trigger : undefined;
     const properties = ['connection', 'key', 'pollingIntervalInMs', 'maxBatchSize', 'listDirection'] as const;

@@ -110,8 +110,11 @@ describe.each(overlays)('overlay %s', (overlay) => {
 
   it('never sets POD_NAMESPACE (the host would switch to its Kubernetes lock manager) nor more than one Node worker process', () => {
     // azure-functions-host: with KUBERNETES_SERVICE_HOST and POD_NAMESPACE set it counts as
-    // Kubernetes-managed hosting and registers KubernetesDistributedLockManager (azure-webjobs-sdk),
-    // which needs an API the pods cannot reach, and the requeue timer stops running.
+    // Kubernetes-managed hosting (IsKubernetesManagedHosting, src/WebJobs.Script/Environment/EnvironmentExtensions.cs) and registers
+    // KubernetesDistributedLockManager (Azure/azure-functions-host
+    // src/WebJobs.Script/Host/Kubernetes/KubernetesDistributedLockManager.cs, registered in
+    // src/WebJobs.Script/ScriptHostBuilderExtensions.cs), which needs an API the pods cannot reach,
+    // and the requeue timer stops running.
     // FUNCTIONS_WORKER_PROCESS_COUNT > 1 would split one pod's invocations over several Node
     // processes, and worker-liveness counts only its own process's.
     for (const { workload, container } of functionsContainers) {

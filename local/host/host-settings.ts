@@ -55,7 +55,9 @@ export function loadHostSettings(env: NodeJS.ProcessEnv): Readonly<HostSettings>
       `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT="${bodyLimit}" is not a whole number of bytes; the host's default (${hostDefaultMaxBodyBytes}) applies, as under the real host`,
     );
   }
-  // ASP.NET Core turns the middleware on only for "true" (any case); anything else leaves it off.
+  // ASP.NET Core turns the middleware on only for "true" (any case); anything else leaves it off
+  // (dotnet/aspnetcore src/DefaultBuilder/src/ForwardedHeadersOptionsSetup.cs:
+  // string.Equals("true", configuration["ForwardedHeaders_Enabled"], OrdinalIgnoreCase)).
   const forwarded = env.ASPNETCORE_FORWARDEDHEADERS_ENABLED?.toLowerCase();
   if (forwarded && forwarded !== 'true' && forwarded !== 'false') {
     warnings.push(

@@ -9,7 +9,14 @@
 //   (azure-webjobs-sdk-extensions src/WebJobs.Extensions.Http/WebJobsRouteBuilder.cs and
 //   WebJobsRouter.cs: one route collection, first match wins), not literal-before-parameter;
 // - the host's own answers (404, 413, 500) carry no body and no nosniff: they come from ASP.NET
-//   Core and Kestrel, not from the app;
+//   Core and Kestrel, not from the app: 404 is the end of the ASP.NET Core pipeline setting only
+//   the status (dotnet/aspnetcore src/Http/Http/src/Builder/ApplicationBuilder.cs, Build), 413 is
+//   Kestrel's BadHttpRequestException for RequestBodyTooLarge (dotnet/aspnetcore
+//   src/Servers/Kestrel/Core/src/KestrelBadHttpRequestException.cs), and 500 is the host's
+//   ExceptionMiddleware setting only the status (azure-functions-host
+//   src/WebJobs.Script.WebHost/Middleware/ExceptionMiddleware.cs); the host adds headers of its own
+//   only from host.json's customHeaders (src/WebJobs.Script.WebHost/Middleware/CustomHttpHeadersMiddleware.cs),
+//   which ours does not set;
 // - the body limit is FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MB (azure-functions-host
 //   src/WebJobs.Script.WebHost/Middleware/HttpRequestBodySizeMiddleware.cs, and
 //   ScriptConstants.DefaultMaxRequestBodySize set on Kestrel in src/WebJobs.Script.WebHost/Program.cs);
@@ -153,7 +160,11 @@ async function send(response: ServerResponse, init: HttpResponseInit): Promise<v
   }
 }
 
-/** An answer of the host itself (ASP.NET Core / Kestrel): a status with an empty body, no JSON, no nosniff. */
+/**
+ * An answer of the host itself (ASP.NET Core / Kestrel): a status with an empty body, no JSON, no
+ * nosniff (ApplicationBuilder.cs, KestrelBadHttpRequestException.cs, ExceptionMiddleware.cs: see the
+ * file's opening comment).
+ */
 function sendHostError(response: ServerResponse, status: number): void {
   response.writeHead(status, { 'content-length': '0' });
   response.end();
@@ -244,6 +255,15 @@ export async function startHttpServer(
     });
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > limits.maxBodyBytes) return refuseBody(request, response);
+    // Differs from the real host: here the whole body (up to maxBodyBytes) is read before the
+    // function runs. With enableHttpStream the real host forwards the request to the worker as it
+    // arrives (azure-functions-host src/WebJobs.Script.Grpc/Server/DefaultHttpProxyService.cs,
+    // YARP's IHttpForwarder.SendAsync) and the library hands the proxied IncomingMessage to the
+    // handler as its body (azure-functions-nodejs-library src/http/HttpRequest.ts,
+    // createStreamRequest), so on AKS a function's own capped read (submit-value:
+    // functions/src/http/request-body.ts) is what bounds its memory. Locally the buffer is bounded
+    // by FUNCTIONS_REQUEST_BODY_SIZE_LIMIT (65,536 in local.settings.json), and a buffered body
+    // keeps the small-POST path cheap.
     let body: Buffer;
     try {
       body = await readBody(request, limits.maxBodyBytes);
@@ -262,6 +282,10 @@ export async function startHttpServer(
       request.socket.remoteAddress,
       settings.trustForwardedHeaders,
     );
+    // Kestrel refuses a Host header that is not a valid host[:port] with a bodiless 400 before any
+    // function runs (dotnet/aspnetcore src/Servers/Kestrel/Core/src/Internal/Http/Http1Connection.cs,
+    // HttpUtilities.IsHostHeaderValid → RequestRejectionReason.InvalidHostHeader, 400 in
+    // src/Servers/Kestrel/Core/src/KestrelBadHttpRequestException.cs).
     if (!addressed) return sendHostError(response, 400);
     const httpRequest = new LocalHttpRequest({
       method,

@@ -1,6 +1,8 @@
-// Emulates the Functions Redis extension's list trigger (RedisListListener): pop up to
-// maxBatchSize entries with LPOP key COUNT, run one invocation per entry in parallel, wait
-// for all, then sleep pollingIntervalInMs — same batch, same wait, same entry values.
+// Emulates the Functions Redis extension's list trigger (RedisListListener, Azure/azure-functions-redis-extension
+// src/Microsoft.Azure.WebJobs.Extensions.Redis/ListTrigger/RedisListListener.cs: ListLeftPopAsync(key,
+// maxBatchSize), then Task.WhenAll of one execution per entry; the poll interval is its base
+// class's loop): pop up to maxBatchSize entries with LPOP key COUNT, run one invocation per entry
+// in parallel, wait for all, then sleep pollingIntervalInMs — same batch, same wait, same entry values.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -11,7 +13,11 @@ import { errorMessage } from '../../functions/src/errors.js';
 import type { RedisListRegistration } from '../../functions/src/registration-types.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
-/** How the Node worker turns a string trigger value into the handler's argument (fromRpcTypedData). */
+/**
+ * How the Node library turns a string trigger value into the handler's argument: JSON when it
+ * parses, else the string (Azure/azure-functions-nodejs-library src/converters/fromRpcTypedData.ts,
+ * `data.string` → tryJsonParse).
+ */
 export function toTriggerValue(entry: string): unknown {
   try {
     return JSON.parse(entry);

@@ -5,17 +5,22 @@
 // (or LOCAL_HOST_STRICT_TRIGGER=1: the list trigger behaves exactly like the Redis extension,
 // see strict-list-listener.ts).
 //
-// A setting that fails validation does what it does under the real host: the app's entry throws
-// at import, the Node worker reports the error, and the host stays up with no functions (the
-// library registers functions only as index.ts runs; azure-functions-nodejs-library
-// src/setup.ts / src/app.ts): HTTP answers the host's plain 404 to everything, no trigger runs.
-// On AKS that leaves the api pod NotReady (readiness gets 404) while its TCP liveness passes.
+// A bad setting (any error while the app's entry runs) does what it does under the real host:
+// index.ts throws at import, the Node worker keeps the error and answers the host's metadata
+// request with it (Azure/azure-functions-nodejs-worker src/startApp.ts, blockingAppStartError;
+// src/eventHandlers/FunctionsMetadataHandler.ts), and the host logs "Worker failed to index
+// functions" and goes on with the functions it got, none (Azure/azure-functions-host
+// src/WebJobs.Script.Grpc/Channel/GrpcWorkerChannel.cs, ProcessFunctionMetadataResponses; the
+// library registers functions only as index.ts runs, azure-functions-nodejs-library src/app.ts).
+// So the host stays up with no functions: HTTP answers its plain 404 to everything, no trigger
+// runs. On AKS that leaves the api pod NotReady (readiness gets 404) while its TCP liveness passes.
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import { type Config, loadConfig } from '../../functions/src/config.js';
-import { ConfigError, errorMessage } from '../../functions/src/errors.js';
-import { createFunctionApp, type FunctionApp } from '../../functions/src/function-app.js';
+import { errorMessage } from '../../functions/src/errors.js';
+import { createFunctionApp, type FunctionApp, workerTerminateGraceMs } from '../../functions/src/function-app.js';
 import { selectedFunctionNames } from '../../functions/src/function-selection.js';
 import { exposeMetrics } from '../../functions/src/observability/expose-metrics.js';
 import { startTracing, stopTracing } from '../../functions/src/observability/tracing.js';
@@ -23,6 +28,7 @@ import { createRedisClient } from '../../functions/src/redis/client.js';
 import {
   type HttpRegistration,
   type RedisListRegistration,
+  type Registration,
   servesApi,
   startSelected,
   type TimerRegistration,
@@ -47,17 +53,28 @@ async function main(): Promise<void> {
   // The host's own settings and the platform's it emulates; a bad one of its own stops it here.
   const hostSettings = loadHostSettings(process.env);
   for (const message of hostSettings.warnings) log({ level: 'warning', source: 'host', message });
-  const selected = selectedFunctionNames(process.env);
+  // Everything index.ts does at import, in the same order: any error there (a setting that fails
+  // validation, an unknown name in AzureFunctionsJobHost__functions__N, FIB_ENGINE=gmp without a
+  // loadable binding) leaves the host up with no functions, whatever its type.
   let config: Readonly<Config> | undefined;
+  let app: FunctionApp | undefined;
+  let registrations: Registration[] = [];
   try {
     config = loadConfig();
+    // Built once, as index.ts builds it under the real host; closed at shutdown (appTerminate).
+    app = createFunctionApp(config);
+    registrations = startSelected(app, selectedFunctionNames(process.env));
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    log({ level: 'error', source: 'host', message: `the app failed to load, so the host runs no functions: ${error.message}` });
+    log({
+      level: 'error',
+      source: 'host',
+      message: `the app failed to load, so the host runs no functions: ${errorMessage(error)}`,
+    });
+    const failed = app;
+    config = undefined;
+    app = undefined;
+    await failed?.close();
   }
-  // Built once, as index.ts builds it under the real host; closed at shutdown (appTerminate).
-  const app: FunctionApp | undefined = config ? createFunctionApp(config) : undefined;
-  const registrations = app ? startSelected(app, selected) : [];
 
   const http = registrations.filter((r): r is HttpRegistration => r.kind === 'http');
   const lists = registrations.filter((r): r is RedisListRegistration => r.kind === 'redisList');
@@ -122,20 +139,42 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log({ level: 'information', source: 'host', message: `${signal}: stopping` });
-    // First the app stops taking work (its invocations in flight give back what they have not
-    // started), then the triggers stop (each waits for its batch in flight), then the app closes
-    // every client, pool and timer it opened, as appTerminate does under the real host.
-    const appClosed = app?.close();
-    timerJobs.forEach((job) => job.stop());
-    await Promise.all(pollers.map((poller) => poller.stop()));
-    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections();
-    await closed;
-    metricsServer?.closeAllConnections();
-    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
-    await pollerClient?.quit().catch(() => undefined);
-    await appClosed;
-    await stopTracing();
+    // The real host gives the worker workerTerminateGraceMs (5 s) after WorkerTerminate and then
+    // kills it (Azure/azure-functions-host src/WebJobs.Script.Grpc/Channel/GrpcWorkerChannel.cs,
+    // StopWorkerProcess → WorkerProcess.WaitForProcessExitInMilliSeconds, then
+    // src/WebJobs.Script/Workers/ProcessManagement/WorkerProcess.cs Dispose → Process.Kill). Host
+    // and worker are one process here, so the whole stop gets that bound, then the process exits
+    // anyway: work still running keeps its lease, which expires and is requeued.
+    const graceOver = sleep(workerTerminateGraceMs, 'grace over' as const);
+    const stopped = (async () => {
+      // First the app stops taking work (its invocations in flight give back what they have not
+      // started), then the triggers stop (each waits for its batch in flight, as the extensions'
+      // listeners do on StopAsync, e.g. TimerListener.cs in azure-webjobs-sdk-extensions), then the
+      // app closes every client, pool and timer it opened, as index.ts's appTerminate hook does (the
+      // worker runs it on WorkerTerminate: Azure/azure-functions-nodejs-worker
+      // src/eventHandlers/terminateWorker.ts, executeHooks('appTerminate') then process.exit).
+      const appClosed = app?.close();
+      timerJobs.forEach((job) => job.stop());
+      await Promise.all(pollers.map((poller) => poller.stop()));
+      const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      server?.closeAllConnections();
+      await closed;
+      metricsServer?.closeAllConnections();
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      await pollerClient?.quit().catch(() => undefined);
+      await appClosed;
+      await stopTracing();
+    })();
+    const outcome = await Promise.race([
+      stopped.catch((error: unknown) => log({ level: 'error', source: 'host', message: `stopping: ${errorMessage(error)}` })),
+      graceOver,
+    ]);
+    if (outcome === 'grace over')
+      log({
+        level: 'warning',
+        source: 'host',
+        message: `the app did not finish stopping within the host's ${workerTerminateGraceMs / 1000} s terminate grace; exiting`,
+      });
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -8,7 +8,13 @@ import { errorMessage } from '../../functions/src/errors.js';
 import type { TimerRegistration } from '../../functions/src/registration-types.js';
 import { invocationLogHandler, type LogLine } from './logging.js';
 
-/** Starts one timer; `protect` skips a tick while the previous run is still going, like the host's singleton. */
+/**
+ * Starts one timer; `protect` skips a tick while the previous run is still going, as the host's
+ * TimerListener does (Azure/azure-webjobs-sdk-extensions
+ * src/WebJobs.Extensions/Extensions/Timers/Listener/TimerListener.cs: a listener-level
+ * `[Singleton(Mode = SingletonMode.Listener)]`, a one-shot timer restarted only after the invocation
+ * completes, and an invocation lock).
+ */
 export function startTimer(registration: TimerRegistration, log: (line: LogLine) => void): { stop(): void } {
   const job = new Cron(registration.schedule, { protect: true }, async () => {
     const context = new azf.InvocationContext({

@@ -47,7 +47,11 @@ export const registration = (app: FunctionApp): Registration => {
   return {
     runsOn: 'worker',
     // Chosen when the worker starts (only where it runs: the api never loads the native GMP
-    // binding), so FIB_ENGINE=gmp without a loadable binding stops the process there, not at the first task.
+    // binding), so FIB_ENGINE=gmp without a loadable binding fails at start, not at the first task:
+    // index.ts throws at import, and the real host stays up with no functions, logging "Worker
+    // failed to index functions" with the error; the worker pod then pops nothing, and its
+    // liveness probe (/api/worker/live) gets the host's 404, so the kubelet restarts the container
+    // again and again until the setting is fixed.
     start: () => void app.fibonacci,
     kind: 'redisList',
     name: 'fib-worker',

@@ -41,6 +41,10 @@ export class AppMetrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
+    // Nothing here needs stopping on close(): prom-client 15 reads the default metrics when scraped
+    // (no interval timer since v13) and returns no handle; what it leaves running, an
+    // unref'd perf_hooks.monitorEventLoopDelay histogram and a GC PerformanceObserver
+    // (lib/metrics/eventLoopLag.js, gc.js), keeps no process alive.
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'fib_process_' });
     this.submissions = new Counter({
       name: 'fib_submissions_total',
