@@ -80,11 +80,16 @@ export const settingsSchema = z.object({
    */
   FIB_ENGINE: fibEngineSetting.default('auto'),
   /**
-   * Fair use: units one client (its address) may spend at once; a submission or a full read of
-   * index n costs 1 + floor(n / 10,000) (F(10^6): 101). @defaultValue 2000
+   * Fair use: units one client (its address) may spend at once; a submission of index n costs
+   * 1 + floor(n / 10,000) (F(10^6): 101), a full read of F(n) floor(digits / 10,000) plus
+   * floor(n / 100,000) when the api has not cached its decimal string (F(10^6): 20, or 30;
+   * fullReadCost). @defaultValue 2000
    */
   FAIR_USE_BURST: wholeNumber(101, 10_000_000).default(2000),
-  /** Units a client's budget regains per second (20: one F(10^6) per 5 s, or 20 small indices). @defaultValue 20 */
+  /**
+   * Units a client's budget regains per second (20: one F(10^6) submitted per 5 s or read per
+   * second, or 20 small indices). @defaultValue 20
+   */
   FAIR_USE_RATE_PER_SECOND: wholeNumber(1, 1_000_000).default(20),
   /**
    * Operator credential: `Authorization: Bearer <token>` is not metered by fair use (the load

@@ -36,15 +36,14 @@ export interface RedisServerArgsOptions {
 
 /**
  * The redis-server command line of one node (the one place these flags are written): the
- * StatefulSet's redis.conf from its ConfigMap (memory cap, eviction policy, append-only file,
- * diskless sync), then what differs per node here: loopback, its port and directory, and the
+ * StatefulSet's redis.conf from its ConfigMap (memory cap, eviction policy, append-only file and
+ * no RDB snapshots, diskless sync), then what differs per node here: loopback, its port and directory, and the
  * replica's master.
  */
 export function redisServerArgs(options: RedisServerArgsOptions): string[] {
   const args = statefulSetRedisArgs({ appendOnly: options.appendOnly, maxmemory: options.maxmemory });
   args.push('--port', String(options.port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', options.dir);
-  // No RDB snapshots beside the append-only file (the image's default config has none either).
-  args.push('--save', '', '--daemonize', 'no');
+  args.push('--daemonize', 'no');
   if (options.masterPort !== undefined) args.push('--replicaof', '127.0.0.1', String(options.masterPort));
   return args;
 }

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 
 import { withDeadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
+import { fibonacciDigits } from '../fib/value-preview.js';
 import { jsonError } from '../http/responses.js';
 import { QueueScripts } from '../queue/scripts.js';
 import { onMaster } from '../redis/client.js';
@@ -39,13 +40,21 @@ export function indexCost(index: number): number {
   return 1 + Math.floor(index / 10_000);
 }
 
+/** Decimal digits sent per fair-use unit by a full read (F(n) has ~0.209·n digits). */
+export const digitsPerReadUnit = 10_000;
+
 /**
- * What rendering a stored value's full decimal string costs (a read the api has not cached):
- * 1 unit per 100,000 of the index, so reads below F(100,000) (under 21,000 digits, well under a
- * millisecond) are free and F(10^6), the costliest render (README, "Bounded by design"), costs 10.
+ * What a full read of stored F(index) costs: 1 unit per 10,000 decimal digits sent (free below
+ * 10,000 digits, F(47,847)), whether or not the api has the decimal string cached, so reading
+ * one large value over and over is bounded like submitting it; plus, when the api has not
+ * cached the string, 1 unit per 100,000 of the index for rendering it (F(10^6): ~70 ms on a
+ * conversion thread). F(10^6) (208,988 digits) costs 20 units cached, 30 not: at the default
+ * 20 units/s a client reads one per second (~200,000 digits/s) once its burst is spent (README,
+ * "Bounded by design").
  */
-export function fullReadCost(index: number): number {
-  return Math.floor(index / 100_000);
+export function fullReadCost(index: number, cached: boolean): number {
+  const sent = Math.floor(fibonacciDigits(index) / digitsPerReadUnit);
+  return sent + (cached ? 0 : Math.floor(index / 100_000));
 }
 
 /** The verdict on one request. */

@@ -46,8 +46,9 @@ function streamedDetail(detail: ValueDetail, decimal: string): ReadableStream<Ui
 /**
  * `{ index, status, value, digits, computedMs, attempts }`; 404 when the index was never
  * submitted. A done value is streamed and cacheable for good (ETag, immutable; a matching
- * If-None-Match gets 304 without touching Redis). Rendering a large value's decimal string
- * costs the reader's fair-use budget (fullReadCost). A value Redis dropped under its memory
+ * If-None-Match gets 304 without touching Redis). A full read of a large value costs the
+ * reader's fair-use budget by the digits it sends, and more when the api must render them
+ * first (fullReadCost); a 304 costs nothing. A value Redis dropped under its memory
  * cap is queued again (`recomputing`). Postgres is the record: an index Redis does not know (it
  * lost its data) but the log holds is `queued` (the read model's status rule).
  */
@@ -66,8 +67,8 @@ export async function valueByIndex(
   );
   const headers = { 'x-served-by': servedBy };
   if (found?.stored) {
-    const cost = fullReadCost(checked.index);
-    if (cost > 0 && services.decimals.cached(checked.index) === undefined) {
+    const cost = fullReadCost(checked.index, services.decimals.cached(checked.index) !== undefined);
+    if (cost > 0) {
       const budget = await services.fairUse.take(request, cost);
       if (!budget.ok) return tooManyRequests(budget.retryAfterMs);
     }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 
 import type { Config } from '../config.js';
 import { withDeadline } from '../deadline.js';
+import { errorMessage } from '../errors.js';
 import type { HealthCheck, HealthReport, RedisMemory } from '../http/api-types.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { readMemory } from '../redis/memory.js';
@@ -23,6 +24,16 @@ export interface HealthSources {
   submissions(): Promise<Pick<SubmissionsStore, 'ping'>>;
 }
 
+/** A failed check's cause in fixed words: an OOM or READONLY reply names the refused write; no driver text. */
+function describeProblem(cause: unknown): string {
+  if (typeof cause === 'string') return cause;
+  const message = errorMessage(cause);
+  if (message.startsWith('OOM')) return 'refuses writes: out of memory';
+  if (message.startsWith('READONLY')) return 'refuses writes: read-only';
+  const deadline = /^no answer within \d+ ms$/.exec(message);
+  return deadline ? deadline[0] : 'unreachable';
+}
+
 /** Runs one check within `timeoutMs`; `record` notes its outcome and returns since when the part is down. */
 async function timed(
   call: () => Promise<boolean | void>,
@@ -41,11 +52,13 @@ async function timed(
   const since = record(ok, cause);
   const check: HealthCheck = { ok, ms: Math.round(performance.now() - started) };
   if (since !== undefined && since !== null) check.since = since;
+  if (!ok) check.problem = describeProblem(cause);
   return check;
 }
 
 /**
- * Writes a probe key on the Redis master (and reads its memory), pings Postgres and probes the replica (answers, and its link to the
+ * Writes a probe key on the Redis master, reads its memory (apart, with its own deadline: a
+ * master that refuses writes still reports how full it is), pings Postgres and probes the replica (answers, and its link to the
  * master is up), in parallel. `ok` needs all three; a replica down alone leaves writes and
  * reads working (reads come from the master), so the handler answers 200 for it. Each Redis
  * check's outcome goes to the read router, which owns the nodes' state: `readsFrom` and the
@@ -62,14 +75,12 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
       reads.observe(role, ok ? whenOk : 'failed', cause);
       return reads.downSince(role);
     };
-  let memory: RedisMemory | undefined;
-  const [redisMaster, redisReplica, postgres] = await Promise.all([
+  const [redisMaster, redisReplica, postgres, memory] = await Promise.all([
     // A write, not a PING: a master out of memory with nothing left to evict answers PING but
     // refuses every submission (OOM). The probe key has a TTL, like the values it stands for.
     timed(
       async () => {
         await sources.master.set(sources.keys.healthProbe, String(Date.now()), 'PX', 60_000);
-        memory = await readMemory(sources.master);
       },
       redisTimeoutMs,
       recordNode('master', 'ok'),
@@ -81,6 +92,8 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
       databaseTimeoutMs * 2,
       (ok, cause) => sources.outages.observe('postgres', ok, cause),
     ),
+    // INFO is a read, answered also at the cap: exactly when writes are refused, memory says why.
+    withDeadline(readMemory(sources.master), redisTimeoutMs).catch((): RedisMemory | undefined => undefined),
   ]);
   const ok = redisMaster.ok && redisReplica.ok && postgres.ok;
   const report: HealthReport = {

@@ -118,6 +118,12 @@ export interface HealthCheck {
   ms: number;
   /** When this part was first seen down in the current outage (ms since epoch); absent while up. */
   since?: number;
+  /**
+   * What failed, in our words (never the driver's message): `refuses writes: out of memory`
+   * (the master answers but is at its cap with nothing left to evict), `refuses writes: read-only`,
+   * `no answer within <ms> ms`, `not serving reads`, or `unreachable`. Absent while up.
+   */
+  problem?: string;
 }
 
 /**
@@ -131,7 +137,10 @@ export interface HealthReport {
    * writes (out of memory with nothing left to evict) is not ok, and the status is 503.
    */
   checks: { redisMaster: HealthCheck; redisReplica: HealthCheck; postgres: HealthCheck };
-  /** The master's memory against its cap; absent while it does not answer. */
+  /**
+   * The master's memory against its cap, read apart from the probe write (so it is there also
+   * while the master refuses writes); absent while the master does not answer.
+   */
   memory?: RedisMemory;
   /** The node that serves reads now (node name: "redis-0", "replica", "master", ...). */
   readsFrom: string;
