@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     output.push(
       table(
         `   Rebuild after a FLUSHALL: the log replay pages through the distinct indices (load ${f(loadavg()[0], 1)})`,
-        ['log rows', 'distinct', 'insert s', 'rebuild s (all queued again)', 'Postgres bytes/row', 'queued'],
+        ['log rows', 'distinct', 'insert s', 'rebuild s (all known again)', 'Postgres bytes/row', 'queued', 'listed dropped'],
         rows.map((r) => [
           int(r.rows),
           int(r.distinct),
@@ -179,6 +179,7 @@ async function main(): Promise<void> {
           f(r.rebuildSeconds, 1),
           f(r.bytesPerRow, 1),
           int(r.queued),
+          int(r.dropped),
         ]),
       ),
     );

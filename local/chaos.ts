@@ -25,9 +25,12 @@ type Part = (typeof parts)[number];
 const floodPart = 'flood';
 
 interface Row {
-  part: Part;
-  fault: Fault;
+  part: Part | typeof floodPart;
+  /** The fault, or for the flood row what the flooding client sent. */
+  fault: string;
   accepted: number;
+  /** 429s: answers of fair use (the flood row's; a fault row sends as the operator, never metered). */
+  tooMany: number;
   unavailable: number;
   other: number;
   worstUnavailableMs: number;
@@ -49,7 +52,8 @@ function usage(): string {
   The flood part: one client (no operator token) posts --flood-count distinct indices near
   MAX_INDEX as fast as it can while a second client submits small ones; prints 202s, 429s,
   503s, the Redis master's memory peak against its cap, the second client's submit→done
-  p50/p99 and lost (must be 0).`;
+  p50/p99 (its p99 against the 2 s goal: MET or MISSED, printed, not enforced) and lost
+  (must be 0); its totals are also the table's flood row.`;
 }
 
 async function processes(runtimeUrl: string): Promise<ProcessStatus[]> {
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
         part,
         fault,
         accepted: 0,
+        tooMany: 0,
         unavailable: 0,
         other: 0,
         worstUnavailableMs: 0,
@@ -237,10 +242,14 @@ async function main(): Promise<void> {
     }
   }
 
+  // The flood runs after the faults and is a row of the same table; its own block follows it.
+  const floodBlock = flood ? await floodRow(api, floodCount, drainTimeoutMs, operator, runtime.runtimeUrl) : undefined;
+  if (floodBlock) rows.push(floodBlock.row);
   const header = [
     'part',
     'fault',
     '202s',
+    '429s',
     '503s',
     'worst 503 ms',
     'worst ms',
@@ -256,6 +265,7 @@ async function main(): Promise<void> {
     r.part,
     r.fault,
     String(r.accepted),
+    String(r.tooMany),
     String(r.unavailable),
     r.unavailable > 0 ? r.worstUnavailableMs.toFixed(0) : '-',
     r.worstMs.toFixed(0),
@@ -274,7 +284,7 @@ async function main(): Promise<void> {
   console.log(
     `\n${rows.every((r) => r.lost === 0) ? 'no accepted submission was lost' : 'LOST accepted submissions: see the lost column'}`,
   );
-  if (flood) await floodRow(api, floodCount, drainTimeoutMs, operator);
+  if (floodBlock) console.log(floodBlock.lines.join('\n'));
 }
 
 interface FloodClient {
@@ -291,16 +301,29 @@ interface FloodClient {
  * are told apart by X-Forwarded-For, which npm start's host takes from the trusted web proxy
  * hop (ASPNETCORE_FORWARDEDHEADERS_ENABLED), as the AKS Gateway's is on AKS.
  */
-async function floodRow(api: string, count: number, drainTimeoutMs: number, operator: Record<string, string>): Promise<void> {
+async function floodRow(
+  api: string,
+  count: number,
+  drainTimeoutMs: number,
+  operator: Record<string, string>,
+  runtimeUrl: string,
+): Promise<{ row: Row; lines: string[] }> {
   const stats = async () =>
     (await (await fetch(`${api}/api/stats`, { headers: operator, signal: AbortSignal.timeout(5000) })).json()) as {
       maxIndex: number;
       memory?: { usedBytes: number; maxBytes: number; evictedValues: number };
+      counters?: { leaseExpired?: number };
     };
+  process.stderr.write(`[chaos] flood: ${count} POSTs…\n`);
+  const apiRestarts = async () => (await processes(runtimeUrl)).find((p) => p.name === 'api')?.restarts ?? 0;
+  const apiBefore = await apiRestarts();
   const first = await stats();
+  let worstMs = 0;
+  let worstUnavailableMs = 0;
   const flooder: FloodClient = { address: '203.0.113.10', accepted: [], tooMany: 0, unavailable: 0, other: 0 };
   const neighbour: FloodClient = { address: '198.51.100.20', accepted: [], tooMany: 0, unavailable: 0, other: 0 };
   const post = async (client: FloodClient, index: number): Promise<boolean> => {
+    const started = performance.now();
     try {
       const response = await fetch(`${api}/api/values`, {
         method: 'POST',
@@ -309,10 +332,14 @@ async function floodRow(api: string, count: number, drainTimeoutMs: number, oper
         signal: AbortSignal.timeout(30_000),
       });
       await response.arrayBuffer();
+      const ms = performance.now() - started;
+      worstMs = Math.max(worstMs, ms);
       if (response.status === 202) client.accepted.push(index);
       else if (response.status === 429) client.tooMany += 1;
-      else if (response.status === 503) client.unavailable += 1;
-      else client.other += 1;
+      else if (response.status === 503) {
+        client.unavailable += 1;
+        worstUnavailableMs = Math.max(worstUnavailableMs, ms);
+      } else client.other += 1;
       return response.status === 202;
     } catch {
       client.other += 1;
@@ -380,16 +407,39 @@ async function floodRow(api: string, count: number, drainTimeoutMs: number, oper
   const at = (q: number) =>
     sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN);
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-  console.log(
-    [
+  // The issue's goal: while one client floods, another's small index is computed within 2 s.
+  // Printed, not enforced: the run's machine decides the figure (README, Bounded by design).
+  const goalMs = 2000;
+  const goal = Number.isNaN(at(0.99)) ? 'NOT MEASURED (no small index timed)' : at(0.99) <= goalMs ? 'MET' : 'MISSED';
+  const clients = [flooder, neighbour];
+  const sum = (field: (client: FloodClient) => number) => clients.reduce((total, client) => total + field(client), 0);
+  const row: Row = {
+    part: floodPart,
+    fault: `${count} POSTs`,
+    accepted: sum((c) => c.accepted.length),
+    tooMany: sum((c) => c.tooMany),
+    unavailable: sum((c) => c.unavailable),
+    other: sum((c) => c.other),
+    worstUnavailableMs,
+    worstMs,
+    lost: waiting.size,
+    computed: sum((c) => c.accepted.length) - waiting.size,
+    recoverSeconds: null,
+    leaseExpired: (last.counters?.leaseExpired ?? 0) - (first.counters?.leaseExpired ?? 0),
+    exitSeconds: null,
+    apiRestarts: (await apiRestarts()) - apiBefore,
+  };
+  return {
+    row,
+    lines: [
       '',
       `flood (local host, emulated KEDA): ${count} POSTs near MAX_INDEX from ${flooder.address} while ${neighbour.address} submits small indices`,
       `  flooding client   202: ${flooder.accepted.length}  429: ${flooder.tooMany}  503: ${flooder.unavailable}  other: ${flooder.other}`,
-      `  second client     202: ${neighbour.accepted.length}  429: ${neighbour.tooMany}  503: ${neighbour.unavailable}  submit→done p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms (${latencies.length} timed)`,
+      `  second client     202: ${neighbour.accepted.length}  429: ${neighbour.tooMany}  503: ${neighbour.unavailable}  submit→done p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms (${latencies.length} timed): p99 ≤ ${goalMs} ms goal ${goal}`,
       `  Redis master memory peak ${mb(peakBytes)} MB of ${last.memory?.maxBytes ? `${mb(last.memory.maxBytes)} MB cap` : 'no cap'}; values evicted ${(last.memory?.evictedValues ?? 0) - (first.memory?.evictedValues ?? 0)}`,
       `  lost ${waiting.size} (must be 0)`,
-    ].join('\n'),
-  );
+    ],
+  };
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,9 @@
 // Benchmark: rebuilding Redis after it lost its data, on a Postgres server. The log holds
 // `rows` submissions of `distinct` indices; the master is flushed, and the log replay runs as
-// the maintenance timer would (one 2 s slice after another) until the replay cursor is back.
+// the maintenance timer would (one 2 s slice after another) until the replay cursor is back:
+// every logged index is then known to Redis again, queued or, past the rebuild's memory budget
+// (half the cap), listed as dropped. It runs no workers: the time until every index reads done
+// adds the workers' compute of what was queued (the integration test bounded.int.test.ts times it).
 // Also reports what a submission row costs in Postgres and what a value costs in Redis.
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -17,11 +20,13 @@ export interface RebuildRow {
   distinct: number;
   /** Time to write the log (INSERT … generate_series, the trigger included). */
   insertSeconds: number;
-  /** From the loss to every distinct index queued again (cursor back). */
+  /** From the loss to every distinct index known again, queued or listed dropped (cursor back). */
   rebuildSeconds: number;
   /** Postgres bytes per log row (table, indexes and submitted_indices). */
   bytesPerRow: number;
   queued: number;
+  /** Indices past the rebuild's memory budget, listed as dropped (computed when asked for). */
+  dropped: number;
 }
 
 /** Runs each (rows, distinct) case on a fresh scratch database and Redis pair. */
@@ -69,6 +74,8 @@ export async function runRebuildBench(
         rebuildSeconds,
         bytesPerRow: Number(size.rows[0]?.bytes ?? 0) / rows,
         queued: await redis.llen(keys.tasks),
+        // After the FLUSHALL, with no worker running, only the rebuild sets `computed` bits.
+        dropped: await redis.bitcount(keys.computed),
       });
     } finally {
       await store?.close();

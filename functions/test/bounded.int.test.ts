@@ -1,11 +1,10 @@
 // Bounded by design, against a real Redis pair run with the StatefulSet's redis.conf (volatile-lru)
 // under a small cap: a full cache never stops the service, a dropped value is computed again
 // when asked for, one client cannot starve another, and a rebuild costs the distinct indices.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { fibonacci } from '../src/fib/bigint-fibonacci.js';
 import type { HealthReport, RecentValuesPage, Stats, ValueDetail } from '../src/http/api-types.js';
-import { replayLog } from '../src/submissions/log-replay.js';
 import { startDatabase, type TestDatabase } from './support/database.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
 import { eventually, startStack, type TestStack } from './support/stack.js';
@@ -129,17 +128,72 @@ describe('fair use: a budget per client, weighted by cost, shared through Redis'
     await Promise.all([redis?.stop(), database?.stop()]);
   });
 
-  it('answers a flooding client 429 with Retry-After past its budget, logs nothing for it, and still computes another client’s index', async () => {
+  it('while one client floods near MAX_INDEX, another client’s small index is not queued behind the flood and is done while the flood is still refused 429', async () => {
+    // The issue's goal is "another client's small index is computed within 2 s". A timing
+    // assertion fails on a busy 2-core CI machine for reasons that have nothing to do with this
+    // (and the API, the worker and this test share one process here), so the test asserts what
+    // guarantees the 2 s instead: the flood is held to its budget (2,000 units at once, then 20/s;
+    // 100 per index near 10^6), so at most burst/cost + the refill of submissions, ~20 tasks of a
+    // few ms of CPU each, are ever ahead of the other client's index; and that index is done while
+    // the flood is still being refused. The measured submit→done time is printed, not asserted;
+    // `npm run chaos -- --parts flood` prints its p50/p99 against the 2 s goal.
     const flooder = from('203.0.113.7');
-    const indices = Array.from({ length: 60 }, (_, i) => 990_000 + i);
-    const answers = [];
-    for (const index of indices) answers.push(await post(stack, index, flooder));
+    const { fairUseBurst: burst, fairUseRatePerSecond: rate } = stack.config;
+    const cost = 1 + Math.floor(990_000 / 10_000);
+    stack.startWorker();
+    const answers: { status: number; at: number; json: unknown; headers: Headers }[] = [];
+    let flooding = true;
+    const floodStarted = performance.now();
+    // One request in flight at a time, distinct indices, until the test has seen what it needs.
+    const flood = (async () => {
+      for (let index = 990_000; flooding && index < 992_000; index += 1) {
+        const answer = await post(stack, index, flooder);
+        answers.push({ status: answer.status, at: performance.now(), json: answer.json, headers: answer.headers });
+      }
+    })();
+    try {
+      await eventually(
+        () => Promise.resolve(answers.some((a) => a.status === 429) ? true : undefined),
+        30_000,
+        'the flood refused',
+      );
+
+      const other = await post(stack, 77, from('198.51.100.4'));
+      expect(other.status).toBe(202);
+      const submitted = performance.now();
+      // What is queued or computing now is all that can be ahead of index 77 (first in, first out).
+      const ahead = (await stack.redis.zcard(stack.services.keys.queued)) + (await stack.redis.zcard(stack.services.keys.leases));
+      const acceptedSoFar = answers.filter((a) => a.status === 202).length;
+      expect(ahead).toBeLessThanOrEqual(acceptedSoFar + 1);
+      expect(acceptedSoFar).toBeLessThanOrEqual(Math.floor((burst + (rate * (submitted - floodStarted)) / 1000) / cost) + 1);
+
+      await eventually(
+        async () =>
+          ((await stack.get('/api/values/77', from('198.51.100.4'))).json as ValueDetail).status === 'done' ? true : undefined,
+        30_000,
+        'the other client’s index computed',
+      );
+      const done = performance.now();
+      console.log(
+        `fair use: the second client's F(77) read done ${(done - submitted).toFixed(0)} ms after its 202 (goal 2,000 ms; ${ahead} tasks were ahead of it)`,
+      );
+      // The flood goes on and is still refused once index 77 is done.
+      await eventually(
+        () => Promise.resolve(answers.some((a) => a.at > done && a.status === 429) ? true : undefined),
+        30_000,
+        'the flood refused after index 77 was done',
+      );
+    } finally {
+      flooding = false;
+      await flood;
+    }
+
     const accepted = answers.filter((answer) => answer.status === 202).length;
     const refused = answers.filter((answer) => answer.status === 429);
-    // 2,000 units at once, 100 per index near 10^6 (plus what refilled meanwhile).
-    expect(accepted).toBeGreaterThanOrEqual(19);
-    expect(accepted).toBeLessThan(indices.length);
-    expect(refused.length).toBe(indices.length - accepted);
+    const floodSeconds = (answers[answers.length - 1]!.at - floodStarted) / 1000;
+    expect(accepted).toBeGreaterThanOrEqual(Math.floor(burst / cost));
+    expect(accepted).toBeLessThanOrEqual(Math.floor((burst + rate * floodSeconds) / cost) + 1);
+    expect(refused.length).toBe(answers.length - accepted);
     expect(refused[0]?.json).toEqual({
       error: expect.stringMatching(/too many requests/),
       retryAfterSeconds: expect.any(Number),
@@ -147,17 +201,7 @@ describe('fair use: a budget per client, weighted by cost, shared through Redis'
     expect(Number(refused[0]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const logged = await database.query<{ count: string }>('SELECT count(*) FROM submissions WHERE number >= 990000');
     expect(Number(logged[0]?.count)).toBe(accepted);
-
-    const other = await post(stack, 77, from('198.51.100.4'));
-    expect(other.status).toBe(202);
-    stack.startWorker();
-    await eventually(
-      async () =>
-        ((await stack.get('/api/values/77', from('198.51.100.4'))).json as ValueDetail).status === 'done' ? true : undefined,
-      30_000,
-      'the other client’s index computed',
-    );
-  }, 60_000);
+  }, 120_000);
 
   it('meters a wrong operator token like any visitor, and never meters the right one', async () => {
     const client = from('203.0.113.9');
@@ -171,6 +215,39 @@ describe('fair use: a budget per client, weighted by cost, shared through Redis'
     }
   });
 });
+
+/** Every listed index's status, through the API's recent listing (200 a page). */
+async function listedStatuses(stack: TestStack): Promise<Map<number, string>> {
+  const statuses = new Map<number, string>();
+  for (let before: string | null = '', pages = 0; before !== null && pages < 100; pages += 1) {
+    const page = (await stack.get(`/api/values/recent?limit=200${before === '' ? '' : `&before=${before}`}`))
+      .json as RecentValuesPage;
+    for (const item of page.items) statuses.set(item.index, item.status);
+    before = page.next;
+  }
+  return statuses;
+}
+
+/**
+ * Runs the maintenance timer's step as the host does, every 5 s (its schedule, one run at a time),
+ * the first a whole period after `from`: the worst phase of a real timer. A cadence, not a wait.
+ */
+function runTimerFrom(stack: TestStack, from: number): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    for (let tick = 1; running; tick += 1) {
+      const next = from + tick * 5000;
+      while (running && performance.now() < next) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (running) await stack.runRequeue();
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
 
 describe('rebuilding Redis from a large log', () => {
   let redis: RedisPair;
@@ -187,32 +264,127 @@ describe('rebuilding Redis from a large log', () => {
     await Promise.all([redis?.stop(), database?.stop()]);
   });
 
-  it('reads the distinct indices, not every row, and every logged index is done again', async () => {
-    // The app migrates on first use; then 200,000 rows of 2,000 distinct indices, logged long ago.
-    expect((await post(stack, 5, stack.operator)).status).toBe(202);
+  it('after a FLUSHALL, every logged index (also those logged just before the loss) reads done through the API within 15 s, reading distinct indices, not rows', async () => {
+    // 200,000 rows of 2,000 distinct small indices logged long ago (the size a CI run affords; the
+    // bench measures 5,000,000 rows), then a few new indices submitted just before the loss.
+    // Small indices: computing them is trivial, so the 15 s bound (the issue's, from the loss)
+    // measures the recovery, not the worker.
+    expect((await post(stack, 5, stack.operator)).status).toBe(202); // the app migrates on first use
     await database.query(
       "INSERT INTO submissions (number, submitted_at) SELECT g % 2000, now() - interval '1 hour' FROM generate_series(1, 200000) AS g",
     );
-    await stack.redis.flushall();
+    const fresh = [5001, 5002, 5003, 5004, 5005];
+    for (const index of fresh) expect((await post(stack, index, stack.operator)).status).toBe(202);
+    const logged = [...Array.from({ length: 2000 }, (_, i) => i), ...fresh];
+
+    // Count the log rows the timer reads one by one (the replay after the rebuild): the rebuild
+    // reads submitted_indices instead, so none of the 200,000 old rows is read.
     const store = await stack.services.submissions();
-    let indices = 0;
-    let rows = 0;
-    for (let run = 0; run < 20 && (await stack.redis.get(stack.services.keys.replayCursor)) === null; run += 1) {
-      const counts = await replayLog(store, stack.services.producer);
-      indices += counts.indices;
-      rows += counts.rows;
-    }
-    expect(await stack.redis.get(stack.services.keys.replayCursor)).not.toBeNull();
-    expect(indices).toBe(2000);
-    expect(rows).toBeLessThan(1000);
+    let rowsRead = 0;
+    const settledPage = store.settledPage.bind(store);
+    const spy = vi.spyOn(store, 'settledPage').mockImplementation(async (...args) => {
+      const page = await settledPage(...args);
+      rowsRead += page.length;
+      return page;
+    });
 
     stack.startWorker();
-    const every = Array.from({ length: 2000 }, (_, i) => i);
-    await eventually(
-      async () => ((await storedDecimals(stack.redis, stack.services.keys, every)).every((v) => v !== null) ? true : undefined),
-      60_000,
-      'every logged index computed again',
-    );
-    await stack.stopWorker();
+    await stack.redis.flushall();
+    const lost = performance.now();
+    const timer = runTimerFrom(stack, lost);
+    try {
+      await eventually(
+        async () => {
+          const statuses = await listedStatuses(stack);
+          return logged.every((index) => statuses.get(index) === 'done') ? true : undefined;
+        },
+        15_000,
+        'every logged index done through the API within 15 s of the loss',
+      );
+      console.log(
+        `rebuild: ${logged.length} logged indices (200,000 rows) read done ${((performance.now() - lost) / 1000).toFixed(1)} s after the FLUSHALL`,
+      );
+    } finally {
+      await timer.stop();
+      spy.mockRestore();
+      await stack.stopWorker();
+    }
+    expect(rowsRead).toBeLessThan(1000);
+    expect((await stack.get(`/api/values/${fresh[4]}`)).json).toMatchObject({ status: 'done' });
+  }, 120_000);
+});
+
+describe('rebuilding a capped Redis from a log of many large indices', () => {
+  let redis: RedisPair;
+  let database: TestDatabase;
+  let stack: TestStack;
+  // 300 indices near 500,000, ~49 KB each in Redis: ~14.7 MB, far more than the 8 MB cap holds.
+  const large = Array.from({ length: 300 }, (_, i) => 500_000 + i);
+
+  beforeAll(async () => {
+    [redis, database] = await Promise.all([startRedisPair({ maxmemory: '8mb' }), startDatabase('pglite')]);
+    stack = await startStack({ redis, database });
   }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await Promise.all([redis?.stop(), database?.stop()]);
+  });
+
+  it('queues only the values the cap holds (the smallest first), lists the rest as dropped, and computes a dropped one when read', async () => {
+    expect((await post(stack, 5, stack.operator)).status).toBe(202); // the app migrates on first use
+    await database.query(
+      "INSERT INTO submissions (number, submitted_at) SELECT 500000 + g, now() - interval '1 hour' FROM generate_series(0, 299) AS g",
+    );
+    await stack.redis.flushall();
+    await eventually(
+      async () => {
+        await stack.runRequeue();
+        return (await stack.redis.get(stack.services.keys.replayCursor)) === null ? undefined : true;
+      },
+      30_000,
+      'the rebuild finished',
+    );
+
+    const statuses = await listedStatuses(stack);
+    const queued = large.filter((index) => statuses.get(index) === 'queued');
+    const dropped = large.filter((index) => statuses.get(index) === 'dropped');
+    expect(statuses.get(5)).toBe('queued');
+    expect(queued.length).toBeGreaterThan(0);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(queued.length + dropped.length).toBe(large.length);
+    // Ascending: the cheapest values are the ones queued.
+    expect(queued).toEqual(large.slice(0, queued.length));
+    expect(await stack.redis.llen(stack.services.keys.tasks)).toBe(queued.length + 1);
+
+    // What was queued fits: computing it all evicts nothing.
+    stack.startWorker();
+    try {
+      await eventually(
+        async () => (((await stack.get('/api/stats')).json as Stats).pending === 0 ? true : undefined),
+        120_000,
+        'the queued values computed',
+      );
+      const stats = (await stack.get('/api/stats')).json as Stats;
+      expect(stats.memory?.evictedValues).toBe(0);
+      expect((await storedDecimals(stack.redis, stack.services.keys, queued)).every((value) => value !== null)).toBe(true);
+
+      // The dropped ones stay dropped (no churn) until someone asks for one.
+      await stack.runRequeue();
+      expect(((await stack.get('/api/stats')).json as Stats).pending).toBe(0);
+      const index = dropped[dropped.length - 1]!;
+      expect((await stack.get(`/api/values/${index}`)).json).toMatchObject({ index, status: 'recomputing', value: null });
+      const detail = await eventually(
+        async () => {
+          const answer = (await stack.get(`/api/values/${index}`)).json as ValueDetail;
+          return answer.status === 'done' ? answer : undefined;
+        },
+        30_000,
+        'the dropped value computed when read',
+      );
+      expect(detail.value).toBe(fibonacci(index).toString());
+    } finally {
+      await stack.stopWorker();
+    }
+  }, 240_000);
 });

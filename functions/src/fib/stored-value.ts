@@ -15,6 +15,18 @@ const magic = 'fib1';
 /** Bytes a reader fetches (GETRANGE 0 this−1) to get the header without the value. */
 export const storedHeaderMaxBytes = 64;
 
+/** Bytes a stored value costs beyond its number's: the header (under {@link storedHeaderMaxBytes}) and the key. */
+export const storedValueOverheadBytes = 128;
+
+/**
+ * Redis memory one stored F(n) is expected to take: 1.2 × its information (n·log2 φ / 8 bytes;
+ * measured 1.13–1.19×, README *Bounded by design*) plus the header and the key's own overhead
+ * ({@link storedValueOverheadBytes}). A rebuild of Redis queues only the values its cap holds by this estimate.
+ */
+export function estimatedStoredBytes(n: number): number {
+  return Math.ceil((1.2 * n * Math.log2((1 + Math.sqrt(5)) / 2)) / 8) + storedValueOverheadBytes;
+}
+
 /** The stored form: `fib1 <computedMs> <completedAt>\n` then F(n)'s bytes (from its hex digits). */
 export function encodeStoredValue(hex: string, header: StoredValueHeader): Buffer {
   const text = Buffer.from(`${magic} ${header.computedMs} ${header.completedAt}\n`, 'latin1');

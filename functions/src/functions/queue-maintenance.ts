@@ -35,6 +35,11 @@ async function replayLoggedIndices(app: FunctionApp, context: InvocationContext)
       log: (message) => context.warn(message),
     });
     if (replay.requeued > 0) context.log(`log replay: ${replay.requeued} logged indices queued again (${replay.rows} rows read)`);
+    if (replay.dropped > 0) {
+      context.log(
+        `log replay: ${replay.dropped} logged indices past the rebuild's memory budget listed as dropped (computed when asked for)`,
+      );
+    }
   } catch (error) {
     // The replay catches up once Postgres is back.
     context.warn(`log replay skipped: ${errorMessage(error)}`);

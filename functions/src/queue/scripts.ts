@@ -143,9 +143,12 @@ export class QueueScripts {
     return this.client.enqueue(...this.keysOf('enqueue'), ...indexKeys);
   }
 
-  /** requeue-logged-10: queues the logged indices Redis knows nothing about; moves the cursor to `lastId`. */
-  requeueLogged(lastId: number, indexKeys: readonly string[]): Promise<number> {
-    return this.client.requeueLogged(...this.keysOf('requeueLogged'), lastId, ...indexKeys);
+  /**
+   * requeue-logged-10: queues the logged indices Redis knows nothing about (or, with `drop`, records
+   * them as computed and dropped); moves the cursor to `lastId`.
+   */
+  requeueLogged(lastId: number, unknown: 'queue' | 'drop', indexKeys: readonly string[]): Promise<number> {
+    return this.client.requeueLogged(...this.keysOf('requeueLogged'), lastId, unknown, ...indexKeys);
   }
 
   /** claim-4: takes the leases for `leaseToken`, each until its deadline; 1 per index to compute, 0 when its value is stored. */

@@ -6,6 +6,9 @@
   not queued: it is computed again when someone asks for it, so the replay never starts a
   drop/recompute loop. Then advances the replay cursor (never backwards: every api replica
   runs it).
+  With ARGV[2] = 'drop' (a rebuild past the values its memory cap holds, log-replay.ts) an
+  unknown index is not queued but recorded as computed and dropped (its `computed` bit, no
+  value): it lists as `dropped` and is computed again when someone reads or submits it.
 
   Input:
     KEYS[1] value key prefix   KEYS[6] sequence counter
@@ -15,10 +18,11 @@
     KEYS[5] recent zset        KEYS[10] computed bitmap
 
     ARGV[1] id of the page's last row (a log row id, or an id of the distinct-index table)
-    ARGV[2..n] the page's indices, oldest first
+    ARGV[2] 'queue' or 'drop': what to do with an index Redis knows nothing about
+    ARGV[3..n] the page's indices, oldest first
 
   Output:
-    how many indices were queued
+    how many indices were queued (or, with 'drop', recorded as dropped)
 ]]
 --- @include "isDone"
 --- @include "isPending"
@@ -36,8 +40,9 @@ local eventsKey = KEYS[9]
 local computedKey = KEYS[10]
 
 local k = { queued = queuedKey, leases = leasesKey, tasks = tasksKey, events = eventsKey }
+local dropUnknown = ARGV[2] == 'drop'
 local queued = 0
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local index = ARGV[i]
   if redis.call('GETBIT', computedKey, index) == 0
     and not isDone(valuePrefix, index)
@@ -45,7 +50,11 @@ for i = 2, #ARGV do
     and redis.call('ZSCORE', failedKey, index) == false then
     local sequence = redis.call('INCR', sequenceKey)
     redis.call('ZADD', recentKey, 'NX', sequence, index)
-    queueIndex(k, index, sequence)
+    if dropUnknown then
+      redis.call('SETBIT', computedKey, index, 1)
+    else
+      queueIndex(k, index, sequence)
+    end
     queued = queued + 1
   end
 end
