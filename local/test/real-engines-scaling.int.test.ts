@@ -39,7 +39,13 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
     let kubectl = '';
 
     beforeAll(async () => {
-      kubectl = (await ensureEngines({ log: (message) => console.log(`[engines] ${message}`) })).kubectl;
+      kubectl = (
+        await ensureEngines({
+          log: (message) => console.log(`[engines] ${message}`),
+          // npm test's build step has just tried: a recorded failure fails here at once with its error.
+          afterFailedBuild: 'fail',
+        })
+      ).kubectl;
       runtime = await startRuntimeProcess({
         label: 'npm run cluster',
         scaledObject,
