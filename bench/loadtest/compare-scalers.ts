@@ -285,12 +285,17 @@ export function compareScalers(
 ): ScalerComparison {
   const hpaSyncPeriodSeconds = options.hpaSyncPeriodSeconds ?? hpaControllerDefaults.syncPeriodSeconds;
   // A run stops once the real count is back at 0; the emulation's cooldown may end a little
-  // later. Both are held at their last state for one more cooldown (+ one HPA period), with the
-  // last metrics, so a late emulated return to 0 is seen (and counted as disagreement).
+  // later. Both are held at their last state for one more cooldown (+ one HPA period, one
+  // polling interval and the tolerance), with the last metrics, so a late emulated return to 0
+  // is seen (and judged against the tolerance, not cut off).
   const last = recorded.at(-1);
-  const tail = last
-    ? Array.from({ length: spec.cooldownPeriodSeconds + hpaSyncPeriodSeconds }, (_, i) => ({ ...last, t: last.t + i + 1 }))
-    : [];
+  const tailSeconds = Math.ceil(
+    spec.cooldownPeriodSeconds +
+      hpaSyncPeriodSeconds +
+      spec.pollingIntervalSeconds +
+      (options.toleranceSeconds ?? structureToleranceSeconds),
+  );
+  const tail = last ? Array.from({ length: tailSeconds }, (_, i) => ({ ...last, t: last.t + i + 1 })) : [];
   const trace = [...recorded, ...tail];
   const real = trace.map((point) => point.replicas);
   // Half-second steps: a KEDA pass and an HPA pass in the same instant run in either order.
