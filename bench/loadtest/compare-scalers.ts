@@ -138,7 +138,7 @@ export interface ScalerComparison {
   structure: StructureComparison;
 }
 
-/** A count a series held for at least the comparison window. */
+/** A count a series held for longer than a transient step. */
 export interface Plateau {
   replicas: number;
   /** Seconds since the start: when the count was first seen, and when the next count was. */
@@ -152,6 +152,12 @@ export interface StructureComparison {
   toleranceSeconds: number;
   /** pollingInterval + the HPA sync period + the tolerance: how far in time one decision may move. */
   windowSeconds: number;
+  /**
+   * pollingInterval + the HPA sync period + 1 s of sampling: a step held shorter than this can come
+   * from the timers' phases alone (a count the HPA held until its next pass), so either series may
+   * skip it; a longer one must be in both.
+   */
+  transientSeconds: number;
   realPlateaus: Plateau[];
   emulatedPlateaus: Plateau[];
   /** Each disagreement in words; empty when the structures agree. */
@@ -209,8 +215,8 @@ export function plateaus(times: readonly number[], series: readonly number[], mi
  *   sees spec.replicas every 250 ms: a step one series holds briefly (1 -> 3 -> 4 while the
  *   queue grows) may be skipped or held a little longer by the other.
  * So: first worker and back to 0 within one polling interval + tolerance; every count one series
- * held for at least a window (polling + sync + tolerance) reached by the other, in the same
- * order, within a window of it. Shorter steps are transients either may skip.
+ * held longer than a transient (polling + sync + 1 s) reached by the other, in the same order,
+ * within a window (polling + sync + tolerance) of it. Shorter steps are transients either may skip.
  */
 export function compareStructure(
   times: readonly number[],
@@ -220,6 +226,7 @@ export function compareStructure(
 ): StructureComparison {
   const toleranceSeconds = options.toleranceSeconds ?? structureToleranceSeconds;
   const windowSeconds = options.pollingIntervalSeconds + options.hpaSyncPeriodSeconds + toleranceSeconds;
+  const transientSeconds = options.pollingIntervalSeconds + options.hpaSyncPeriodSeconds + 1;
   const differences: string[] = [];
   const firstActive = (series: readonly number[]) => {
     const index = series.findIndex((value) => value > 0);
@@ -241,8 +248,8 @@ export function compareStructure(
     if (r === null || e === null || Math.abs(r - e) > keda)
       differences.push(`${what}: real ${r ?? 'never'} s, emulated ${e ?? 'never'} s (allowed: ${keda} s apart)`);
   }
-  const realPlateaus = plateaus(times, real, windowSeconds);
-  const emulatedPlateaus = plateaus(times, emulated, windowSeconds);
+  const realPlateaus = plateaus(times, real, transientSeconds);
+  const emulatedPlateaus = plateaus(times, emulated, transientSeconds);
   const allRuns = (series: readonly number[]) => plateaus(times, series, 0);
   const reached = (held: readonly Plateau[], other: readonly Plateau[], names: [string, string]) => {
     let after = 0;
@@ -266,7 +273,7 @@ export function compareStructure(
   };
   reached(realPlateaus, allRuns(emulated), ['real', 'the emulation']);
   reached(emulatedPlateaus, allRuns(real), ['the emulation', 'real']);
-  return { toleranceSeconds, windowSeconds, realPlateaus, emulatedPlateaus, differences };
+  return { toleranceSeconds, windowSeconds, transientSeconds, realPlateaus, emulatedPlateaus, differences };
 }
 
 /** Options of {@link compareScalers}. */
@@ -337,7 +344,7 @@ export function comparisonLines(comparison: ScalerComparison): string[] {
     `emulated (TypeScript) staircase: ${comparison.emulatedStaircase.join(' -> ')}`,
     `same count in ${(comparison.agreement * 100).toFixed(1)} % of samples (best HPA phase ${comparison.hpaPhaseSeconds} s; by phase: ${comparison.agreementByPhase.map((a) => `${Math.round(a * 100)}%`).join(' ')}), largest difference ${comparison.maxDifference}`,
     `first worker: real ${s(m.real.firstActive)}, emulated ${s(m.emulated.firstActive)}; peak: real ${m.real.peak} at ${s(m.real.peakAt)}, emulated ${m.emulated.peak} at ${s(m.emulated.peakAt)}; back to 0: real ${s(m.real.backToZero)}, emulated ${s(m.emulated.backToZero)}`,
-    `counts held >= ${structure.windowSeconds} s (polling + HPA sync + ${structure.toleranceSeconds} s tolerance): real ${plateauText(structure.realPlateaus)}; emulated ${plateauText(structure.emulatedPlateaus)}`,
+    `counts held >= ${structure.transientSeconds} s (polling + HPA sync + 1 s), to be matched within ${structure.windowSeconds} s (polling + HPA sync + ${structure.toleranceSeconds} s tolerance): real ${plateauText(structure.realPlateaus)}; emulated ${plateauText(structure.emulatedPlateaus)}`,
     structure.differences.length === 0
       ? 'structure: AGREES (same staircase up to transients, first worker and back to 0 within one polling interval + tolerance)'
       : `structure: DIFFERS: ${structure.differences.join('; ')}`,

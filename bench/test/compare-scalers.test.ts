@@ -96,8 +96,10 @@ describe('comparing two replica series by structure', () => {
     ]);
     expect(compareStructure(times, real, shifted, options)).toMatchObject({
       windowSeconds: 4,
+      transientSeconds: 3,
       differences: [],
       realPlateaus: [
+        { replicas: 0, from: 0, to: 3 },
         { replicas: 4, from: 4, to: 20 },
         { replicas: 1, from: 20, to: 25 },
         { replicas: 0, from: 25, to: 39 },
