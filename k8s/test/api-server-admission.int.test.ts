@@ -39,7 +39,11 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
 
     beforeAll(async () => {
       // Built once per machine; only a first run on a fresh machine pays the build.
-      const engines = await ensureEngines({ log: (message) => console.log(`[engines] ${message}`) });
+      const engines = await ensureEngines({
+        log: (message) => console.log(`[engines] ${message}`),
+        // npm test's build step has just tried: a recorded failure fails here at once with its error.
+        afterFailedBuild: 'fail',
+      });
       dataDir = mkdtempSync(path.join(tmpdir(), 'fib-admission-'));
       cluster = await startControlPlane({ engines, dir: dataDir, mode: 'admission', log: () => undefined });
       // A dry run creates nothing, so the namespace the objects go to must exist for real.

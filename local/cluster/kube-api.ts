@@ -1,5 +1,5 @@
 // A small client for the local API server: GETs with the admin client certificate (the runtime
-// polls the worker Deployment every second), and `kubectl` for everything that needs discovery
+// reads the worker Deployment every 250 ms), and `kubectl` for everything that needs discovery
 // (apply, wait), so errors come back exactly as the server worded them.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';

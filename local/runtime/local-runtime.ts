@@ -52,10 +52,11 @@ export interface LocalRuntimeOptions {
   writeRuntimeFile?: boolean;
   /**
    * Where the worker count comes from instead of the emulated KEDA/HPA rules: the real engines
-   * (npm run cluster). Called once Redis is up, with the functions' settings.
+   * (npm run cluster). Called once Redis and the api are up, with the functions' settings and
+   * the api's origin (`http://127.0.0.1:<port>`, where KEDA's metrics-api trigger reads).
    * @defaultValue the emulated rules
    */
-  replicasSource?: (functionsEnv: Readonly<Record<string, string>>) => Promise<ReplicasSource>;
+  replicasSource?: (functionsEnv: Readonly<Record<string, string>>, apiUrl: string) => Promise<ReplicasSource>;
 }
 
 /** A running local runtime. */
@@ -243,7 +244,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         timeoutMs: 2000,
         log: () => undefined,
       });
-      const replicasSource = options.replicasSource && (await options.replicasSource(functionsEnv));
+      const replicasSource = options.replicasSource && (await options.replicasSource(functionsEnv, apiUrl));
       const localScaler = new LocalScaler({
         spec,
         readQueueLength: () => client.llen(tasksKey),

@@ -4,7 +4,7 @@
 import { type MetricsApiTrigger, metricsApiValue } from './scaling-rules.js';
 
 /** The trigger's URL with its origin replaced by the local api's (`http://127.0.0.1:<port>`). */
-export function localTriggerUrl(trigger: MetricsApiTrigger, apiOrigin: string): string {
+export function localTriggerUrl(trigger: Pick<MetricsApiTrigger, 'url'>, apiOrigin: string): string {
   const url = new URL(trigger.url);
   return `${apiOrigin}${url.pathname}${url.search}`;
 }

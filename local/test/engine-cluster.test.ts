@@ -1,35 +1,50 @@
 // The pieces of `npm run cluster` that need no engines: the generated local overlay (rendered by
-// kustomize) and who last set the worker Deployment's replicas (its managedFields).
+// kustomize) and who last set the worker Deployment's replicas (the engines' scale events).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 
-import { localEngineOverlay, scaleEventWriter } from '../cluster/engine-cluster.js';
+import { localEngineOverlay, localTriggerPatches, scaleEventWriter } from '../cluster/engine-cluster.js';
 import { realEnginesSkipped } from '../cluster/engines.js';
+import { fastScaledObject } from './support/fast-scaled-object.js';
 import { root } from './support/runtime-under-test.js';
 
 describe('the local overlay npm run cluster applies', () => {
   const overlayDir = mkdtempSync(join(tmpdir(), 'fib-overlay-'));
   afterAll(() => rmSync(overlayDir, { recursive: true, force: true }));
 
-  it('is the local overlay plus keda/, with the ScaledObject and its Secret pointing at the local Redis', () => {
+  it('is the local overlay plus keda/, with both triggers and the Secret pointing at the local Redis and api', () => {
     writeFileSync(
       join(overlayDir, 'kustomization.yaml'),
-      localEngineOverlay({ root, overlayDir, redisAddress: '127.0.0.1:16380', redisPassword: 's3cret' }),
+      localEngineOverlay({
+        root,
+        overlayDir,
+        scaledObjectYaml: readFileSync(join(root, 'keda', 'scaledobject.yaml'), 'utf8'),
+        redisAddress: '127.0.0.1:16380',
+        redisPassword: 's3cret',
+        apiUrl: 'http://127.0.0.1:17071',
+      }),
     );
     const objects = parseAllDocuments(execFileSync('kubectl', ['kustomize', overlayDir], { encoding: 'utf8' })).map(
       (document) => document.toJS() as { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown },
     );
     const scaledObject = objects.find((object) => object.kind === 'ScaledObject') as unknown as {
       metadata: { namespace: string };
-      spec: { triggers: { metadata: { address: string; listName: string }; authenticationRef: { name: string } }[] };
+      spec: { triggers: { type: string; metadata: Record<string, string> }[] };
     };
     expect(scaledObject.metadata.namespace).toBe('fib');
+    expect(scaledObject.spec.triggers.map((trigger) => trigger.type)).toEqual(['redis', 'metrics-api']);
     expect(scaledObject.spec.triggers[0]?.metadata).toMatchObject({ address: '127.0.0.1:16380', listName: 'tasks' });
+    // The api's GET /api/stats on loopback, not the cluster DNS name KEDA could not resolve here.
+    expect(scaledObject.spec.triggers[1]?.metadata).toMatchObject({
+      url: 'http://127.0.0.1:17071/api/stats',
+      valueLocation: 'pending',
+    });
+    expect(JSON.stringify(scaledObject)).not.toContain('svc.cluster.local');
     const secret = objects.find((object) => object.kind === 'Secret') as unknown as {
       metadata: { name: string; namespace: string };
       data: { password: string };
@@ -38,6 +53,20 @@ describe('the local overlay npm run cluster applies', () => {
     expect(Buffer.from(secret.data.password, 'base64').toString()).toBe('s3cret');
     expect(objects.filter((object) => object.kind === 'TriggerAuthentication')).toHaveLength(1);
     expect(objects.find((object) => object.kind === 'Deployment' && object.metadata.name === 'worker')).toBeDefined();
+  });
+});
+
+describe('the trigger patches of the local overlay', () => {
+  const local = { redisAddress: '127.0.0.1:16380', apiUrl: 'http://127.0.0.1:17071' };
+
+  it('patches each trigger at its own index, whatever the order and number of triggers', () => {
+    expect(localTriggerPatches(fastScaledObject(), local)).toEqual([
+      { op: 'replace', path: '/spec/triggers/0/metadata/address', value: '127.0.0.1:16380' },
+      { op: 'replace', path: '/spec/triggers/1/metadata/url', value: 'http://127.0.0.1:17071/api/stats' },
+    ]);
+    expect(localTriggerPatches(fastScaledObject({ triggers: ['metrics-api'] }), local)).toEqual([
+      { op: 'replace', path: '/spec/triggers/0/metadata/url', value: 'http://127.0.0.1:17071/api/stats' },
+    ]);
   });
 });
 

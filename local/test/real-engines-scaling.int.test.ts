@@ -1,8 +1,10 @@
 // `npm run cluster` end to end, like KEDA's e2e suites but with the real engines in the loop: the
 // real KEDA operator activates the worker Deployment 0 -> 1, the real HPA controller (which KEDA's
 // HPA drives through KEDA's metrics API server) scales it 1 -> N on the queue, and KEDA takes it
-// back to 0 after the cooldown; the local runtime's worker processes follow spec.replicas. The
-// same queue trace replayed through the emulated rules must reach the same counts.
+// back to 0 after the cooldown; the local runtime's worker processes follow spec.replicas. Both
+// triggers of keda/scaledobject.yaml run, as deployed: redis on LLEN and metrics-api on the api's
+// `pending` (the overlay points its URL at the local api). The same trace (LLEN and pending)
+// replayed through the emulated rules must give the same structure of counts over time.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -16,8 +18,8 @@ import { parseScaledObject } from '../runtime/scaling-rules.js';
 import { fastScaledObject } from './support/fast-scaled-object.js';
 import { type RuntimeProcess, startRuntimeProcess } from './support/runtime-process.js';
 
-// The redis trigger only: the comparison below replays the recorded queue length, nothing else.
-const scaledObject = fastScaledObject({ triggers: ['redis'] });
+// Both triggers: the trace below records LLEN and pending, so the replay runs both as KEDA does.
+const scaledObject = fastScaledObject();
 
 const availability = await enginesAvailability();
 if (availability === 'no-go' || availability === 'skipped') {
@@ -37,7 +39,13 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
     let kubectl = '';
 
     beforeAll(async () => {
-      kubectl = (await ensureEngines({ log: (message) => console.log(`[engines] ${message}`) })).kubectl;
+      kubectl = (
+        await ensureEngines({
+          log: (message) => console.log(`[engines] ${message}`),
+          // npm test's build step has just tried: a recorded failure fails here at once with its error.
+          afterFailedBuild: 'fail',
+        })
+      ).kubectl;
       runtime = await startRuntimeProcess({
         label: 'npm run cluster',
         scaledObject,
@@ -75,14 +83,17 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
 
       const started = performance.now();
       const trace: TracePoint[] = [];
+      // What each trigger reads: LLEN (the runtime's /scaler) and `pending` of /api/stats.
+      const stats = async () => (await (await fetch(`${apiUrl}/api/stats`)).json()) as { pending: number; done: number };
       const record = async () => {
-        const now = await state();
+        const [now, counts] = await Promise.all([state(), stats()]);
         trace.push({
           t: Math.round((performance.now() - started) / 100) / 10,
           queueLength: now.queueLength,
+          pending: counts.pending,
           replicas: now.desired,
         });
-        return now;
+        return { ...now, ...counts };
       };
       const indices = Array.from({ length: 1500 }, (_, i) => 150_000 + i * 7);
       for (let i = 0; i < indices.length; i += 50) {
@@ -104,8 +115,7 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
       let drained = false;
       for (let i = 0; i < 1200; i += 1) {
         const now = await record();
-        const stats = (await (await fetch(`${apiUrl}/api/stats`)).json()) as { pending: number; done: number };
-        if (stats.pending === 0 && stats.done >= indices.length) drained = true;
+        if (now.pending === 0 && now.done >= indices.length) drained = true;
         if (drained && now.desired === 0) break;
         await sleep(250);
       }
@@ -130,7 +140,10 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
         expect.stringMatching(/^KEDAScaleTargetActivated: Scaled apps\/v1\.Deployment fib\/worker from 0 to 1/),
       );
       expect(reasons).toContainEqual(
-        expect.stringMatching(/^SuccessfulRescale: New size: [2-4]; reason: external metric s0-redis-tasks/),
+        // Named after the trigger whose proposal was the largest (s0: redis, s1: metrics-api).
+        expect.stringMatching(
+          /^SuccessfulRescale: New size: [2-4]; reason: external metric (s0-redis-tasks|s1-metric-api-pending)/,
+        ),
       );
       expect(reasons).toContainEqual(
         expect.stringMatching(/^KEDAScaleTargetDeactivated: Deactivated apps\/v1\.Deployment fib\/worker from 1 to 0/),
@@ -141,14 +154,28 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
       const hpa = await runKubectl(kubectl, kubeconfig, ['get', 'hpa', 'keda-hpa-worker', '-n', 'fib', '-o', 'json']);
       expect(hpa.stderr).toBe('');
       expect(JSON.parse(hpa.stdout)).toMatchObject({
-        spec: { scaleTargetRef: { name: 'worker' }, minReplicas: 1, maxReplicas: 4, metrics: [{ type: 'External' }] },
+        spec: {
+          scaleTargetRef: { name: 'worker' },
+          minReplicas: 1,
+          maxReplicas: 4,
+          // One external metric per trigger, both served by KEDA's metrics API server.
+          metrics: [
+            { type: 'External', external: { metric: { name: 's0-redis-tasks' } } },
+            { type: 'External', external: { metric: { name: 's1-metric-api-pending' } } },
+          ],
+        },
       });
 
-      const comparison = compareScalers(parseScaledObject(scaledObject), trace, 1);
+      // Replica decisions compared by structure, not speed: the same staircase up to transient
+      // steps, the first worker and the return to 0 within one polling interval (+ the tolerance
+      // of bench/loadtest/compare-scalers.ts, structureToleranceSeconds, which says why). The HPA's
+      // sync-timer phase and KEDA's polling phase against this run are unknown; compareScalers
+      // tries every HPA phase and the structure check absorbs one period of either.
+      const comparison = compareScalers(parseScaledObject(scaledObject), trace, { hpaSyncPeriodSeconds: 1 });
       console.log(['emulation vs real engines on this run:', ...comparisonLines(comparison)].join('\n  '));
       expect(comparison.milestones.real.peak).toBeGreaterThan(1);
-      expect(comparison.milestones.emulated.peak).toBe(comparison.milestones.real.peak);
       expect(comparison.milestones.emulated.backToZero).not.toBeNull();
+      expect(comparison.structure.differences).toEqual([]);
       expect((await fetch(`${apiUrl}/api/health`)).status).toBe(200);
     }, 300_000);
   },
