@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 
 import { loadConfig } from '../functions/src/config.js';
 import { errorMessage } from '../functions/src/errors.js';
+import { fullReadCost } from '../functions/src/fair-use/fair-use.js';
 import { selectFibonacciEngine } from '../functions/src/fib/fibonacci-engine.js';
 import { functionsBuild } from '../local/runtime/functions-processes.js';
 import { startBenchStack } from './suite/bench-stack.js';
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
       ),
     );
     output.push(
-      `   Full read of F(10^6) (${int(fullRead.chars)} digits) in the api: ${f(fullRead.firstMs, 1)} ms to render the decimal string from the stored bytes (BigInt, on the api's conversion thread), ${f(fullRead.cachedMs, 3)} ms when cached; charged to the reader's fair-use budget (10 units) unless cached`,
+      `   Full read of F(10^6) (${int(fullRead.chars)} digits) in the api: ${f(fullRead.firstMs, 1)} ms to render the decimal string from the stored bytes (BigInt, on the api's conversion thread), ${f(fullRead.cachedMs, 3)} ms when cached; charged to the reader's fair-use budget: ${fullReadCost(1_000_000, true)} units for the digits sent, ${fullReadCost(1_000_000, false)} when the api renders them first`,
     );
   }
 
