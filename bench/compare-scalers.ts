@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { errorMessage } from '../functions/src/errors.js';
-import { parseScaledObject } from '../local/runtime/scaling-rules.js';
+import { hpaControllerDefaults, parseScaledObject } from '../local/runtime/scaling-rules.js';
 import { compareScalers, comparisonLines, readTrace } from './loadtest/compare-scalers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const usage = `usage: npm run compare-scalers -- [options] <bench/results/loadtest-….csv from a run with --engines real>
   --scaledobject FILE   the ScaledObject the run scaled with (KEDA_SCALEDOBJECT; default keda/scaledobject.yaml)
-  --sync-period S       the HPA controller's sync period of the run (HPA_SYNC_PERIOD_SECONDS; default 15)`;
+  --sync-period S       the HPA controller's sync period of the run (HPA_SYNC_PERIOD_SECONDS; default ${hpaControllerDefaults.syncPeriodSeconds})`;
 
 let csv: string | undefined;
 let scaledObjectPath: string;
@@ -25,7 +25,7 @@ try {
   });
   csv = positionals[0];
   scaledObjectPath = resolve(values.scaledobject ?? join(root, 'keda', 'scaledobject.yaml'));
-  syncPeriodSeconds = Number(values['sync-period'] ?? 15);
+  syncPeriodSeconds = Number(values['sync-period'] ?? hpaControllerDefaults.syncPeriodSeconds);
   if (!Number.isFinite(syncPeriodSeconds) || syncPeriodSeconds <= 0)
     throw new Error(`--sync-period must be a positive number of seconds, got "${values['sync-period']}"`);
 } catch (error) {

@@ -60,6 +60,11 @@ async function processes(runtimeUrl: string): Promise<ProcessStatus[]> {
   return (await (await fetch(`${runtimeUrl}/processes`, { signal: AbortSignal.timeout(5000) })).json()) as ProcessStatus[];
 }
 
+/** How often the runtime has restarted the API process so far. */
+async function apiRestarts(runtimeUrl: string): Promise<number> {
+  return (await processes(runtimeUrl)).find((p) => p.name === 'api')?.restarts ?? 0;
+}
+
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(-pid, name);
@@ -187,7 +192,7 @@ async function main(): Promise<void> {
         );
         if (!target) await sleep(250);
       }
-      const apiBefore = (await processes(runtime.runtimeUrl)).find((p) => p.name === 'api')?.restarts ?? 0;
+      const apiBefore = await apiRestarts(runtime.runtimeUrl);
       await sleep(2000);
       if (target?.pid) {
         if (fault === 'kill') {
@@ -222,7 +227,7 @@ async function main(): Promise<void> {
       await sleep(3000);
       streaming = false;
       await stream;
-      row.apiRestarts = ((await processes(runtime.runtimeUrl)).find((p) => p.name === 'api')?.restarts ?? 0) - apiBefore;
+      row.apiRestarts = (await apiRestarts(runtime.runtimeUrl)) - apiBefore;
 
       // Drain: every accepted index must end with a value.
       const waiting = new Set(accepted);
@@ -315,8 +320,7 @@ async function floodRow(
       counters?: { leaseExpired?: number };
     };
   process.stderr.write(`[chaos] flood: ${count} POSTs…\n`);
-  const apiRestarts = async () => (await processes(runtimeUrl)).find((p) => p.name === 'api')?.restarts ?? 0;
-  const apiBefore = await apiRestarts();
+  const apiBefore = await apiRestarts(runtimeUrl);
   const first = await stats();
   let worstMs = 0;
   let worstUnavailableMs = 0;
@@ -413,21 +417,22 @@ async function floodRow(
   const goal = Number.isNaN(at(0.99)) ? 'NOT MEASURED (no small index timed)' : at(0.99) <= goalMs ? 'MET' : 'MISSED';
   const clients = [flooder, neighbour];
   const sum = (field: (client: FloodClient) => number) => clients.reduce((total, client) => total + field(client), 0);
+  const accepted = sum((c) => c.accepted.length);
   const row: Row = {
     part: floodPart,
     fault: `${count} POSTs`,
-    accepted: sum((c) => c.accepted.length),
+    accepted,
     tooMany: sum((c) => c.tooMany),
     unavailable: sum((c) => c.unavailable),
     other: sum((c) => c.other),
     worstUnavailableMs,
     worstMs,
     lost: waiting.size,
-    computed: sum((c) => c.accepted.length) - waiting.size,
+    computed: accepted - waiting.size,
     recoverSeconds: null,
     leaseExpired: (last.counters?.leaseExpired ?? 0) - (first.counters?.leaseExpired ?? 0),
     exitSeconds: null,
-    apiRestarts: (await apiRestarts()) - apiBefore,
+    apiRestarts: (await apiRestarts(runtimeUrl)) - apiBefore,
   };
   return {
     row,

@@ -78,12 +78,9 @@ function runtimeUrl(value: string | undefined): string | undefined {
   return value.replace(/\/+$/, '');
 }
 
-/** The URL `npm start` wrote, if its process is still running. */
-export function discoverLocalRuntime(
-  root: string,
-  env: NodeJS.ProcessEnv = process.env,
-): { apiUrl: string; runtimeUrl?: string } | undefined {
-  const file = join(loadRuntimeSettings(env, root).dataDir, 'runtime.json');
+/** The URL `npm start` wrote in its data directory, if its process is still running. */
+function discoverLocalRuntime(dataDir: string): { apiUrl: string; runtimeUrl?: string } | undefined {
+  const file = join(dataDir, 'runtime.json');
   if (!existsSync(file)) return undefined;
   try {
     const runtime = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -123,9 +120,9 @@ export function parseLoadTestOptions(argv: string[], root: string, env: NodeJS.P
   if (values.help) throw new Error(usage);
   if (values.engines !== undefined && values.engines !== 'real' && values.engines !== 'emulated')
     throw new Error(`--engines must be "real" or "emulated", got "${values.engines}"`);
-  const local = values.url ? undefined : discoverLocalRuntime(root, env);
   // The local stack's own settings (LOCAL_DATA_DIR, OPERATOR_TOKEN), under npm start's rules.
   const settings = loadRuntimeSettings(env, root);
+  const local = values.url ? undefined : discoverLocalRuntime(settings.dataDir);
   const operatorToken = settings.operatorToken ?? readOperatorToken(settings.dataDir);
   const url = (values.url ?? local?.apiUrl ?? 'http://127.0.0.1:7071').replace(/\/+$/, '').replace(/\/api$/, '');
   new URL(url); // throws on a malformed URL

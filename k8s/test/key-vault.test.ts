@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import {
+  aksOverlays,
   named,
   ofKind,
   type OverlayName,
@@ -24,8 +25,6 @@ interface SecretProviderClass {
     secretObjects: { secretName: string; type: string; data: { objectName: string; key: string }[] }[];
   };
 }
-
-const aksOverlays: OverlayName[] = ['aks', 'aks-nginx'];
 
 /** Every (Secret, key) a container or KEDA's TriggerAuthentication reads, by the workload reading it. */
 function secretReads(overlay: OverlayName) {

@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  aksOverlays,
   appNamespace,
   configMaps,
   type LabelSelector,
   named,
   ofKind,
-  type OverlayName,
   type RenderedObject,
   renderOverlay,
   selectorMatches,
@@ -27,8 +27,6 @@ interface PodMonitor {
     podMetricsEndpoints: { port?: string; portNumber?: number; path?: string }[];
   };
 }
-
-const aksOverlays: OverlayName[] = ['aks', 'aks-nginx'];
 
 /** Each endpoint of a PodMonitor in the app namespace, with the app's pods it would scrape and on which port number. */
 function scrapeTargets(monitor: PodMonitor & RenderedObject, objects: readonly RenderedObject[]) {

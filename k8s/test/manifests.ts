@@ -45,6 +45,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The overlays a cluster is deployed from; every test runs against each. */
 export const overlays = ['aks', 'aks-nginx', 'local'] as const;
 export type OverlayName = (typeof overlays)[number];
+/** The overlays that deploy to AKS (Key Vault, Managed Prometheus, trace export, KEDA objects). */
+export const aksOverlays: OverlayName[] = overlays.filter((overlay) => overlay.startsWith('aks'));
 
 /** The namespace every object is deployed to (k8s/base/kustomization.yaml). */
 export const appNamespace = 'fib';

@@ -10,10 +10,10 @@ import { describe, expect, it } from 'vitest';
 
 import { tracingRequested } from '../../functions/src/observability/tracing.js';
 import {
+  aksOverlays,
   configMaps,
   documentedSecrets,
   isFunctionsContainer,
-  type OverlayName,
   type RenderedObject,
   renderOverlay,
   workload,
@@ -59,8 +59,6 @@ const functionsContainer = (objects: readonly RenderedObject[], name: 'api' | 'w
   if (!container) throw new Error(`${name} has no Functions container`);
   return container;
 };
-
-const aksOverlays: OverlayName[] = ['aks', 'aks-nginx'];
 
 describe.each(aksOverlays)('overlay %s: trace export from the Secret fib-otel', (overlay) => {
   const objects = renderOverlay(overlay);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
+  aksOverlays,
   appNamespace,
   imageBaseName,
   named,
@@ -29,7 +30,6 @@ const countByKind = (objects: { kind: string }[]) =>
 
 /** Which edge each overlay uses: the Gateway API, except the unsupported aks-nginx overlay. */
 const edgeOf: Record<OverlayName, 'gateway' | 'nginx'> = { aks: 'gateway', 'aks-nginx': 'nginx', local: 'gateway' };
-const aksOverlays = overlays.filter((overlay) => overlay.startsWith('aks'));
 
 describe.each(overlays)('overlay %s', (overlay) => {
   const objects = renderOverlay(overlay);

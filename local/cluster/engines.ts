@@ -523,17 +523,6 @@ export async function ensureEngines(options: EnsureEnginesOptions): Promise<Engi
   };
 }
 
-/** Removes one engine's cached build (e.g. after a failed or interrupted build). */
-export async function removeEngineBuild(key: string, cacheRoot = engineCacheRoot()): Promise<void> {
-  await rm(join(cacheRoot, key), { recursive: true, force: true });
-}
-
-/** The build record written after a successful build, if any. */
-export async function readBuildRecord(key: string, cacheRoot = engineCacheRoot()): Promise<unknown> {
-  const file = join(cacheRoot, key, 'built.json');
-  return existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : undefined;
-}
-
 /** Whether every engine binary is in the cache already, built from today's inputs (Go's version is not asked here). */
 export function enginesBuilt(cacheRoot = engineCacheRoot()): boolean {
   return engineModules().every((module) => builtFor(module, cacheRoot, undefined));

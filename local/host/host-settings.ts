@@ -36,8 +36,12 @@ export interface HostSettings {
  * as a whole number (long.TryParse in HttpRequestBodySizeMiddleware.cs), else the 100 MB default.
  */
 export function hostBodyLimit(env: NodeJS.ProcessEnv): number {
-  const setting = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim();
-  return setting && /^\d+$/.test(setting) ? Number(setting) : hostDefaultMaxBodyBytes;
+  return wholeBytes(env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim()) ?? hostDefaultMaxBodyBytes;
+}
+
+/** A setting that parses as a whole number of bytes, else undefined. */
+function wholeBytes(setting: string | undefined): number | undefined {
+  return setting && /^\d+$/.test(setting) ? Number(setting) : undefined;
 }
 
 /** Reads `env`; a bad LOCAL_HOST_STRICT_TRIGGER throws a HostSettingsError naming it. */
@@ -49,8 +53,9 @@ export function loadHostSettings(env: NodeJS.ProcessEnv): Readonly<HostSettings>
   );
   const warnings: string[] = [];
   const bodyLimit = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim();
-  const maxBodyBytes = hostBodyLimit(env);
-  if (bodyLimit && maxBodyBytes === hostDefaultMaxBodyBytes && bodyLimit !== String(hostDefaultMaxBodyBytes)) {
+  const parsedBodyLimit = wholeBytes(bodyLimit);
+  const maxBodyBytes = parsedBodyLimit ?? hostDefaultMaxBodyBytes;
+  if (bodyLimit && parsedBodyLimit === undefined) {
     warnings.push(
       `FUNCTIONS_REQUEST_BODY_SIZE_LIMIT="${bodyLimit}" is not a whole number of bytes; the host's default (${hostDefaultMaxBodyBytes}) applies, as under the real host`,
     );

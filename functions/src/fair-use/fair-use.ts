@@ -41,7 +41,7 @@ export function indexCost(index: number): number {
 }
 
 /** Decimal digits sent per fair-use unit by a full read (F(n) has ~0.209·n digits). */
-export const digitsPerReadUnit = 10_000;
+const digitsPerReadUnit = 10_000;
 
 /**
  * What a full read of stored F(index) costs: 1 unit per 10,000 decimal digits sent (free below

@@ -16,7 +16,7 @@ const magic = 'fib1';
 export const storedHeaderMaxBytes = 64;
 
 /** Bytes a stored value costs beyond its number's: the header (under {@link storedHeaderMaxBytes}) and the key. */
-export const storedValueOverheadBytes = 128;
+const storedValueOverheadBytes = 128;
 
 /**
  * Redis memory one stored F(n) is expected to take: 1.2 × its information (n·log2 φ / 8 bytes;

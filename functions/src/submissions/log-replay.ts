@@ -45,7 +45,7 @@ export interface ReplayCounts {
  * Redis (0: the operator chose no cap, so nothing is ever evicted) gets no limit: every logged
  * index is queued, as before; every Redis this project runs is capped (k8s/base/redis/configmap.yaml).
  */
-export function rebuildValueBudget(maxmemory: number): number {
+function rebuildValueBudget(maxmemory: number): number {
   return maxmemory > 0 ? Math.floor(maxmemory / 2) : Number.POSITIVE_INFINITY;
 }
 
@@ -90,8 +90,9 @@ export async function replayLog(
       let queuedBytes: number = rebuild.queuedBytes;
       let fits = 0;
       for (const index of numbers) {
-        if (queuedBytes + estimatedStoredBytes(index) > budget) break;
-        queuedBytes += estimatedStoredBytes(index);
+        const bytes = estimatedStoredBytes(index);
+        if (queuedBytes + bytes > budget) break;
+        queuedBytes += bytes;
         fits += 1;
       }
       if (fits > 0) counts.requeued += await producer.requeueLogged(0, numbers.slice(0, fits).map(String));
