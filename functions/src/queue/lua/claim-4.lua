@@ -17,6 +17,8 @@
     one number per index: 1 when the caller should compute the value, 0 when it is stored
 ]]
 --- @include "isDone"
+--- @include "dropLease"
+--- @include "setLease"
 local valuePrefix = KEYS[1]
 local queuedKey = KEYS[2]
 local leasesKey = KEYS[3]
@@ -28,12 +30,10 @@ for i = 2, #ARGV, 2 do
   local index = ARGV[i]
   redis.call('ZREM', queuedKey, index)
   if isDone(valuePrefix, index) then
-    redis.call('ZREM', leasesKey, index)
-    redis.call('HDEL', leaseOwnersKey, index)
+    dropLease(leasesKey, leaseOwnersKey, index)
     claimed[#claimed + 1] = 0
   else
-    redis.call('ZADD', leasesKey, ARGV[i + 1], index)
-    redis.call('HSET', leaseOwnersKey, index, token)
+    setLease(leasesKey, leaseOwnersKey, index, ARGV[i + 1], token)
     claimed[#claimed + 1] = 1
   end
 end

@@ -20,6 +20,7 @@
 ]]
 --- @include "isDone"
 --- @include "addEvent"
+--- @include "dropLease"
 local valuePrefix = KEYS[1]
 local queuedKey = KEYS[2]
 local leasesKey = KEYS[3]
@@ -34,8 +35,7 @@ local stored = {}
 for i = 2, #ARGV, 2 do
   local index = ARGV[i]
   redis.call('ZREM', queuedKey, index)
-  redis.call('ZREM', leasesKey, index)
-  redis.call('HDEL', leaseOwnersKey, index)
+  dropLease(leasesKey, leaseOwnersKey, index)
   redis.call('ZREM', failedKey, index)
   redis.call('HDEL', attemptsKey, index, index .. ':history')
   if isDone(valuePrefix, index) then

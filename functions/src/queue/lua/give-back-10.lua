@@ -2,7 +2,8 @@
   A worker hands tasks back at once instead of letting their leases expire: entries it
   popped but will not start (it already holds as much work as it can finish well within its
   lease), and invocations that failed. A failed invocation counts as an attempt, as an
-  expired lease does (requeue-expired-10); at ARGV[1] attempts the index moves to `failed`.
+  expired lease does (the retry rule, retryOrFail); at ARGV[1] attempts the index moves to
+  `failed`.
   A task whose lease is now recorded under another worker's token (this worker's lease
   expired and another claimed it) is that worker's: it is left alone, and only the failure
   is counted.
@@ -24,9 +25,9 @@
     { given back, failed for good }
 ]]
 --- @include "isDone"
---- @include "failIndex"
+--- @include "dropLease"
 --- @include "requeueIndex"
---- @include "recordAttempt"
+--- @include "retryOrFail"
 local tasksKey = KEYS[1]
 local queuedKey = KEYS[2]
 local leasesKey = KEYS[3]
@@ -53,20 +54,18 @@ for i = 4, #ARGV, 2 do
   local owner = redis.call('HGET', leaseOwnersKey, index)
   local takenOver = owner and owner ~= token and redis.call('ZSCORE', leasesKey, index)
   if not takenOver then
-    redis.call('ZREM', leasesKey, index)
-    redis.call('HDEL', leaseOwnersKey, index)
+    dropLease(leasesKey, leaseOwnersKey, index)
     local errorText = nil
     if invocationFailed and ARGV[i + 1] ~= '1' then errorText = ARGV[i + 1] end
     if isDone(valuePrefix, index) then
       redis.call('ZREM', queuedKey, index)
-    elseif invocationFailed and redis.call('HINCRBY', attemptsKey, index, 1) >= maxAttempts then
+    elseif invocationFailed
+      and retryOrFail(k, attemptsKey, index, now, maxAttempts, 'invocation-failed', errorText) then
       redis.call('ZREM', queuedKey, index)
-      recordAttempt(attemptsKey, index, now, 'failed', errorText)
-      failIndex(k, index, now)
       failed = failed + 1
     else
-      if invocationFailed then recordAttempt(attemptsKey, index, now, 'invocation-failed', errorText) end
-      requeueIndex(k, index)
+      -- A failed invocation was requeued by retryOrFail; one handed back unstarted made no attempt.
+      if not invocationFailed then requeueIndex(k, index) end
       redis.call('HINCRBY', countersKey, 'givenBack', 1)
       givenBack = givenBack + 1
     end

@@ -5,8 +5,9 @@
      sequence number is below the list head's has left the list; it gets a lease of
      ARGV[2] ms to be claimed in;
   2. requeues indices whose lease expired (RPUSH), counting an attempt, as a failed
-     invocation does (give-back-10); at ARGV[3] attempts the index moves to the failed set
-     instead. An expired lease loses its owner: its old worker can no longer renew it.
+     invocation does (the retry rule, retryOrFail); at ARGV[3] attempts the index moves to
+     the failed set instead. An expired lease loses its owner: its old worker can no longer
+     renew it.
 
   Input:
     KEYS[1] tasks list         KEYS[6] value key prefix
@@ -24,9 +25,9 @@
     { popped-unclaimed found, requeued, failed }
 ]]
 --- @include "isDone"
---- @include "failIndex"
---- @include "requeueIndex"
---- @include "recordAttempt"
+--- @include "dropLease"
+--- @include "setLease"
+--- @include "retryOrFail"
 local tasksKey = KEYS[1]
 local queuedKey = KEYS[2]
 local leasesKey = KEYS[3]
@@ -62,8 +63,7 @@ if bound then
   for _, index in ipairs(popped) do
     redis.call('ZREM', queuedKey, index)
     -- No owner: whichever worker popped it may still claim it (or give it back).
-    redis.call('ZADD', leasesKey, now + leaseMs, index)
-    redis.call('HDEL', leaseOwnersKey, index)
+    setLease(leasesKey, leaseOwnersKey, index, now + leaseMs, nil)
     found = found + 1
   end
 end
@@ -72,18 +72,13 @@ local requeued = 0
 local failed = 0
 local expired = redis.call('ZRANGEBYSCORE', leasesKey, '-inf', now, 'LIMIT', 0, limit)
 for _, index in ipairs(expired) do
-  redis.call('ZREM', leasesKey, index)
-  redis.call('HDEL', leaseOwnersKey, index)
+  dropLease(leasesKey, leaseOwnersKey, index)
   if not isDone(valuePrefix, index) then
     redis.call('HINCRBY', countersKey, 'leaseExpired', 1)
-    local attempts = redis.call('HINCRBY', attemptsKey, index, 1)
-    if attempts >= maxAttempts then
-      recordAttempt(attemptsKey, index, now, 'failed', 'lease expired: the worker stopped or stalled')
-      failIndex(k, index, now)
+    local stalled = 'lease expired: the worker stopped or stalled'
+    if retryOrFail(k, attemptsKey, index, now, maxAttempts, 'lease-expired', stalled) then
       failed = failed + 1
     else
-      recordAttempt(attemptsKey, index, now, 'lease-expired', 'lease expired: the worker stopped or stalled')
-      requeueIndex(k, index)
       requeued = requeued + 1
     end
   end
