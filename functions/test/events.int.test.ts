@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisTopology } from '../src/live/live-types.js';
 import { addIndexEvent, type EventStreamReader, openEventStream } from './support/event-stream.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
-import { eventually, startStack, type TestStack } from './support/stack.js';
+import { eventually, from, startStack, type TestStack } from './support/stack.js';
 import { seedValue } from './support/stored-values.js';
 
 const noDatabase = { url: 'postgres://postgres@127.0.0.1:1/unused' };
@@ -35,20 +35,18 @@ describe('GET /api/events', () => {
   };
   /** A viewer who opens the stream, sees it answer, and disappears without a word to the function. */
   const vanish = async (target: TestStack, address: string) => {
-    const reader = await openEventStream(`${target.baseUrl}/api/events`, { 'x-forwarded-for': address });
+    const reader = await openEventStream(`${target.baseUrl}/api/events`, from(address));
     expect(reader.status).toBe(200);
     reader.close();
   };
 
-  const forwardedHeaders = process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
-
   beforeAll(async () => {
-    process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true';
     redis = await startRedisPair();
+    const env = { ASPNETCORE_FORWARDEDHEADERS_ENABLED: 'true' };
     [stack, shortLived, smallBudget] = await Promise.all([
-      startStack({ redis, database: noDatabase, app: { eventStreams: { heartbeatMs: 300 } } }),
-      startStack({ redis, database: noDatabase, app: { eventStreams: { heartbeatMs: 300, maxStreamMs: 1500 } } }),
-      startStack({ redis, database: noDatabase, app: { eventStreams: { maxStreamBytes: 8 * 1024 } } }),
+      startStack({ redis, database: noDatabase, env, app: { eventStreams: { heartbeatMs: 300 } } }),
+      startStack({ redis, database: noDatabase, env, app: { eventStreams: { heartbeatMs: 300, maxStreamMs: 1500 } } }),
+      startStack({ redis, database: noDatabase, env, app: { eventStreams: { maxStreamBytes: 8 * 1024 } } }),
     ]);
   });
 
@@ -59,8 +57,6 @@ describe('GET /api/events', () => {
   afterAll(async () => {
     await Promise.all([stack, shortLived, smallBudget].map((s) => s.stop()));
     await redis.stop();
-    if (forwardedHeaders === undefined) delete process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
-    else process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = forwardedHeaders;
   });
 
   it('streams retry, stats, topology, heartbeats, and a value event as soon as an index changes', async () => {
@@ -129,7 +125,7 @@ describe('GET /api/events', () => {
     }
     // The function was told nothing; the process still holds no more than MAX_EVENT_STREAMS.
     expect(stack.app.streamSlots.size).toBeLessThanOrEqual(stack.config.maxEventStreams);
-    const viewer = await connect(stack, { 'x-forwarded-for': '198.51.100.7' });
+    const viewer = await connect(stack, from('198.51.100.7'));
     expect(viewer.status).toBe(200);
     await viewer.next((e) => e.event === 'stats', 5000);
     const id = await addIndexEvent(stack.redis, stack.services.keys.events, 31, 'queued');
@@ -139,7 +135,7 @@ describe('GET /api/events', () => {
   it('gives a viewer events within 5 s after reloading the page 100 times', async () => {
     const address = '198.51.100.20';
     for (let reload = 0; reload < 100; reload += 1) await vanish(stack, address);
-    const viewer = await connect(stack, { 'x-forwarded-for': address });
+    const viewer = await connect(stack, from(address));
     await viewer.next((e) => e.event === 'stats', 5000);
     const id = await addIndexEvent(stack.redis, stack.services.keys.events, 32, 'queued');
     await viewer.next((e) => e.id === id, 5000);
@@ -150,7 +146,7 @@ describe('GET /api/events', () => {
     const greedy = '198.51.100.30';
     const share = stack.app.eventStreams.maxStreamsPerClient;
     const held: EventStreamReader[] = [];
-    for (let i = 0; i < share + 8; i += 1) held.push(await connect(stack, { 'x-forwarded-for': greedy }));
+    for (let i = 0; i < share + 8; i += 1) held.push(await connect(stack, from(greedy)));
     expect(held.every((reader) => reader.status === 200)).toBe(true);
     // The server ends its oldest ones (each told where to resume) until it holds at most its
     // share (fewer when the process is at MAX_EVENT_STREAMS: the busiest client gives way first).
@@ -159,7 +155,7 @@ describe('GET /api/events', () => {
     for (const reader of held.filter((r) => r.hasEnded())) expect(reader.lastEventId()).toMatch(/^\d+-\d+$/);
     expect(held.at(-1)?.hasEnded()).toBe(false);
     await held.at(-1)?.next((e) => e.event === 'stats');
-    const other = await connect(stack, { 'x-forwarded-for': '198.51.100.31' });
+    const other = await connect(stack, from('198.51.100.31'));
     expect(other.status).toBe(200);
     await other.next((e) => e.event === 'stats', 5000);
   });

@@ -4,23 +4,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ValueDetail } from '../src/http/api-types.js';
-import { startDatabase, type TestDatabase } from './support/database.js';
-import { type RedisPair, startRedisPair } from './support/redis-pair.js';
-import { eventually, startStack, type TestStack } from './support/stack.js';
+import { eventually, type OwnedStack, startOwnedStack } from './support/stack.js';
 
 describe('failed indices: why, and retry by the operator', () => {
-  let redis: RedisPair;
-  let database: TestDatabase;
-  let stack: TestStack;
+  let stack: OwnedStack;
 
   beforeAll(async () => {
-    [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
-    stack = await startStack({ redis, database, env: { MAX_ATTEMPTS: '2' } });
+    stack = await startOwnedStack({ env: { MAX_ATTEMPTS: '2' } });
   }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([redis?.stop(), database?.stop()]);
   });
 
   const detail = async (index: number) => (await stack.get(`/api/values/${index}`)).json as ValueDetail;

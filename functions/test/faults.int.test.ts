@@ -5,22 +5,17 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startDatabase, type TestDatabase } from './support/database.js';
-import { type RedisPair, startRedisPair } from './support/redis-pair.js';
-import { eventually, startStack, type TestStack } from './support/stack.js';
+import { eventually, type OwnedStack, startOwnedStack } from './support/stack.js';
 import { storedCount } from './support/stored-values.js';
 
 const leaseMs = 400;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('faults', () => {
-  let redis: RedisPair;
-  let database: TestDatabase;
-  let stack: TestStack;
+  let stack: OwnedStack;
 
   beforeAll(async () => {
-    [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
-    stack = await startStack({ redis, database, env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3' } });
+    stack = await startOwnedStack({ env: { LEASE_MS: String(leaseMs), MAX_ATTEMPTS: '3' } });
   }, 180_000);
 
   beforeEach(async () => {
@@ -38,7 +33,6 @@ describe('faults', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([redis?.stop(), database?.stop()]);
   });
 
   const statusOf = async (index: number) =>
@@ -113,8 +107,8 @@ describe('faults', () => {
     for (const index of indices) await stack.post('/api/values', JSON.stringify({ index }), stack.operator);
     const env = {
       ...process.env,
-      REDIS_MASTER: redis.master.connectionString,
-      REDIS_REPLICA: redis.replica.connectionString,
+      REDIS_MASTER: stack.redisPair.master.connectionString,
+      REDIS_REPLICA: stack.redisPair.replica.connectionString,
       REDIS_KEY_PREFIX: stack.config.keyPrefix,
       TASKS_KEY: stack.config.tasksKey,
       LEASE_MS: String(leaseMs),

@@ -11,9 +11,8 @@ import type { HealthReport, SubmitFailure } from '../src/http/api-types.js';
 import { TaskConsumer } from '../src/queue/consumer.js';
 import { TaskProducer } from '../src/queue/producer.js';
 import { type RedisKeys, redisKeys, valueKey } from '../src/redis/keys.js';
-import { startDatabase, type TestDatabase } from './support/database.js';
 import { type RedisPair, startRedisPair } from './support/redis-pair.js';
-import { eventually, startStack, type TestStack } from './support/stack.js';
+import { eventually, type OwnedStack, startOwnedStack } from './support/stack.js';
 import { storedDecimals } from './support/stored-values.js';
 
 /** Bytes of information in F(n): n·log2(φ)/8 = 0.0868·n. */
@@ -111,26 +110,22 @@ async function fillUntilRefused(port: number, redis: Redis, names: string[]): Pr
 }
 
 describe('a master that refuses writes (8mb cap, full of keys it may not evict)', () => {
-  let redis: RedisPair;
-  let database: TestDatabase;
-  let stack: TestStack;
+  let stack: OwnedStack;
   const fillers: string[] = [];
 
   beforeAll(async () => {
-    [redis, database] = await Promise.all([startRedisPair({ maxmemory: '8mb' }), startDatabase('pglite')]);
-    stack = await startStack({ redis, database });
+    stack = await startOwnedStack({ maxmemory: '8mb' });
   }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([redis?.stop(), database?.stop()]);
   });
 
   it('health answers 503 naming the refused write, with memory at the cap; a submission gets a clear 503', async () => {
     expect((await stack.get('/api/health')).status).toBe(200);
     // Keys with no TTL: volatile-lru evicts only keys with one, so once the values are gone
     // Redis refuses every write (OOM), the probe's too.
-    await fillUntilRefused(redis.master.port, stack.redis, fillers);
+    await fillUntilRefused(stack.redisPair.master.port, stack.redis, fillers);
     expect(String(await stack.redis.set('filler:probe', '1').catch((error: unknown) => error))).toMatch(/OOM/);
 
     const health = await stack.get('/api/health');

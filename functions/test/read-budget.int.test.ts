@@ -5,33 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { fullReadCost } from '../src/fair-use/fair-use.js';
 import type { ValueDetail } from '../src/http/api-types.js';
-import { startDatabase, type TestDatabase } from './support/database.js';
-import { type RedisPair, startRedisPair } from './support/redis-pair.js';
-import { startStack, type TestStack } from './support/stack.js';
+import { from, type OwnedStack, startOwnedStack, type TestStack } from './support/stack.js';
 import { seedValue } from './support/stored-values.js';
 
 describe('fair use of full reads: by the digits sent, cached or not', () => {
-  let redis: RedisPair;
-  let database: TestDatabase;
-  let stack: TestStack;
-  const previous = process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
-  // Clients behind a trusted proxy: the host takes the address the proxy appended.
-  const from = (address: string) => ({ 'x-forwarded-for': address });
+  let stack: OwnedStack;
   const big = 1_000_000;
 
   beforeAll(async () => {
-    process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true';
-    [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
-    stack = await startStack({ redis, database });
+    // Clients behind a trusted proxy: the host takes the address the proxy appended.
+    stack = await startOwnedStack({ env: { ASPNETCORE_FORWARDEDHEADERS_ENABLED: 'true' } });
     await seedValue(stack.redis, stack.services.keys, big);
     await seedValue(stack.redis, stack.services.keys, 1000);
   }, 180_000);
 
   afterAll(async () => {
-    if (previous === undefined) delete process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
-    else process.env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = previous;
     await stack?.stop();
-    await Promise.all([redis?.stop(), database?.stop()]);
   });
 
   it('prices F(10^6) at 20 units for its 208,988 digits, 30 when rendered first; small values are free', () => {

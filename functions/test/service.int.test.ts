@@ -2,28 +2,23 @@
 // values, FIFO, duplicates, bad input, paging, health and stats.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { databaseKinds, startDatabase, type TestDatabase } from './support/database.js';
-import { type RedisPair, startRedisPair } from './support/redis-pair.js';
-import { eventually, startStack, type TestStack } from './support/stack.js';
+import { databaseKinds } from './support/database.js';
+import { eventually, type OwnedStack, startOwnedStack } from './support/stack.js';
 
 describe.each(databaseKinds())('service with Postgres on %s', (kind) => {
-  let redis: RedisPair;
-  let database: TestDatabase;
-  let stack: TestStack;
+  let stack: OwnedStack;
 
   beforeAll(async () => {
-    [redis, database] = await Promise.all([startRedisPair(), startDatabase(kind)]);
-    stack = await startStack({ redis, database, env: { MAX_INDEX: '200000' } });
+    stack = await startOwnedStack({ database: kind, env: { MAX_INDEX: '200000' } });
     await stack.services.submissions(); // migrations run, so every test can count rows first
   }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([redis?.stop(), database?.stop()]);
   });
 
   const submissionCount = async () =>
-    Number((await database.query<{ n: string }>('SELECT count(*) AS n FROM submissions'))[0]?.n);
+    Number((await stack.database.query<{ n: string }>('SELECT count(*) AS n FROM submissions'))[0]?.n);
   const tasks = () => stack.redis.lrange(stack.config.tasksKey, 0, -1);
 
   it('answers POST {"index":"12"} with 202 and shows "12": "144" once the worker ran', async () => {

@@ -14,7 +14,7 @@ import { type HostProcess, startHostProcess } from '../../local/test/support/hos
 import { flushTracing, startTracing, stopTracing, tracingRequested } from '../src/observability/tracing.js';
 import { startDatabase, type TestDatabase } from './support/database.js';
 import { freePort, type RedisPair, startRedisPair } from './support/redis-pair.js';
-import { eventually, startStack, type TestStack } from './support/stack.js';
+import { eventually, stackEnv, startStack, type TestStack } from './support/stack.js';
 
 interface ReceivedSpan {
   traceId: string;
@@ -157,14 +157,7 @@ describe('tracing a submission across two processes: the api and a worker, as on
     [redis, database] = await Promise.all([startRedisPair(), startDatabase('pglite')]);
     const prefix = `x${randomBytes(3).toString('hex')}:`;
     const env = {
-      REDIS_MASTER: redis.master.connectionString,
-      REDIS_REPLICA: redis.replica.connectionString,
-      DATABASE_URL: database.url,
-      REDIS_KEY_PREFIX: prefix,
-      TASKS_KEY: `${prefix}tasks`,
-      REDIS_TIMEOUT_MS: '1000',
-      DATABASE_TIMEOUT_MS: '1500',
-      WORKER_POLLING_INTERVAL_MS: '20',
+      ...stackEnv({ redis, database, prefix }),
       // Only the standard variables turn export on, in each process (OTLP/HTTP JSON).
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_BSP_SCHEDULE_DELAY: '100',

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import azf from '@azure/functions';
 import { Redis } from 'ioredis';
 
+import { loadHostSettings } from '../../../local/host/host-settings.js';
 import { startHttpServer } from '../../../local/host/http-server.js';
 import { type ListPoller, startListPoller } from '../../../local/host/list-trigger-poller.js';
 import type { LogLine } from '../../../local/host/logging.js';
@@ -19,8 +20,8 @@ import {
   type TimerRegistration,
 } from '../../src/registrations.js';
 import { createServices, type Services } from '../../src/services.js';
-import type { TestDatabase } from './database.js';
-import { freePort, type RedisPair } from './redis-pair.js';
+import { type DatabaseKind, startDatabase, type TestDatabase } from './database.js';
+import { freePort, type RedisPair, startRedisPair } from './redis-pair.js';
 
 export interface TestStack {
   baseUrl: string;
@@ -48,6 +49,30 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/**
+ * The app's settings for a test's own Redis pair and database under a private key prefix, with
+ * short timeouts and a fast worker poll (what every in-process or child-process stack runs with).
+ */
+export function stackEnv(options: { redis: RedisPair; database: { url: string }; prefix: string }): Record<string, string> {
+  return {
+    REDIS_MASTER: options.redis.master.connectionString,
+    REDIS_REPLICA: options.redis.replica.connectionString,
+    DATABASE_URL: options.database.url,
+    REDIS_KEY_PREFIX: options.prefix,
+    TASKS_KEY: `${options.prefix}tasks`,
+    REDIS_TIMEOUT_MS: '1000',
+    DATABASE_TIMEOUT_MS: '1500',
+    WORKER_POLLING_INTERVAL_MS: '20',
+  };
+}
+
+/** Headers of a client behind a trusted proxy: with ASPNETCORE_FORWARDEDHEADERS_ENABLED the host takes the address the proxy appended. */
+export const from = (address: string): Record<string, string> => ({ 'x-forwarded-for': address });
+
+/**
+ * Starts the app on the test's Redis pair and database. `env` overrides the app's settings and the
+ * local host's (e.g. ASPNETCORE_FORWARDEDHEADERS_ENABLED), read over process.env as `npm start` reads them.
+ */
 export async function startStack(options: {
   redis: RedisPair;
   database: TestDatabase | { url: string };
@@ -59,14 +84,7 @@ export async function startStack(options: {
   const operatorToken = randomBytes(18).toString('base64url');
   const config = loadConfig({
     OPERATOR_TOKEN: operatorToken,
-    REDIS_MASTER: options.redis.master.connectionString,
-    REDIS_REPLICA: options.redis.replica.connectionString,
-    DATABASE_URL: options.database.url,
-    REDIS_KEY_PREFIX: prefix,
-    TASKS_KEY: `${prefix}tasks`,
-    REDIS_TIMEOUT_MS: '1000',
-    DATABASE_TIMEOUT_MS: '1500',
-    WORKER_POLLING_INTERVAL_MS: '20',
+    ...stackEnv({ redis: options.redis, database: options.database, prefix }),
     ...options.env,
   });
   const logs: LogLine[] = [];
@@ -79,7 +97,8 @@ export async function startStack(options: {
   const timer = registrations.find((r): r is TimerRegistration => r.kind === 'timer');
   if (!worker || !timer) throw new Error('worker or timer registration missing');
   const port = await freePort();
-  const server: Server = await startHttpServer(http, { port, host: '127.0.0.1', log });
+  const settings = loadHostSettings({ ...process.env, ...options.env });
+  const server: Server = await startHttpServer(http, { port, host: '127.0.0.1', log, settings });
   const baseUrl = `http://127.0.0.1:${port}`;
   const redis = new Redis({ port: options.redis.master.port, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
@@ -133,6 +152,59 @@ export async function startStack(options: {
       pollerClient.disconnect();
       redis.disconnect();
       await app.close();
+    },
+  };
+}
+
+/** A stack with its own Redis pair and database; `stop()` stops the stack, then both. */
+export interface OwnedStack extends TestStack {
+  redisPair: RedisPair;
+  database: TestDatabase;
+}
+
+/** Options for {@link startOwnedStack}. */
+export interface OwnedStackOptions {
+  /** The Redis pair's cap. @defaultValue the ConfigMap's */
+  maxmemory?: string;
+  /** @defaultValue 'pglite' */
+  database?: DatabaseKind;
+  /** Overrides of the app's and the local host's settings (see {@link startStack}). */
+  env?: Record<string, string>;
+}
+
+/** Starts a Redis pair and a database in parallel, then the stack on them. */
+export async function startOwnedStack(options: OwnedStackOptions = {}): Promise<OwnedStack> {
+  const started = await Promise.allSettled([
+    startRedisPair({ maxmemory: options.maxmemory }),
+    startDatabase(options.database ?? 'pglite'),
+  ]);
+  const [pair, db] = started;
+  const stopBoth = () =>
+    Promise.all([
+      pair.status === 'fulfilled' ? pair.value.stop() : undefined,
+      db.status === 'fulfilled' ? db.value.stop() : undefined,
+    ]);
+  if (pair.status === 'rejected' || db.status === 'rejected') {
+    await stopBoth();
+    throw pair.status === 'rejected' ? pair.reason : (db as PromiseRejectedResult).reason;
+  }
+  const redisPair = pair.value;
+  const database = db.value;
+  let stack: TestStack;
+  try {
+    stack = await startStack({ redis: redisPair, database, env: options.env });
+  } catch (error) {
+    await stopBoth();
+    throw error;
+  }
+  // TestStack's methods are closures (no `this`), so spreading keeps them working.
+  return {
+    ...stack,
+    redisPair,
+    database,
+    async stop() {
+      await stack.stop();
+      await stopBoth();
     },
   };
 }
