@@ -13,6 +13,7 @@ import {
   redisConnectionText,
   wholeNumber,
 } from '../../functions/src/settings-schema.js';
+import { freePortsEnv } from './free-ports.js';
 
 const port = (fallback: number) =>
   z
@@ -163,14 +164,7 @@ export function isolatedRuntimeSettings(
 ): Readonly<RuntimeSettings> {
   return loadRuntimeSettings(
     {
-      API_PORT: '0',
-      API_METRICS_PORT: '0',
-      WEB_PORT: '0',
-      RUNTIME_PORT: '0',
-      REDIS_MASTER_PORT: '0',
-      REDIS_REPLICA_PORT: '0',
-      PGLITE_PORT: '0',
-      CLUSTER_API_PORT: '0',
+      ...freePortsEnv,
       NO_WEB: '1',
       USE_LOCAL_HOST: '1',
       LOCAL_DATA_DIR: dataDir,

@@ -50,7 +50,6 @@ describe.skipIf(availability === 'no-go' || availability === 'skipped')(
         label: 'npm run cluster',
         scaledObject,
         args: ['--engines', 'real'],
-        env: { CLUSTER_API_PORT: '0' },
         readyWithinMs: 300_000,
         stopGraceMs: 30_000,
       });

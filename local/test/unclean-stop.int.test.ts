@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { eventually } from '../../functions/test/support/stack.js';
+import { freePortsEnv } from '../runtime/free-ports.js';
 import { identify, isAlive } from '../runtime/process-identity.js';
 import { buildFunctions, root } from './support/runtime-under-test.js';
 
@@ -28,12 +29,7 @@ function startRuntime(dataDir: string): Started {
       NO_WEB: '1',
       USE_LOCAL_HOST: '1',
       LOCAL_DATA_DIR: dataDir,
-      API_PORT: '0',
-      API_METRICS_PORT: '0',
-      RUNTIME_PORT: '0',
-      REDIS_MASTER_PORT: '0',
-      REDIS_REPLICA_PORT: '0',
-      PGLITE_PORT: '0',
+      ...freePortsEnv,
       WORKERS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

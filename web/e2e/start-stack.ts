@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 import type { TestProject } from 'vitest/node';
 
+import { freePortsEnv } from '../../local/runtime/free-ports.js';
+
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The web app, e.g. http://localhost:41234 */
@@ -51,13 +53,7 @@ export default async function startStack(project: TestProject) {
     cwd: repoRoot,
     env: {
       ...process.env,
-      WEB_PORT: '0',
-      API_PORT: '0',
-      API_METRICS_PORT: '0',
-      REDIS_MASTER_PORT: '0',
-      REDIS_REPLICA_PORT: '0',
-      PGLITE_PORT: '0',
-      RUNTIME_PORT: '0',
+      ...freePortsEnv,
       LOCAL_DATA_DIR: dataDir,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { freePortsEnv } from '../../runtime/free-ports.js';
 import { buildFunctions, root } from './runtime-under-test.js';
 
 /** What {@link startRuntimeProcess} starts. */
@@ -51,14 +52,9 @@ export async function startRuntimeProcess(options: RuntimeProcessOptions): Promi
       cwd: root,
       env: {
         ...process.env,
+        ...freePortsEnv,
         NO_WEB: '1',
         LOCAL_DATA_DIR: dataDir,
-        API_PORT: '0',
-        API_METRICS_PORT: '0',
-        REDIS_MASTER_PORT: '0',
-        REDIS_REPLICA_PORT: '0',
-        PGLITE_PORT: '0',
-        RUNTIME_PORT: '0',
         // The rules are under test here, not this machine's core count.
         LOCAL_MAX_WORKERS: '4',
         KEDA_SCALEDOBJECT: join(directory, 'scaledobject.yaml'),
